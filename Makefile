@@ -1,0 +1,31 @@
+# make run: the whole loop locally; make test: ruff, mypy (shared/), pytest; make bench: figures.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m shared demo
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy shared
+
+test: lint
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf .reactor .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,9 @@
+"""The Azure Functions app: create it and register one blueprint per module of functions/. Nothing else."""
+
+import azure.functions as func
+
+from functions import aml_events, approvals, deployments, health, ledger, replay
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+for module in (aml_events, replay, deployments, approvals, ledger, health):
+    app.register_functions(module.bp)

@@ -1,0 +1,1 @@
+"""Trigger bodies: translate the binding into a call to the core, and the outcome back. Nothing heavier."""

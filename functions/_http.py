@@ -1,0 +1,14 @@
+"""Shared translation for HTTP triggers: a (status, body) pair from shared.http_api into an HttpResponse."""
+
+import json
+from typing import Any
+
+import azure.functions as func
+
+
+def respond(answer: tuple[int, Any]) -> func.HttpResponse:
+    """JSON for dicts and lists, HTML for strings."""
+    status, body = answer
+    if isinstance(body, str):
+        return func.HttpResponse(body, status_code=status, mimetype="text/html")
+    return func.HttpResponse(json.dumps(body, default=str), status_code=status, mimetype="application/json")

@@ -1,0 +1,26 @@
+"""GET/POST /api/approvals/{model}/{version}: the approval page, and the decision."""
+
+import json
+
+import azure.functions as func
+
+from functions._http import respond
+
+bp = func.Blueprint()
+
+
+@bp.function_name("approvals")
+@bp.route(route="approvals/{model}/{version}", methods=["GET", "POST"])
+def approvals(req: func.HttpRequest) -> func.HttpResponse:
+    """GET renders the page; POST (form or JSON) records approve / reject with the approver's identity."""
+    from shared import approval_page, http_api
+    from shared.bootstrap import reactor, settings
+
+    model, version = req.route_params["model"], req.route_params["version"]
+    if req.method == "GET":
+        return respond(approval_page.render(reactor(), model, version))
+    is_json = "json" in (req.headers.get("content-type") or "")
+    fields = json.loads(req.get_body() or b"{}") if is_json else dict(req.form)
+    local = settings().mode == "local"  # no platform sign-in locally: the form names the approver
+    return respond(http_api.decide_approval(reactor(), model, version, fields, dict(req.headers),
+                                            trust_body_identity=local))

@@ -1,0 +1,18 @@
+"""GET /api/ledger/...: what happened to an event or a model version, and why."""
+
+import azure.functions as func
+
+from functions._http import respond
+
+bp = func.Blueprint()
+
+
+@bp.function_name("ledger")
+@bp.route(route="ledger/{kind}/{key?}/{version?}", methods=["GET"])
+def ledger(req: func.HttpRequest) -> func.HttpResponse:
+    """events/{id}, models/{model}[/{version}], dead-letters."""
+    from shared import http_api
+    from shared.bootstrap import reactor
+
+    params = req.route_params
+    return respond(http_api.ledger(reactor(), params["kind"], params.get("key") or "", params.get("version")))

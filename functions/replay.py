@@ -1,0 +1,17 @@
+"""POST /api/replay: run a delivery or a stored event through the core again; dry-run by default."""
+
+import azure.functions as func
+
+from functions._http import respond
+
+bp = func.Blueprint()
+
+
+@bp.function_name("replay")
+@bp.route(route="replay", methods=["POST"])
+def replay(req: func.HttpRequest) -> func.HttpResponse:
+    """Body: a delivery, {"events": ..., "dry_run": false} or {"event_id": ...}."""
+    from shared import http_api
+    from shared.bootstrap import reactor
+
+    return respond(http_api.replay(reactor(), req.get_body(), dict(req.params)))

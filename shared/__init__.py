@@ -1,0 +1,1 @@
+"""MLOps Reactor handler core: parses Azure ML events, decides, acts. Never imports azure.functions."""

@@ -1,0 +1,102 @@
+"""The effects a decision asks for: frozen values, each with a deterministic idempotency key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Purpose = Literal["offline_test", "retrain"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """Base: `key` makes a second execution of the same action a no-op."""
+
+    key: str
+
+    @property
+    def kind(self) -> str:
+        """The action kind as shown by `replay --json`."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready view: the kind first, then the fields."""
+        return {"kind": self.kind, **asdict(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitJob(Action):
+    """Submit an Azure ML job from a YAML in pipelines/ under a deterministic name."""
+
+    purpose: Purpose
+    job_file: str
+    job_name: str
+    model: str
+    version: str | None = None
+    model_type: str = "custom_model"
+    champion_version: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return "submit_job"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriggerCD(Action):
+    """Ask the CD system named `target` to deploy model:version to an environment."""
+
+    environment: Literal["staging", "production"]
+    target: str
+    model: str
+    version: str
+
+    @property
+    def kind(self) -> str:
+        return "trigger_cd"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notify(Action):
+    """Send a notice to a channel; `group` (with a window start) makes a storm one message."""
+
+    channel: str
+    template: str
+    title: str
+    facts: Mapping[str, str] = field(default_factory=dict)
+    links: Mapping[str, str] = field(default_factory=dict)
+    group: str | None = None
+    window_start: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "notify"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TagModel(Action):
+    """Set tags on a registered model version (e.g. its stage)."""
+
+    model: str
+    version: str
+    tags: Mapping[str, str]
+
+    @property
+    def kind(self) -> str:
+        return "tag_model"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestApproval(Action):
+    """Ask the approvers to approve a staging version for production, with a link to the approval page."""
+
+    model: str
+    version: str
+    approvers: tuple[str, ...]
+    channels: tuple[str, ...]
+    url: str
+
+    @property
+    def kind(self) -> str:
+        return "request_approval"

@@ -1,0 +1,255 @@
+"""Claim the event, load state, decide, execute, record, complete: the one path every trigger takes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from shared import events as ev
+from shared.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD
+from shared.decide import Context, Plan, decide
+from shared.errors import GateViolation, PermanentError, TransientError, UntrustedSource
+from shared.lifecycle import ModelVersionRecord, Stage, apply
+from shared.policy import Policy
+from shared.ports import Clock, Deployer, JobRef, LedgerEntry, Notifier, Store, Workspace
+
+log = logging.getLogger("mlops_reactor")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What happened to one event: handled, ignored, duplicate or rejected; and each action's result."""
+
+    id: str
+    type: str
+    outcome: str
+    actions: tuple[dict[str, Any], ...] = ()
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The replay contract's per-event object."""
+        return {"id": self.id, "type": self.type, "outcome": self.outcome, "actions": list(self.actions),
+                "error": self.error, "notes": list(self.notes)}
+
+
+@dataclass(kw_only=True)
+class Reactor:
+    """The handler core, wired to its ports."""
+
+    policy: Policy
+    store: Store
+    workspace: Workspace
+    deployer: Deployer
+    notifier: Notifier
+    clock: Clock
+    workspace_id: str
+    public_url: str
+    lease_seconds: int = 120
+
+    def handle_delivery(self, body: Any, *, dry_run: bool = False, internal: bool = False,
+                        force_reason: str | None = None) -> list[Outcome]:
+        """Run every event of a delivery (one object or an array); transient errors propagate."""
+        try:
+            items = ev.split_delivery(body)
+        except PermanentError as exc:
+            return [self._reject({"body": body}, "", "", exc, dry_run)]
+        return [self.handle(item, dry_run=dry_run, internal=internal, force_reason=force_reason) for item in items]
+
+    def handle(self, raw: Mapping[str, Any], *, dry_run: bool = False, internal: bool = False,
+               force_reason: str | None = None) -> Outcome:
+        """Run one event through the core. Raises TransientError so the platform redelivers."""
+        event_id = str(raw.get("id") or "") if isinstance(raw.get("id"), str) else ""
+        event_type = str(raw.get("eventType") or raw.get("type") or "")
+        try:
+            event = ev.parse(raw, internal=internal)
+            event_id, event_type = event.id, event.type
+            if isinstance(event, ev.Ignored):
+                return Outcome(id=event.id, type=event.type, outcome="ignored", notes=(event.reason,))
+            if event.source.lower() != self.workspace_id.lower() and event.type not in ev.INTERNAL_TYPES:
+                raise UntrustedSource(f"event source {event.source!r} is not the configured workspace "
+                                      f"{self.workspace_id!r}")
+            return self._run(event, dry_run=dry_run, force_reason=force_reason)
+        except PermanentError as exc:
+            return self._reject(raw, event_id, event_type, exc, dry_run)
+
+    def _run(self, event: ev.Event, *, dry_run: bool, force_reason: str | None) -> Outcome:
+        now = self.clock.now()
+        if dry_run:
+            if self.store.is_completed(event.id) and not force_reason:
+                return Outcome(id=event.id, type=event.type, outcome="duplicate")
+            plan = decide(event, self._context(event), self.policy)
+            return self._outcome(event, plan, [a.describe() for a in plan.actions])
+        claim_id = event.id if not force_reason else f"{event.id}#force:{_digest(force_reason)}"
+        occurrence = None if force_reason else event.occurrence
+        if not self.store.claim(claim_id, occurrence, now, self.lease_seconds):
+            return Outcome(id=event.id, type=event.type, outcome="duplicate")
+        try:
+            self.store.save_event(event.id, event.raw)
+            plan = decide(event, self._context(event), self.policy)
+            results = self._execute(event, plan)
+        except TransientError:
+            self.store.release(claim_id)
+            raise
+        except PermanentError:
+            self.store.complete(claim_id, occurrence, "rejected")
+            raise
+        outcome = self._outcome(event, plan, results)
+        self._record(event, plan, outcome, force_reason)
+        self.store.complete(claim_id, occurrence, outcome.outcome)
+        return outcome
+
+    def _context(self, event: ev.Event) -> Context:
+        models: set[str] = set()
+        job = None
+        metrics: dict[str, float] = {}
+        retrain: tuple[JobRef, ...] = ()
+        if isinstance(event, ev.ModelRegistered | ev.DeploymentReported | ev.ApprovalDecided):
+            models.add(event.model)
+        elif isinstance(event, ev.ModelDeployed):
+            models.update(m for m, _ in event.models)
+        elif isinstance(event, ev.RunFinished):
+            job = self.store.get_job(event.run_id)
+            if job is not None:
+                models.add(job.model)
+                if job.purpose == "offline_test" and event.status == "Completed":
+                    metrics = self.workspace.job_metrics(job.name)
+        elif isinstance(event, ev.DriftDetected):
+            rule = self.policy.drift_rule(event.monitor)
+            if rule is not None:
+                retrain = tuple(self.store.jobs_for(rule.model, "retrain"))
+        records = {r.key: r for m in sorted(models) for r in self.store.records(m)}
+        return Context(now=self.clock.now(), workspace_id=self.workspace_id, public_url=self.public_url,
+                       records=records, job=job, metrics=metrics, retrain_jobs=retrain)
+
+    def _execute(self, event: ev.Event, plan: Plan) -> list[dict[str, Any]]:
+        at = self.clock.now().isoformat()
+        records = self._next_records(event, plan, at)
+        results = []
+        blocked = False
+        for action in plan.actions:
+            result = self._execute_one(event, action, records, at)
+            results.append(result)
+            blocked = blocked or (result["status"] == "failed" and not isinstance(action, Notify | RequestApproval))
+        if not blocked:
+            for record in records.values():
+                self.store.save_record(record)
+        for name, status in plan.job_status:
+            job = self.store.get_job(name)
+            if job is not None:
+                self.store.save_job(replace(job, status=status))
+        return results
+
+    def _next_records(self, event: ev.Event, plan: Plan, at: str) -> dict[str, ModelVersionRecord]:
+        """Apply every transition in memory first, so a forbidden one stops the plan before any effect."""
+        records: dict[str, ModelVersionRecord] = {}
+        for step in plan.transitions:
+            key = f"{step.model}:{step.version}"
+            current = records.get(key) or self.store.get_record(step.model, step.version)
+            if current is None:
+                tags = event.tags if isinstance(event, ev.ModelRegistered) else {}
+                current = ModelVersionRecord(model=step.model, version=step.version, tags=dict(tags))
+            records[key] = apply(current, step, at)
+        return records
+
+    def _execute_one(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
+                     at: str) -> dict[str, Any]:
+        view = action.describe()
+        if self.store.effect_done(action.key):
+            return {**view, "status": "already_done"}
+        try:
+            detail = self._perform(event, action, records, at)
+        except TransientError:
+            raise
+        except PermanentError as exc:
+            log.warning("action %s failed: %s", action.key, exc)
+            return {**view, "status": "failed", "error": str(exc)}
+        self.store.record_effect(action.key, {"at": at, **detail})
+        return {**view, "status": detail.pop("status", "done"), **detail}
+
+    def _perform(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
+                 at: str) -> dict[str, Any]:
+        if isinstance(action, SubmitJob):
+            receipt = self.workspace.submit_job(action)
+            self.store.save_job(JobRef(name=action.job_name, purpose=action.purpose, model=action.model,
+                                       version=action.version, event_id=event.id, submitted_at=at))
+            return {"ref": receipt.ref, "url": receipt.url}
+        if isinstance(action, TriggerCD):
+            record = records.get(f"{action.model}:{action.version}") or self.store.get_record(
+                action.model, action.version)
+            if action.environment == "production" and (record is None or record.stage is not Stage.APPROVED):
+                raise GateViolation(f"refusing to send {action.model}:{action.version} to production: not approved")
+            receipt = self.deployer.deploy(action)
+            return {"ref": receipt.ref, "url": receipt.url}
+        if isinstance(action, TagModel):
+            self.workspace.set_model_tags(action.model, action.version, action.tags)
+            return {}
+        if isinstance(action, RequestApproval):
+            for notice in approval_notices(action):
+                self.notifier.send(notice)
+            return {}
+        if isinstance(action, Notify):
+            return self._notify(action)
+        raise TypeError(f"no executor for {type(action).__name__}")
+
+    def _notify(self, notice: Notify) -> dict[str, Any]:
+        if notice.group and notice.window_start:
+            earlier = self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start)
+            if earlier is None:
+                return {"status": "grouped"}
+            if earlier:
+                notice = replace(notice, facts={**notice.facts, "Grouped since the last alert": str(earlier)})
+        self.notifier.send(notice)
+        return {}
+
+    def _outcome(self, event: ev.Event, plan: Plan, actions: list[dict[str, Any]]) -> Outcome:
+        failed = [a["error"] for a in actions if a.get("status") == "failed"]
+        notes = plan.notes + ((plan.ignored,) if plan.ignored else ())
+        kind = "ignored" if plan.ignored and not actions else "handled"
+        error = "; ".join(([plan.violation] if plan.violation else []) + failed) or None
+        return Outcome(id=event.id, type=event.type, outcome=kind, actions=tuple(actions), error=error, notes=notes)
+
+    def _record(self, event: ev.Event, plan: Plan, outcome: Outcome, force_reason: str | None) -> None:
+        at = self.clock.now().isoformat()
+        detail = {"actions": list(outcome.actions), "notes": list(outcome.notes), "error": outcome.error,
+                  "transitions": [{"model": t.model, "version": t.version, "to": str(t.to), "reason": t.reason,
+                                   "by": t.by} for t in plan.transitions],
+                  "violation": plan.violation, "forced": force_reason}
+        model, version = _subject(event)
+        self.store.append_ledger(LedgerEntry(event_id=event.id, event_type=event.type, at=at,
+                                             outcome=outcome.outcome, model=model, version=version, detail=detail))
+        if outcome.error:
+            self.store.dead_letter(event.id, event.raw, outcome.error, at)
+
+    def _reject(self, raw: Mapping[str, Any], event_id: str, event_type: str, exc: PermanentError,
+                dry_run: bool) -> Outcome:
+        event_id = event_id or f"unidentified-{_digest(json.dumps(raw, sort_keys=True, default=str))}"
+        log.warning("rejected event %s: %s", event_id, exc)
+        if not dry_run:
+            at = self.clock.now().isoformat()
+            self.store.dead_letter(event_id, raw, str(exc), at)
+            self.store.append_ledger(LedgerEntry(event_id=event_id, event_type=event_type, at=at,
+                                                 outcome="rejected", detail={"error": str(exc)}))
+        return Outcome(id=event_id, type=event_type, outcome="rejected", error=str(exc))
+
+
+def approval_notices(request: RequestApproval) -> list[Notify]:
+    """The notices that ask for an approval, one per channel."""
+    facts = {"Model": f"{request.model}:{request.version}", "Approvers": ", ".join(request.approvers) or "-"}
+    return [Notify(key=f"{request.key}:{c}", channel=c, template="approval_requested",
+                   title=f"Approve {request.model}:{request.version} for production?", facts=facts,
+                   links={"Review and approve": request.url}) for c in request.channels]
+
+
+def _subject(event: ev.Event) -> tuple[str | None, str | None]:
+    model = getattr(event, "model", None)
+    version = getattr(event, "version", None)
+    return model, version
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

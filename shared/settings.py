@@ -1,0 +1,79 @@
+"""Settings.from_env: the only reader of the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_ROOT = Path(__file__).resolve().parent.parent
+
+SUBSCRIPTION = "AZURE_SUBSCRIPTION_ID"
+RESOURCE_GROUP = "AZURE_RESOURCE_GROUP"
+WORKSPACE = "AZUREML_WORKSPACE_NAME"
+MODE = "REACTOR_MODE"
+POLICY = "REACTOR_POLICY"
+STATE_DIR = "REACTOR_STATE_DIR"
+PUBLIC_URL = "REACTOR_PUBLIC_URL"
+LEASE_SECONDS = "REACTOR_LEASE_SECONDS"
+
+LOCAL_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+LOCAL_RESOURCE_GROUP = "local-rg"
+LOCAL_WORKSPACE = "local-ws"
+
+
+def workspace_arm_id(subscription: str, resource_group: str, workspace: str) -> str:
+    """The ARM id Event Grid puts in `topic` / `source` for a workspace."""
+    return (
+        f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
+        f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the app reads from its environment (app settings in Azure)."""
+
+    mode: str
+    subscription_id: str
+    resource_group: str
+    workspace_name: str
+    policy_path: Path
+    state_dir: Path
+    public_url: str
+    lease_seconds: int
+    env: Mapping[str, str]
+
+    @property
+    def workspace_id(self) -> str:
+        """The trusted workspace's ARM id."""
+        return workspace_arm_id(self.subscription_id, self.resource_group, self.workspace_name)
+
+    def secret(self, name: str) -> str | None:
+        """An app setting named by the policy (e.g. a webhook URL); never logged."""
+        return self.env.get(name) or None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build from the process environment (or a given mapping, for tests)."""
+        env = dict(os.environ if env is None else env)
+        has_azure = all(env.get(k) for k in (SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE))
+        mode = (env.get(MODE) or ("azure" if has_azure else "local")).lower()
+        if mode not in ("local", "azure"):
+            raise ValueError(f"{MODE} must be 'local' or 'azure' (got {mode!r})")
+        if mode == "azure" and not has_azure:
+            missing = [k for k in (SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE) if not env.get(k)]
+            raise ValueError(f"{MODE}=azure needs {', '.join(missing)}")
+        policy = Path(env.get(POLICY) or APP_ROOT / "policy.yaml")
+        return cls(
+            mode=mode,
+            subscription_id=env.get(SUBSCRIPTION) or LOCAL_SUBSCRIPTION,
+            resource_group=env.get(RESOURCE_GROUP) or LOCAL_RESOURCE_GROUP,
+            workspace_name=env.get(WORKSPACE) or LOCAL_WORKSPACE,
+            policy_path=policy if policy.is_absolute() else APP_ROOT / policy,
+            state_dir=Path(env.get(STATE_DIR) or APP_ROOT / ".reactor"),
+            public_url=(env.get(PUBLIC_URL) or "http://localhost:7071").rstrip("/"),
+            lease_seconds=int(env.get(LEASE_SECONDS) or 120),
+            env=env,
+        )
