@@ -51,6 +51,7 @@ class TriggerCD(Action):
     target: str
     model: str
     version: str
+    approved_by: str | None = None
 
     @property
     def kind(self) -> str:

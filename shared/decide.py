@@ -266,7 +266,7 @@ def _on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:
     step = Transition(model=e.model, version=e.version, to=Stage.APPROVED, reason="approved by a human",
                       by=e.approver)
     cd = TriggerCD(key=f"{e.id}:cd:production", environment="production", target=rule.cd.production,
-                   model=e.model, version=e.version)
+                   model=e.model, version=e.version, approved_by=e.approver)
     notices = _notices(e, rule.notify.promoted, "approved", f"{key} approved by {e.approver}", facts)
     return Plan(actions=(cd, _tag(e, e.model, e.version, Stage.APPROVED), *notices), transitions=(step,))
 
