@@ -1,0 +1,124 @@
+"""Trigger bodies translate binding objects into the core and outcomes back (called as the worker would)."""
+
+import json
+from collections.abc import Iterator
+
+import azure.functions as func
+import pytest
+
+from functions.aml_events import aml_cloudevents, aml_events
+from functions.approvals import approvals
+from functions.deployments import deployments
+from functions.ledger import ledger
+from functions.replay import replay
+from shared import bootstrap, synthetic
+from shared.errors import TransientError
+from shared.reactor import Reactor
+from tests.conftest import WORKSPACE_ID
+from tests.functional.driver import Driver
+
+
+@pytest.fixture(autouse=True)
+def installed(reactor: Reactor, monkeypatch: pytest.MonkeyPatch) -> Iterator[Reactor]:
+    monkeypatch.setenv("REACTOR_MODE", "local")
+    bootstrap.reset(reactor)
+    yield reactor
+    bootstrap.reset()
+
+
+def post(fn: object, url: str, body: object, **route: str) -> func.HttpResponse:
+    request = func.HttpRequest("POST", url, body=json.dumps(body).encode(), route_params=route,
+                               headers={"content-type": "application/json"})
+    return fn(request)  # type: ignore[operator]
+
+
+def test_event_grid_schema_trigger_runs_the_core(installed: Reactor) -> None:
+    raw = synthetic.build("model_registered", WORKSPACE_ID)
+    aml_events(func.EventGridEvent(id=raw["id"], data=raw["data"], topic=raw["topic"], subject=raw["subject"],
+                                   event_type=raw["eventType"], event_time=None, data_version="2"))
+    assert installed.store.get_record("credit-risk", "1") is not None
+
+
+def test_cloudevents_trigger_runs_the_core(installed: Reactor) -> None:
+    raw = synthetic.build("model_registered", WORKSPACE_ID, schema="cloudevents")
+    aml_cloudevents(func.CloudEvent(id=raw["id"], source=raw["source"], type=raw["type"], specversion="1.0",
+                                    data=raw["data"], subject=raw["subject"]))
+    assert installed.store.is_completed(raw["id"])
+
+
+def test_rejected_event_returns_normally_so_event_grid_does_not_retry(installed: Reactor) -> None:
+    aml_events(func.EventGridEvent(id="bad", data={"modelName": "x"}, topic=WORKSPACE_ID, subject="",
+                                   event_type="Microsoft.MachineLearningServices.ModelRegistered", event_time=None,
+                                   data_version=""))
+    assert installed.store.dead_letters()[0]["event_id"] == "bad"
+
+
+def test_transient_failure_raises_so_the_host_answers_500(installed: Reactor) -> None:
+    class Down:
+        def submit_job(self, job: object) -> None:
+            raise TransientError("503 from Azure ML")
+
+    installed.workspace = Down()  # type: ignore[assignment]
+    raw = synthetic.build("model_registered", WORKSPACE_ID)
+    with pytest.raises(TransientError):
+        aml_events(func.EventGridEvent(id=raw["id"], data=raw["data"], topic=raw["topic"], subject="",
+                                       event_type=raw["eventType"], event_time=None, data_version=""))
+
+
+def test_replay_is_a_dry_run_by_default(installed: Reactor) -> None:
+    response = post(replay, "/api/replay", [synthetic.build("model_registered", WORKSPACE_ID)])
+    body = json.loads(response.get_body())
+    assert response.status_code == 200 and body["dry_run"] is True
+    assert body["events"][0]["actions"][0]["kind"] == "submit_job"
+    assert installed.store.records("credit-risk") == []
+
+
+def test_replay_applies_a_stored_event_and_force_needs_a_reason(installed: Reactor) -> None:
+    raw = synthetic.build("model_registered", WORKSPACE_ID)
+    installed.handle(raw)
+    again = json.loads(post(replay, "/api/replay", {"event_id": raw["id"], "dry_run": False}).get_body())
+    assert again["events"][0]["outcome"] == "duplicate"
+    refused = post(replay, "/api/replay", {"event_id": raw["id"], "dry_run": False, "force": True})
+    assert refused.status_code == 400 and "reason" in json.loads(refused.get_body())["error"]
+    missing = post(replay, "/api/replay", {"event_id": "nope"})
+    assert missing.status_code == 404
+
+
+def test_deployment_report_and_approval_over_http(installed: Reactor) -> None:
+    drive = Driver(installed)
+    drive.register()
+    drive.finish("offline_test", auc=0.9, latency_ms=1)
+    report = {"model": "credit-risk", "version": "1", "environment": "staging", "status": "succeeded"}
+    assert post(deployments, "/api/deployments", report).status_code == 200
+    assert json.loads(post(deployments, "/api/deployments", report).get_body())["outcome"] == "duplicate"
+    decision = {"decision": "approve", "approver": "dana@x", "comment": "looks good"}
+    response = post(approvals, "/api/approvals/credit-risk/1", decision, model="credit-risk", version="1")
+    assert response.status_code == 200, response.get_body()
+    assert drive.stage("1") == "approved"
+
+
+def test_bad_deployment_report_names_the_field(installed: Reactor) -> None:
+    response = post(deployments, "/api/deployments", {"model": "m", "version": "1", "environment": "qa"})
+    assert response.status_code == 422
+    assert "'environment' must be 'staging' or 'production'" in json.loads(response.get_body())["error"]
+
+
+def test_approval_without_identity_is_refused_outside_local_mode(installed: Reactor,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REACTOR_MODE", "azure")
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "s")
+    monkeypatch.setenv("AZURE_RESOURCE_GROUP", "r")
+    monkeypatch.setenv("AZUREML_WORKSPACE_NAME", "w")
+    bootstrap.reset(installed)
+    response = post(approvals, "/api/approvals/m/1", {"decision": "approve", "approver": "forged"},
+                    model="m", version="1")
+    assert response.status_code == 401
+
+
+def test_ledger_shows_a_model_version_history(installed: Reactor) -> None:
+    Driver(installed).register()
+    request = func.HttpRequest("GET", "/api/ledger/models/credit-risk/1", body=b"",
+                               route_params={"kind": "models", "key": "credit-risk", "version": "1"})
+    body = json.loads(ledger(request).get_body())
+    assert body["records"][0]["stage"] == "testing"
+    assert body["ledger"][0]["event_type"].endswith("ModelRegistered")

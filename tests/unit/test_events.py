@@ -1,0 +1,115 @@
+"""Intake: both schemas, both key casings, drift in both shapes, and bad input named precisely."""
+
+import pytest
+
+from shared import events as ev
+from shared.errors import InvalidEvent
+from tests.conftest import load_event
+
+
+def parse_file(name: str) -> ev.Event:
+    return ev.parse(load_event(name)[0])
+
+
+@pytest.mark.parametrize(("name", "version"), [
+    ("model_registered.eventgrid.pascal.json", "20"),
+    ("model_registered.cloudevents.camel.json", "3"),
+])
+def test_model_registered_reads_either_casing_and_version_type(name: str, version: str) -> None:
+    event = parse_file(name)
+    assert isinstance(event, ev.ModelRegistered)
+    assert (event.model, event.version) == ("sklearn_regression_model", version)
+
+
+def test_pascal_case_tags_are_read_and_kept() -> None:
+    event = parse_file("model_registered.eventgrid.pascal.json")
+    assert isinstance(event, ev.ModelRegistered)
+    assert event.tags == {"area": "diabetes", "type": "regression"}
+    assert event.raw["data"]["ModelVersion"] == 20
+
+
+def test_model_deployed_lists_every_model_version() -> None:
+    event = parse_file("model_deployed.eventgrid.pascal.json")
+    assert isinstance(event, ev.ModelDeployed)
+    assert event.models == (("sklearn_regression_model", "1"), ("sklearn_regression_model", "2"))
+    camel = parse_file("model_deployed.cloudevents.camel.json")
+    assert isinstance(camel, ev.ModelDeployed) and camel.tags == {"environment": "staging"}
+
+
+@pytest.mark.parametrize("name", ["run_completed.eventgrid.camel.json", "run_completed.cloudevents.pascal_tags.json"])
+def test_run_completed_is_a_completed_run(name: str) -> None:
+    event = parse_file(name)
+    assert isinstance(event, ev.RunFinished)
+    assert event.status == "Completed"
+    assert event.experiment == "automl-local-regression"
+
+
+def test_run_completed_and_status_changed_share_one_occurrence() -> None:
+    completed = parse_file("run_completed.eventgrid.camel.json")
+    changed = dict(load_event("run_status_changed.failed.eventgrid.json")[0])
+    changed["id"] = "other"
+    changed["data"] = {**changed["data"], "runStatus": "COMPLETED"}
+    assert completed.occurrence == ev.parse(changed).occurrence
+
+
+def test_status_strings_are_case_insensitive() -> None:
+    event = parse_file("run_status_changed.failed.eventgrid.json")
+    assert isinstance(event, ev.RunFinished) and event.status == "Failed"
+
+
+def test_running_status_is_ignored_with_a_reason() -> None:
+    event = parse_file("run_status_changed.running.cloudevents.json")
+    assert isinstance(event, ev.Ignored) and "not a terminal status" in event.reason
+
+
+@pytest.mark.parametrize(("name", "monitor"), [
+    ("dataset_drift.eventgrid.pascal.json", "myDriftMonitor"),
+    ("dataset_drift.cloudevents.camel.json", "credit-risk-monitor"),
+    ("monitor_breach.eventgrid.json", "credit-risk-monitor_data_drift"),
+])
+def test_drift_is_recognised_in_both_shapes(name: str, monitor: str) -> None:
+    event = parse_file(name)
+    assert isinstance(event, ev.DriftDetected)
+    assert event.monitor == monitor
+
+
+def test_monitor_recovery_is_not_drift_nor_a_run_failure() -> None:
+    event = parse_file("monitor_recovered.cloudevents.json")
+    assert isinstance(event, ev.Ignored) and "not a threshold breach" in event.reason
+
+
+def test_unknown_event_type_is_ignored_not_an_error() -> None:
+    event = parse_file("subscription_validation.json")
+    assert isinstance(event, ev.Ignored)
+    assert "SubscriptionValidationEvent" in event.reason
+
+
+def test_internal_types_are_ignored_when_they_arrive_from_event_grid() -> None:
+    raw = {"id": "x", "topic": "t", "eventType": ev.APPROVAL_DECIDED, "data": {"model": "m", "version": "1",
+           "decision": "approve", "approver": "mallory"}}
+    assert isinstance(ev.parse(raw), ev.Ignored)
+    assert isinstance(ev.parse(raw, internal=True), ev.ApprovalDecided)
+
+
+@pytest.mark.parametrize(("name", "field"), [
+    ("bad.missing_data.json", "data"),
+    ("bad.version_list.json", "data.modelVersion"),
+    ("bad.missing_run_id.json", "data.runId"),
+    ("bad.unknown_status.json", "data.runStatus"),
+    ("bad.model_name.json", "data.modelName"),
+    ("bad.missing_id.json", "id"),
+    ("bad.model_ids.json", "data.modelIds"),
+])
+def test_malformed_event_names_the_field_and_expectation(name: str, field: str) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        parse_file(name)
+    assert caught.value.field == field
+    assert f"'{field}' must be" in str(caught.value)
+
+
+def test_a_delivery_may_be_one_object_or_an_array() -> None:
+    one = load_event("model_registered.eventgrid.pascal.json")[0]
+    assert ev.split_delivery(one) == [one]
+    assert ev.split_delivery([one, one]) == [one, one]
+    with pytest.raises(InvalidEvent, match=r"\[1\]"):
+        ev.split_delivery([one, "nope"])

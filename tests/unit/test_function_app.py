@@ -1,0 +1,57 @@
+"""The function app as the Functions host indexes it: names, triggers, routes, auth; a cheap import."""
+
+import json
+import subprocess
+import sys
+
+import azure.functions as func
+import pytest
+
+from shared.settings import APP_ROOT
+
+EXPECTED = {
+    "aml_events": ("eventGridTrigger", None, None, None),
+    "aml_cloudevents": ("eventGridTrigger", None, None, None),
+    "replay": ("httpTrigger", "replay", ["POST"], "FUNCTION"),
+    "deployments": ("httpTrigger", "deployments", ["POST"], "FUNCTION"),
+    "approvals": ("httpTrigger", "approvals/{model}/{version}", ["GET", "POST"], "FUNCTION"),
+    "ledger": ("httpTrigger", "ledger/{kind}/{key?}/{version?}", ["GET"], "FUNCTION"),
+    "health": ("httpTrigger", "health", ["GET"], "ANONYMOUS"),
+}
+
+
+@pytest.fixture(scope="module")
+def indexed() -> dict[str, dict]:
+    """Index once: azure-functions refuses a second get_functions() on the same app."""
+    import function_app
+
+    return {f.get_function_name(): json.loads(f.get_function_json()) for f in function_app.app.get_functions()}
+
+
+def test_every_function_has_its_name_trigger_route_and_auth(indexed: dict[str, dict]) -> None:
+    assert set(indexed) == set(EXPECTED)
+    for name, (trigger, route, methods, auth) in EXPECTED.items():
+        binding = indexed[name]["bindings"][0]
+        assert binding["type"] == trigger, name
+        assert binding.get("route") == route, name
+        assert binding.get("methods") == methods, name
+        assert binding.get("authLevel") == auth, name
+
+
+def test_import_loads_no_heavy_sdk_and_reads_no_settings() -> None:
+    probe = ("import sys, function_app\n"
+             "heavy = [m for m in ('azure.ai.ml', 'mlflow', 'azure.communication.email', 'azure.data.tables',"
+             " 'azure.identity', 'shared.bootstrap', 'shared.reactor') if m in sys.modules]\n"
+             "print(','.join(heavy))")
+    env = {"PATH": "/usr/bin:/bin", "REACTOR_MODE": "bogus"}  # a bad setting must not break indexing
+    out = subprocess.run([sys.executable, "-c", probe], cwd=APP_ROOT, env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_health_is_anonymous_and_reveals_nothing() -> None:
+    from functions.health import health
+
+    response = health(func.HttpRequest("GET", "/api/health", body=b""))
+    assert response.status_code == 200
+    assert json.loads(response.get_body()) == {"status": "ok"}
