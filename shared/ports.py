@@ -45,6 +45,21 @@ class LedgerEntry:
     detail: Mapping[str, Any] | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Completion:
+    """Everything an event's handling writes at the end, so a store can commit it in one transaction."""
+
+    claim_id: str
+    occurrence: str | None
+    outcome: str
+    event_id: str
+    raw: Mapping[str, Any]
+    ledger: LedgerEntry
+    records: tuple[ModelVersionRecord, ...] = ()
+    jobs: tuple[JobRef, ...] = ()
+    dead_letter: str | None = None
+
+
 class Workspace(Protocol):
     """The Azure ML workspace: jobs, their metrics, model tags."""
 
@@ -89,15 +104,18 @@ class Claims(Protocol):
     """At-least-once delivery made exactly-once: claims on event ids and on logical occurrences."""
 
     def claim(self, event_id: str, occurrence: str | None, now: datetime, lease_seconds: int) -> bool:
-        """True: ours to run. False: already completed (a duplicate). TransientError: leased elsewhere."""
+        """True: ours to run. False: the event or its occurrence completed (a duplicate).
+
+        TransientError: the event or its occurrence is leased by another delivery still running.
+        """
         ...
 
     def complete(self, event_id: str, occurrence: str | None, outcome: str) -> None:
         """Mark done, so redeliveries become duplicates."""
         ...
 
-    def release(self, event_id: str) -> None:
-        """Give up a claim after a transient failure, so the redelivery runs."""
+    def release(self, event_id: str, occurrence: str | None = None) -> None:
+        """Give up a claim (and its occurrence) after a transient failure, so the redelivery runs."""
         ...
 
     def is_completed(self, event_id: str) -> bool:
@@ -176,3 +194,22 @@ class Journal(Protocol):
 
 class Store(Claims, Records, Journal, Protocol):
     """All the state the reactor keeps."""
+
+    def finish(self, done: Completion) -> None:
+        """Write records (optimistically), jobs, raw event, ledger, dead letter; complete the claim."""
+        ...
+
+
+class FinishInSteps:
+    """`finish` from the primitives, for stores that cannot write it all in one transaction."""
+
+    def finish(self: Store, done: Completion) -> None:
+        for record in done.records:
+            self.save_record(record)
+        for job in done.jobs:
+            self.save_job(job)
+        self.save_event(done.event_id, done.raw)
+        self.append_ledger(done.ledger)
+        if done.dead_letter:
+            self.dead_letter(done.event_id, done.raw, done.dead_letter, done.ledger.at)
+        self.complete(done.claim_id, done.occurrence, done.outcome)

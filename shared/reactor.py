@@ -15,7 +15,7 @@ from shared.decide import Context, Plan, decide
 from shared.errors import GateViolation, PermanentError, TransientError, UntrustedSource
 from shared.lifecycle import ModelVersionRecord, Stage, apply
 from shared.policy import Policy
-from shared.ports import Clock, Deployer, JobRef, LedgerEntry, Notifier, Store, Workspace
+from shared.ports import Clock, Completion, Deployer, JobRef, LedgerEntry, Notifier, Store, Workspace
 
 log = logging.getLogger("mlops_reactor")
 
@@ -89,18 +89,16 @@ class Reactor:
         if not self.store.claim(claim_id, occurrence, now, self.lease_seconds):
             return Outcome(id=event.id, type=event.type, outcome="duplicate")
         try:
-            self.store.save_event(event.id, event.raw)
             plan = decide(event, self._context(event), self.policy)
-            results = self._execute(event, plan)
+            results, records = self._execute(event, plan)
+            outcome = self._outcome(event, plan, results)
+            self.store.finish(self._completion(event, plan, outcome, records, claim_id, occurrence, force_reason))
         except TransientError:
-            self.store.release(claim_id)
+            self.store.release(claim_id, occurrence)
             raise
         except PermanentError:
             self.store.complete(claim_id, occurrence, "rejected")
             raise
-        outcome = self._outcome(event, plan, results)
-        self._record(event, plan, outcome, force_reason)
-        self.store.complete(claim_id, occurrence, outcome.outcome)
         return outcome
 
     def _context(self, event: ev.Event) -> Context:
@@ -126,23 +124,13 @@ class Reactor:
         return Context(now=self.clock.now(), workspace_id=self.workspace_id, public_url=self.public_url,
                        records=records, job=job, metrics=metrics, retrain_jobs=retrain)
 
-    def _execute(self, event: ev.Event, plan: Plan) -> list[dict[str, Any]]:
+    def _execute(self, event: ev.Event, plan: Plan) -> tuple[list[dict[str, Any]], list[ModelVersionRecord]]:
+        """Run the actions in order; the new records count only if no effect other than a notice failed."""
         at = self.clock.now().isoformat()
         records = self._next_records(event, plan, at)
-        results = []
-        blocked = False
-        for action in plan.actions:
-            result = self._execute_one(event, action, records, at)
-            results.append(result)
-            blocked = blocked or (result["status"] == "failed" and not isinstance(action, Notify | RequestApproval))
-        if not blocked:
-            for record in records.values():
-                self.store.save_record(record)
-        for name, status in plan.job_status:
-            job = self.store.get_job(name)
-            if job is not None:
-                self.store.save_job(replace(job, status=status))
-        return results
+        results = [self._execute_one(event, action, records, at) for action in plan.actions]
+        blocked = any(r["status"] == "failed" and r["kind"] not in ("notify", "request_approval") for r in results)
+        return results, [] if blocked else list(records.values())
 
     def _next_records(self, event: ev.Event, plan: Plan, at: str) -> dict[str, ModelVersionRecord]:
         """Apply every transition in memory first, so a forbidden one stops the plan before any effect."""
@@ -159,6 +147,12 @@ class Reactor:
     def _execute_one(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
                      at: str) -> dict[str, Any]:
         view = action.describe()
+        if isinstance(action, Notify) and action.group:
+            earlier = self._grouped(action)
+            if earlier is None:
+                return {**view, "status": "grouped"}
+            if earlier:
+                action = replace(action, facts={**action.facts, "Grouped since the last alert": str(earlier)})
         if self.store.effect_done(action.key):
             return {**view, "status": "already_done"}
         try:
@@ -169,7 +163,7 @@ class Reactor:
             log.warning("action %s failed: %s", action.key, exc)
             return {**view, "status": "failed", "error": str(exc)}
         self.store.record_effect(action.key, {"at": at, **detail})
-        return {**view, "status": detail.pop("status", "done"), **detail}
+        return {**view, "status": "done", **detail}
 
     def _perform(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
                  at: str) -> dict[str, Any]:
@@ -193,18 +187,15 @@ class Reactor:
                 self.notifier.send(notice)
             return {}
         if isinstance(action, Notify):
-            return self._notify(action)
+            self.notifier.send(action)
+            return {}
         raise TypeError(f"no executor for {type(action).__name__}")
 
-    def _notify(self, notice: Notify) -> dict[str, Any]:
-        if notice.group and notice.window_start:
-            earlier = self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start)
-            if earlier is None:
-                return {"status": "grouped"}
-            if earlier:
-                notice = replace(notice, facts={**notice.facts, "Grouped since the last alert": str(earlier)})
-        self.notifier.send(notice)
-        return {}
+    def _grouped(self, notice: Notify) -> int | None:
+        """For a grouped notice: None if its window is already open (a storm), else how many were grouped before."""
+        if not notice.window_start:
+            return 0
+        return self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start)
 
     def _outcome(self, event: ev.Event, plan: Plan, actions: list[dict[str, Any]]) -> Outcome:
         failed = [a["error"] for a in actions if a.get("status") == "failed"]
@@ -213,17 +204,23 @@ class Reactor:
         error = "; ".join(([plan.violation] if plan.violation else []) + failed) or None
         return Outcome(id=event.id, type=event.type, outcome=kind, actions=tuple(actions), error=error, notes=notes)
 
-    def _record(self, event: ev.Event, plan: Plan, outcome: Outcome, force_reason: str | None) -> None:
-        at = self.clock.now().isoformat()
+    def _completion(self, event: ev.Event, plan: Plan, outcome: Outcome, records: list[ModelVersionRecord],
+                    claim_id: str, occurrence: str | None, force_reason: str | None) -> Completion:
         detail = {"actions": list(outcome.actions), "notes": list(outcome.notes), "error": outcome.error,
                   "transitions": [{"model": t.model, "version": t.version, "to": str(t.to), "reason": t.reason,
                                    "by": t.by} for t in plan.transitions],
                   "violation": plan.violation, "forced": force_reason}
         model, version = _subject(event)
-        self.store.append_ledger(LedgerEntry(event_id=event.id, event_type=event.type, at=at,
-                                             outcome=outcome.outcome, model=model, version=version, detail=detail))
-        if outcome.error:
-            self.store.dead_letter(event.id, event.raw, outcome.error, at)
+        entry = LedgerEntry(event_id=event.id, event_type=event.type, at=self.clock.now().isoformat(),
+                            outcome=outcome.outcome, model=model, version=version, detail=detail)
+        jobs = []
+        for name, status in plan.job_status:
+            job = self.store.get_job(name)
+            if job is not None:
+                jobs.append(replace(job, status=status))
+        return Completion(claim_id=claim_id, occurrence=occurrence, outcome=outcome.outcome, event_id=event.id,
+                          raw=event.raw, ledger=entry, records=tuple(records), jobs=tuple(jobs),
+                          dead_letter=outcome.error)
 
     def _reject(self, raw: Mapping[str, Any], event_id: str, event_type: str, exc: PermanentError,
                 dry_run: bool) -> Outcome:

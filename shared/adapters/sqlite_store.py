@@ -5,21 +5,25 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
-from datetime import datetime, timedelta
+from dataclasses import asdict, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from shared.errors import TransientError
 from shared.lifecycle import ModelVersionRecord, Stage
-from shared.ports import JobRef, LedgerEntry
+from shared.ports import Completion, JobRef, LedgerEntry
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS claims (event_id TEXT PRIMARY KEY, done INTEGER NOT NULL, lease_until TEXT,
-                                   outcome TEXT);
-CREATE TABLE IF NOT EXISTS occurrences (key TEXT PRIMARY KEY, event_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, claim_id TEXT NOT NULL UNIQUE, occurrence TEXT,
+    done INTEGER NOT NULL DEFAULT 0, lease_until TEXT, outcome TEXT, event_id TEXT, event_type TEXT, at TEXT,
+    model TEXT, version TEXT, raw TEXT, detail TEXT);
+CREATE UNIQUE INDEX IF NOT EXISTS journal_occurrence ON journal (occurrence) WHERE occurrence IS NOT NULL;
+CREATE INDEX IF NOT EXISTS journal_model ON journal (model, version) WHERE model IS NOT NULL;
 CREATE TABLE IF NOT EXISTS effects (key TEXT PRIMARY KEY, result TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS windows (grp TEXT NOT NULL, start TEXT NOT NULL, count INTEGER NOT NULL,
                                     reported INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (grp, start));
@@ -27,14 +31,19 @@ CREATE TABLE IF NOT EXISTS records (model TEXT NOT NULL, version TEXT NOT NULL, 
                                     body TEXT NOT NULL, PRIMARY KEY (model, version));
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,
                                  body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, raw TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, model TEXT,
-                                   version TEXT, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS ledger_event ON ledger (event_id);
-CREATE INDEX IF NOT EXISTS ledger_model ON ledger (model, version);
 CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL,
                                          at TEXT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL);
 """
+
+
+# Take a claim that is new, or whose lease ran out without completing; rowcount 0 means done or leased.
+_CLAIM = ("INSERT INTO journal (claim_id, occurrence, lease_until) VALUES (?, ?, ?) ON CONFLICT (claim_id) "
+          "DO UPDATE SET lease_until = excluded.lease_until, occurrence = excluded.occurrence "
+          "WHERE done = 0 AND lease_until <= ?")
+_HITS_BATCH = 64  # grouped-alert counts are written in batches; a window's count may lag by this much per process
+_FINISH = ("UPDATE journal SET done = 1, outcome = ?, event_id = ?, event_type = ?, at = ?, model = ?, version = ?, "
+           "raw = ?, detail = ? WHERE claim_id = ?")
+_LEDGER = "SELECT event_id, event_type, at, outcome, model, version, detail FROM journal WHERE detail IS NOT NULL"
 
 
 class ConcurrencyConflict(TransientError):
@@ -48,6 +57,9 @@ class SqliteStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._opened: set[tuple[str, str]] = set()
+        self._window_hits: Counter[tuple[str, str]] = Counter()
+        self._hits_lock = threading.Lock()
         self._db().executescript(_SCHEMA)
 
     def _db(self) -> sqlite3.Connection:
@@ -73,33 +85,61 @@ class SqliteStore:
     def _one(self, sql: str, *args: Any) -> Any:
         return self._db().execute(sql, args).fetchone()
 
-    # Claims
+    # Claims: one journal row per claim holds the lease, then the outcome, the raw event and its ledger entry
 
     def claim(self, event_id: str, occurrence: str | None, now: datetime, lease_seconds: int) -> bool:
+        until = _stamp(now + timedelta(seconds=lease_seconds))
+        db = self._db()
+        try:
+            taken = db.execute(_CLAIM, (event_id, occurrence, until, _stamp(now))).rowcount
+        except sqlite3.IntegrityError:
+            return self._claim_occurrence(event_id, occurrence, now, lease_seconds)
+        if taken:
+            return True
+        done, lease = db.execute("SELECT done, lease_until FROM journal WHERE claim_id = ?", (event_id,)).fetchone()
+        if done:
+            return False
+        raise TransientError(f"event {event_id} is being handled elsewhere (lease until {lease})")
+
+    def _claim_occurrence(self, event_id: str, occurrence: str | None, now: datetime, lease_seconds: int) -> bool:
+        """Another event holds this occurrence: a duplicate if it completed, else wait or take over its lease."""
         with self._tx() as db:
-            row = db.execute("SELECT done, lease_until FROM claims WHERE event_id = ?", (event_id,)).fetchone()
-            if row and row[0]:
+            done, lease = db.execute("SELECT done, lease_until FROM journal WHERE occurrence = ?",
+                                     (occurrence,)).fetchone()
+            if done:
                 return False
-            if occurrence and db.execute("SELECT 1 FROM occurrences WHERE key = ?", (occurrence,)).fetchone():
-                return False
-            if row and row[1] and datetime.fromisoformat(row[1]) > now:
-                raise TransientError(f"event {event_id} is being handled elsewhere (lease until {row[1]})")
-            until = (now + timedelta(seconds=lease_seconds)).isoformat()
-            db.execute("INSERT OR REPLACE INTO claims VALUES (?, 0, ?, NULL)", (event_id, until))
-        return True
+            if lease > _stamp(now):
+                raise TransientError(f"{occurrence} is being handled by another event (lease until {lease})")
+            db.execute("UPDATE journal SET occurrence = NULL WHERE occurrence = ?", (occurrence,))
+        return self.claim(event_id, occurrence, now, lease_seconds)
 
     def complete(self, event_id: str, occurrence: str | None, outcome: str) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO claims VALUES (?, 1, NULL, ?)", (event_id, outcome))
-            if occurrence:
-                db.execute("INSERT OR IGNORE INTO occurrences VALUES (?, ?)", (occurrence, event_id))
+        self._db().execute("UPDATE journal SET done = 1, outcome = ? WHERE claim_id = ?", (outcome, event_id))
 
-    def release(self, event_id: str) -> None:
+    def finish(self, done: Completion) -> None:
+        entry = done.ledger
+        raw = json.dumps(done.raw, default=str)
+        row = (done.outcome, done.event_id, entry.event_type, entry.at, entry.model, entry.version, raw,
+               json.dumps(entry.detail, default=str), done.claim_id)
+        if not (done.records or done.jobs or done.dead_letter or len(self._window_hits) >= _HITS_BATCH):
+            self._db().execute(_FINISH, row)  # one statement: atomic without an explicit transaction
+            return
         with self._tx() as db:
-            db.execute("DELETE FROM claims WHERE event_id = ? AND done = 0", (event_id,))
+            for record in done.records:
+                _write_record(db, record)
+            db.executemany("INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?)",
+                           [(j.name, j.model, j.purpose, json.dumps(asdict(j))) for j in done.jobs])
+            if done.dead_letter:
+                db.execute("INSERT INTO dead_letters (event_id, at, reason, raw) VALUES (?, ?, ?, ?)",
+                           (done.event_id, entry.at, done.dead_letter, raw))
+            self._flush_window_hits(db)
+            db.execute(_FINISH, row)
+
+    def release(self, event_id: str, occurrence: str | None = None) -> None:
+        self._db().execute("DELETE FROM journal WHERE claim_id = ? AND done = 0", (event_id,))
 
     def is_completed(self, event_id: str) -> bool:
-        return bool(self._one("SELECT 1 FROM claims WHERE event_id = ? AND done = 1", event_id))
+        return bool(self._one("SELECT 1 FROM journal WHERE claim_id = ? AND done = 1", event_id))
 
     def effect_done(self, key: str) -> bool:
         return bool(self._one("SELECT 1 FROM effects WHERE key = ?", key))
@@ -109,8 +149,15 @@ class SqliteStore:
             db.execute("INSERT OR REPLACE INTO effects VALUES (?, ?)", (key, json.dumps(result, default=str)))
 
     def open_window(self, group: str, window_start: str) -> int | None:
+        if (group, window_start) in self._opened:
+            # Windows never close for the same start: count the hit, write it with the next transaction.
+            with self._hits_lock:
+                self._window_hits[(group, window_start)] += 1
+            return None
         with self._tx() as db:
+            self._flush_window_hits(db)
             hit = db.execute("UPDATE windows SET count = count + 1 WHERE grp = ? AND start = ?", (group, window_start))
+            self._opened.add((group, window_start))
             if hit.rowcount:
                 return None
             earlier = db.execute("SELECT COALESCE(SUM(count - 1), 0) FROM windows WHERE grp = ? AND reported = 0",
@@ -119,6 +166,13 @@ class SqliteStore:
             db.execute("INSERT INTO windows VALUES (?, ?, 1, 0)", (group, window_start))
         return int(earlier)
 
+    def _flush_window_hits(self, db: sqlite3.Connection) -> None:
+        with self._hits_lock:
+            pending = [(n, g, w) for (g, w), n in self._window_hits.items()]
+            self._window_hits.clear()
+        if pending:
+            db.executemany("UPDATE windows SET count = count + ? WHERE grp = ? AND start = ?", pending)
+
     # Records and jobs
 
     def get_record(self, model: str, version: str) -> ModelVersionRecord | None:
@@ -126,20 +180,8 @@ class SqliteStore:
         return _record(row) if row else None
 
     def save_record(self, record: ModelVersionRecord) -> ModelVersionRecord:
-        saved = ModelVersionRecord(**{**asdict(record), "revision": record.revision + 1, "stage": record.stage,
-                                      "history": record.history})
-        body = json.dumps(asdict(saved))
         with self._tx() as db:
-            if record.revision == 0:
-                cur = db.execute("INSERT OR IGNORE INTO records VALUES (?, ?, 1, ?)",
-                                 (record.model, record.version, body))
-            else:
-                cur = db.execute("UPDATE records SET revision = ?, body = ? WHERE model = ? AND version = ? "
-                                 "AND revision = ?", (saved.revision, body, record.model, record.version,
-                                                      record.revision))
-            if cur.rowcount != 1:
-                raise ConcurrencyConflict(f"{record.key} changed since it was read (revision {record.revision})")
-        return saved
+            return _write_record(db, record)
 
     def records(self, model: str) -> list[ModelVersionRecord]:
         rows = self._db().execute("SELECT revision, body FROM records WHERE model = ?", (model,)).fetchall()
@@ -162,19 +204,21 @@ class SqliteStore:
     # Journal
 
     def save_event(self, event_id: str, raw: Mapping[str, Any]) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO events VALUES (?, ?)", (event_id, json.dumps(raw, default=str)))
+        self._db().execute("INSERT INTO journal (claim_id, done, raw) VALUES (?, 1, ?) ON CONFLICT (claim_id) "
+                           "DO UPDATE SET raw = excluded.raw", (event_id, json.dumps(raw, default=str)))
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
-        row = self._one("SELECT raw FROM events WHERE event_id = ?", event_id)
+        row = self._one("SELECT raw FROM journal WHERE claim_id = ? AND raw IS NOT NULL", event_id)
         if row is None:
             row = self._one("SELECT raw FROM dead_letters WHERE event_id = ? ORDER BY seq DESC", event_id)
         return json.loads(row[0]) if row else None
 
     def append_ledger(self, entry: LedgerEntry) -> None:
-        with self._tx() as db:
-            db.execute("INSERT INTO ledger (event_id, model, version, body) VALUES (?, ?, ?, ?)",
-                       (entry.event_id, entry.model, entry.version, json.dumps(asdict(entry), default=str)))
+        self._db().execute(
+            "INSERT INTO journal (claim_id, done, outcome, event_id, event_type, at, model, version, detail) "
+            "VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)",
+            (f"{entry.event_id}#ledger:{uuid.uuid4().hex}", entry.outcome, entry.event_id, entry.event_type,
+             entry.at, entry.model, entry.version, json.dumps(entry.detail, default=str)))
 
     def ledger(self, *, event_id: str | None = None, model: str | None = None,
                version: str | None = None) -> list[LedgerEntry]:
@@ -183,8 +227,9 @@ class SqliteStore:
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
-        sql = "SELECT body FROM ledger" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
-        return [LedgerEntry(**json.loads(r[0])) for r in self._db().execute(sql, args)]
+        sql = _LEDGER + "".join(f" AND {w}" for w in where) + " ORDER BY seq"
+        return [LedgerEntry(event_id=r[0], event_type=r[1], at=r[2], outcome=r[3], model=r[4], version=r[5],
+                            detail=json.loads(r[6])) for r in self._db().execute(sql, args)]
 
     def dead_letter(self, event_id: str, raw: Mapping[str, Any], reason: str, at: str) -> None:
         with self._tx() as db:
@@ -194,6 +239,24 @@ class SqliteStore:
     def dead_letters(self) -> list[dict[str, Any]]:
         rows = self._db().execute("SELECT event_id, at, reason, raw FROM dead_letters ORDER BY seq DESC")
         return [{"event_id": r[0], "at": r[1], "reason": r[2], "raw": json.loads(r[3])} for r in rows]
+
+
+def _stamp(moment: datetime) -> str:
+    """Fixed-width UTC ISO time, so leases compare as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _write_record(db: sqlite3.Connection, record: ModelVersionRecord) -> ModelVersionRecord:
+    saved = replace(record, revision=record.revision + 1)
+    body = json.dumps(asdict(saved))
+    if record.revision == 0:
+        cur = db.execute("INSERT OR IGNORE INTO records VALUES (?, ?, 1, ?)", (record.model, record.version, body))
+    else:
+        cur = db.execute("UPDATE records SET revision = ?, body = ? WHERE model = ? AND version = ? AND revision = ?",
+                         (saved.revision, body, record.model, record.version, record.revision))
+    if cur.rowcount != 1:
+        raise ConcurrencyConflict(f"{record.key} changed since it was read (revision {record.revision})")
+    return saved
 
 
 def _record(row: tuple[int, str]) -> ModelVersionRecord:

@@ -1,0 +1,1 @@
+"""`make bench`: cold-start and throughput figures (printed, never asserted by tests)."""
