@@ -80,7 +80,7 @@ def main() -> None:
 
     ids = [json.dumps(synthetic.build("run_status_changed", "/x")) for _ in range(5000)]
     floor = raw_floor(ids)
-    failures, sent = core_rate("run_status_changed", 5000, experiment="nightly", status="Failed")
+    failures, _ = core_rate("run_status_changed", 5000, experiment="nightly", status="Failed")
     registrations, _ = core_rate("model_registered", 1000)
     print("throughput (one core, SQLite WAL, synchronous=NORMAL)")
     print(f"  raw floor (json.loads + 2 transactions)  {floor:8.0f} events/s")
