@@ -206,7 +206,7 @@ class Reactor:
 
     def _completion(self, event: ev.Event, plan: Plan, outcome: Outcome, records: list[ModelVersionRecord],
                     claim_id: str, occurrence: str | None, force_reason: str | None) -> Completion:
-        detail = {"actions": list(outcome.actions), "notes": list(outcome.notes), "error": outcome.error,
+        detail = {"actions": [_brief(a) for a in outcome.actions], "notes": list(outcome.notes), "error": outcome.error,
                   "transitions": [{"model": t.model, "version": t.version, "to": str(t.to), "reason": t.reason,
                                    "by": t.by} for t in plan.transitions],
                   "violation": plan.violation, "forced": force_reason}
@@ -240,6 +240,15 @@ def approval_notices(request: RequestApproval) -> list[Notify]:
     return [Notify(key=f"{request.key}:{c}", channel=c, template="approval_requested",
                    title=f"Approve {request.model}:{request.version} for production?", facts=facts,
                    links={"Review and approve": request.url}) for c in request.channels]
+
+
+_BRIEF = ("kind", "key", "status", "error", "ref", "url", "job_name", "purpose", "environment", "target", "channel",
+          "template")
+
+
+def _brief(action: Mapping[str, Any]) -> dict[str, Any]:
+    """What the ledger keeps of an action's result: enough to audit, small enough to write fast."""
+    return {k: action[k] for k in _BRIEF if action.get(k) is not None}
 
 
 def _subject(event: ev.Event) -> tuple[str | None, str | None]:

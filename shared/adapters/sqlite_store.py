@@ -118,9 +118,9 @@ class SqliteStore:
 
     def finish(self, done: Completion) -> None:
         entry = done.ledger
-        raw = json.dumps(done.raw, default=str)
+        raw = json.dumps(done.raw, default=str, separators=(",", ":"))
         row = (done.outcome, done.event_id, entry.event_type, entry.at, entry.model, entry.version, raw,
-               json.dumps(entry.detail, default=str), done.claim_id)
+               json.dumps(entry.detail, default=str, separators=(",", ":")), done.claim_id)
         if not (done.records or done.jobs or done.dead_letter or len(self._window_hits) >= _HITS_BATCH):
             self._db().execute(_FINISH, row)  # one statement: atomic without an explicit transaction
             return
