@@ -46,11 +46,23 @@ def _local_ports(settings: Settings, ports: dict[str, Any]) -> None:
 
 
 def _azure_ports(settings: Settings, ports: dict[str, Any]) -> None:
-    missing = [p for p in ("store", "workspace", "deployer", "notifier") if p not in ports]
-    if missing:
-        from shared.errors import PermanentError
+    """Azure ML, Table Storage, the policy's CD targets and channels; each SDK loads on first use."""
+    if "store" not in ports:
+        from shared.adapters.table_store import TableStore
 
-        raise PermanentError(f"REACTOR_MODE=azure: no Azure adapter yet for {', '.join(missing)}")
+        ports["store"] = TableStore.from_settings(settings)
+    if "workspace" not in ports:
+        from shared.adapters.azureml import AzureMLWorkspace
+
+        ports["workspace"] = AzureMLWorkspace(settings, app_root=APP_ROOT)
+    if "deployer" not in ports:
+        from shared.adapters.deployer_router import build_deployer
+
+        ports["deployer"] = build_deployer(settings, ports["policy"])
+    if "notifier" not in ports:
+        from shared.adapters.notifier_router import build_notifier
+
+        ports["notifier"] = build_notifier(settings, ports["policy"])
 
 
 def settings() -> Settings:

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     approve.set_defaults(run=_approve)
     demo = sub.add_parser("demo", help="the whole loop on embedded defaults, as a timeline")
     demo.set_defaults(run=_demo)
+    preview = sub.add_parser("preview", help="write every card and email template, rendered from examples")
+    preview.add_argument("--out", default="docs/previews", help="folder to write into (default: docs/previews)")
+    preview.set_defaults(run=_preview)
     jobs = sub.add_parser("jobs", help="local mode: jobs the workspace simulator holds")
     jobs.set_defaults(run=_jobs)
     complete = sub.add_parser("complete", help="local mode: finish a simulated job and react to its events")
@@ -134,6 +137,14 @@ def _demo(args: argparse.Namespace) -> int:
     from shared import demo
 
     demo.run()
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from shared import preview
+
+    written = preview.write(Path(args.out))
+    print(f"wrote {len(written)} files under {args.out} (open index.html)")
     return 0
 
 

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from shared.actions import TriggerCD
+from shared.adapters.cd_common import require_approval
 from shared.ports import Receipt
 
 
@@ -19,6 +20,7 @@ class RecordingDeployer:
         folder.mkdir(parents=True, exist_ok=True)
 
     def deploy(self, request: TriggerCD) -> Receipt:
+        require_approval(request, "the recording deployer")
         ref = hashlib.sha256(request.key.encode()).hexdigest()[:16]
         path = self.folder / f"{ref}.json"
         if not path.exists():

@@ -1,0 +1,130 @@
+"""A stand-in for the Azure ML control plane over HTTPS: just enough ARM for the real MLClient to submit and tag."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.contract.arm_recorder import Answer, ArmRecorder, Recorded
+
+SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
+RESOURCE_GROUP = "ml-rg"
+WORKSPACE = "ml-ws"
+WS_PATH = (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
+           f"/providers/Microsoft.MachineLearningServices/workspaces/{WORKSPACE}")
+ALREADY_EXISTS = ("A job with this name already exists. If you are trying to create a new job, use a different "
+                  "name. If you are trying to update an existing job, the existing job's Settings, Inputs, Outputs, "
+                  "Jobs, InputBindings, OutputBindings cannot be changed. Only description, tags, displayName, "
+                  "properties, and isArchived can be updated.")
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+class StaticTokenCredential:
+    """A TokenCredential that hands out an unsigned JWT whose audience is the requested resource."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        audience = scopes[0].removesuffix("/.default") if scopes else ""
+        expires = int(time.time()) + 3600
+        claims = {"aud": audience, "exp": expires, "tid": "tenant", "oid": "reactor-identity"}
+        return AccessToken(f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.sig", expires)
+
+
+class FakeAzureML(ArmRecorder):
+    """Records every request; keeps jobs and model versions; answers "already exists" like Azure ML does."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.models: dict[str, dict[str, Any]] = {}
+        self.failures: list[tuple[str, str, Answer]] = []
+        self.routes += [self._scripted, self._workspace, self._codes, self._components, self._job, self._model]
+
+    def fail_next(self, method: str, contains: str, answer: Answer) -> None:
+        """Answer the next matching request with `answer` (e.g. 403, 429 with Retry-After, 503)."""
+        self.failures.append((method, contains, answer))
+
+    def hide_next_job_get(self) -> None:
+        """The next GET of a job answers 404 even if it exists (a concurrent submitter won the race)."""
+        self.fail_next("GET", "/jobs/", Answer(404, {"error": {"code": "UserError", "message": "not found"}}))
+
+    def register_model(self, name: str, version: str, tags: dict[str, str]) -> None:
+        """A registered model version, as the service would return it."""
+        path = f"{WS_PATH}/models/{name}/versions/{version}"
+        self.models[path.lower()] = {"id": path, "name": version, "properties": {
+            "modelType": "custom_model", "flavors": {}, "tags": dict(tags), "properties": {},
+            "modelUri": f"azureml://subscriptions/{SUBSCRIPTION}/resourcegroups/{RESOURCE_GROUP}/workspaces/"
+                        f"{WORKSPACE}/datastores/workspaceblobstore/paths/models/{name}/{version}/"}}
+
+    def client(self, **kwargs: Any) -> Any:
+        """The real MLClient, pointed at this server through custom cloud endpoints."""
+        from azure.ai.ml import MLClient
+
+        port = self.server.server_address[1]
+        meta = {"azure_portal": self.url, "resource_manager": self.url, "active_directory": self.url,
+                "aml_resource_id": self.url, "storage_endpoint": f"localhost:{port}",
+                "registry_discovery_endpoint": self.url}
+        return MLClient(StaticTokenCredential(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, cloud=f"ReactorTest{port}",
+                        cloud_metadata=meta, show_progress=False, enable_telemetry=False,
+                        connection_verify=str(self.cert), retry_total=0, **kwargs)
+
+    def _scripted(self, seen: Recorded) -> Answer | None:
+        for i, (method, contains, answer) in enumerate(self.failures):
+            if seen.method == method and contains.lower() in seen.path.lower():
+                del self.failures[i]
+                return answer
+        return None
+
+    def _workspace(self, seen: Recorded) -> Answer | None:
+        if seen.method != "GET" or seen.path.lower() != WS_PATH.lower():
+            return None
+        return Answer(200, {"id": WS_PATH, "name": WORKSPACE, "location": "westeurope", "properties": {
+            "workspaceId": "00000000-aaaa-bbbb-cccc-000000000000", "mlFlowTrackingUri": "azureml://tracking"}})
+
+    def _codes(self, seen: Recorded) -> Answer | None:
+        # The source folder's content hash is already known: the SDK reuses that code asset, no blob upload.
+        if seen.method != "GET" or "/codes/" not in seen.path:
+            return None
+        path = f"{WS_PATH}/codes/reactor-src/versions/1"
+        asset = {"id": path, "name": "1", "properties": {
+            "codeUri": "https://store.blob.core.windows.net/azureml/LocalUpload/abc/src", "isAnonymous": True}}
+        return Answer(200, {"value": [asset]} if seen.path.endswith("/versions") else asset)
+
+    def _components(self, seen: Recorded) -> Answer | None:
+        if seen.method != "PUT" or "/components/" not in seen.path:
+            return None
+        return Answer(201, {**seen.json(), "id": seen.path, "name": seen.path.rsplit("/", 1)[-1]})
+
+    def _job(self, seen: Recorded) -> Answer | None:
+        if "/jobs/" not in seen.path:
+            return None
+        name = seen.path.rsplit("/", 1)[-1]
+        if seen.method == "GET":
+            return Answer(200, self.jobs[name]) if name in self.jobs else None
+        if seen.method != "PUT":
+            return None
+        if name in self.jobs:
+            return Answer(400, {"error": {"code": "UserError", "message": ALREADY_EXISTS,
+                                          "innerError": {"code": "Immutable"}}})
+        body = seen.json()
+        body["properties"]["status"] = "NotStarted"
+        self.jobs[name] = {**body, "id": seen.path, "name": name, "type": "Microsoft.MachineLearningServices/jobs"}
+        return Answer(201, self.jobs[name])
+
+    def _model(self, seen: Recorded) -> Answer | None:
+        if "/models/" not in seen.path or "/versions/" not in seen.path:
+            return None
+        stored = self.models.get(seen.path.lower())
+        if seen.method == "GET":
+            return Answer(200, stored) if stored else None
+        if seen.method == "PUT" and stored is not None:
+            stored["properties"].update({k: v for k, v in seen.json()["properties"].items() if k == "tags"})
+            return Answer(200, stored)
+        return None

@@ -1,0 +1,69 @@
+"""A real Azurite Table service for the contract tests: started once per session, stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.settings import APP_ROOT
+
+AZURITE = APP_ROOT / "tools" / "node_modules" / ".bin" / "azurite-table"
+# The well-known development account every Azurite instance has (not a secret).
+DEV_ACCOUNT = "devstoreaccount1"
+DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def connection_string(port: int) -> str:
+    """The connection string of the dev account on a local port."""
+    return (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
+            f"TableEndpoint=http://127.0.0.1:{port}/{DEV_ACCOUNT};")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"Azurite is required in CI: {reason} (run `npm ci --prefix tools`)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A connection string to a fresh in-memory Azurite Table service."""
+    if not AZURITE.exists():
+        _unavailable(f"{AZURITE} not found")
+    port = _free_port()
+    log = Path(tmp_path_factory.mktemp("azurite")) / "azurite.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(AZURITE), "--inMemoryPersistence", "--tableHost", "127.0.0.1", "--tablePort", str(port),
+             "--skipApiVersionCheck", "--loose", "--disableTelemetry"], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not _listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                _unavailable(f"Azurite did not start: {log.read_text(errors='replace')[-500:]}")
+            time.sleep(0.1)
+        yield connection_string(port)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
