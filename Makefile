@@ -1,4 +1,5 @@
-# make run: the whole loop locally; make test: ruff, mypy (shared/), pytest; make bench: figures.
+# make run: the dev host on localhost:7071, like func start (ARGS=--reset starts on a clean state);
+# make test: ruff, mypy (shared/), pytest; make bench: figures.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -15,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 run: install
-	$(PY) -m shared demo
+	$(PY) -m devhost $(ARGS)
 
 lint: install
 	$(PY) -m ruff check .

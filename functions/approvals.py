@@ -17,10 +17,17 @@ def approvals(req: func.HttpRequest) -> func.HttpResponse:
     from shared.bootstrap import reactor, settings
 
     model, version = req.route_params["model"], req.route_params["version"]
+    local = settings().mode == "local"  # no platform sign-in locally: the form names the approver
+    who = req.headers.get(http_api.PRINCIPAL_HEADER)
     if req.method == "GET":
-        return respond(approval_page.render(reactor(), model, version))
+        return respond(approval_page.render(reactor(), model, version, ask_name=local, signed_in=who))
     is_json = "json" in (req.headers.get("content-type") or "")
     fields = json.loads(req.get_body() or b"{}") if is_json else dict(req.form)
-    local = settings().mode == "local"  # no platform sign-in locally: the form names the approver
-    return respond(http_api.decide_approval(reactor(), model, version, fields, dict(req.headers),
-                                            trust_body_identity=local))
+    answer = http_api.decide_approval(reactor(), model, version, fields, dict(req.headers),
+                                      trust_body_identity=local)
+    if is_json:
+        return respond(answer)
+    page = approval_page.after_decision(reactor(), model, version, answer, ask_name=local, signed_in=who)
+    if page is None:  # recorded: post/redirect/get, so the browser shows the new stage and a reload is harmless
+        return func.HttpResponse(status_code=303, headers={"Location": req.url})
+    return respond(page)

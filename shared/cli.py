@@ -1,4 +1,4 @@
-"""The command line: replay, synth, status, approve, jobs, complete (a contract other tools depend on)."""
+"""The command line: replay, synth, status, approve, jobs, complete; send and demo (a contract other tools use)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from shared import synthetic
+from shared import cli_host, synthetic
 from shared.errors import ReactorError
 from shared.settings import Settings
 
@@ -50,8 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument("--reject", action="store_true")
     approve.add_argument("--comment", default="")
     approve.set_defaults(run=_approve)
-    demo = sub.add_parser("demo", help="the whole loop on embedded defaults, as a timeline")
-    demo.set_defaults(run=_demo)
+    cli_host.add_commands(sub)  # send, demo: over HTTP against a running host
     preview = sub.add_parser("preview", help="write every card and email template, rendered from examples")
     preview.add_argument("--out", default="docs/previews", help="folder to write into (default: docs/previews)")
     preview.set_defaults(run=_preview)
@@ -131,13 +130,6 @@ def _approve(args: argparse.Namespace) -> int:
     status, body = http_api.decide_approval(_reactor(), model, version, fields, {}, trust_body_identity=True)
     print(json.dumps(body, indent=2, default=str))
     return 0 if status == 200 else 2
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from shared import demo
-
-    demo.run()
-    return 0
 
 
 def _preview(args: argparse.Namespace) -> int:

@@ -106,8 +106,12 @@ def decide_approval(reactor: Reactor, model: str, version: str, fields: Mapping[
             return 401, {"error": f"no approver identity: sign in (header {PRINCIPAL_HEADER}) to approve"}
         data = {"model": model, "version": version, "decision": fields.get("decision"),
                 "approver": str(approver), "comment": fields.get("comment") or ""}
-        return _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, {"model": model, "version": version},
-                                       data))
+        # One decision per time the version reached staging: a double click is a duplicate, while an attempt
+        # refused before staging does not use up the id of the real approval later.
+        record = reactor.store.get_record(model, version)
+        stagings = sum(1 for step in record.history if step.get("to") == "staging") if record else 0
+        seed = {"model": model, "version": version, "staging": stagings}
+        return _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
 
     return _safely(run)
 

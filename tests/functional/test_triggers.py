@@ -122,3 +122,18 @@ def test_ledger_shows_a_model_version_history(installed: Reactor) -> None:
     body = json.loads(ledger(request).get_body())
     assert body["records"][0]["stage"] == "testing"
     assert body["ledger"][0]["event_type"].endswith("ModelRegistered")
+
+
+def test_an_approval_refused_before_staging_does_not_block_the_real_one(installed: Reactor) -> None:
+    drive = Driver(installed)
+    drive.register()
+    decision = {"decision": "approve", "approver": "dana@x"}
+    early = post(approvals, "/api/approvals/credit-risk/1", decision, model="credit-risk", version="1")
+    assert early.status_code == 422
+    drive.finish("offline_test", auc=0.9, latency_ms=1)
+    drive.report("1", "staging")
+    real = post(approvals, "/api/approvals/credit-risk/1", decision, model="credit-risk", version="1")
+    assert real.status_code == 200 and json.loads(real.get_body())["outcome"] == "handled"
+    again = post(approvals, "/api/approvals/credit-risk/1", decision, model="credit-risk", version="1")
+    assert json.loads(again.get_body())["outcome"] == "duplicate"
+    assert drive.stage("1") == "approved"
