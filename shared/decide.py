@@ -259,11 +259,11 @@ def _on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:
     facts = {"Model": key, "Decision": "approved" if e.approved else "rejected", "By": e.approver,
              "Comment": e.comment or "-"}
     if not e.approved:
-        step = Transition(model=e.model, version=e.version, to=Stage.REJECTED, reason="rejected by a human",
+        step = Transition(model=e.model, version=e.version, to=Stage.REJECTED, reason="human rejection",
                           by=e.approver)
         notices = _notices(e, rule.notify.verdict, "approval_rejected", f"{key} rejected by {e.approver}", facts)
         return Plan(actions=(_tag(e, e.model, e.version, Stage.REJECTED), *notices), transitions=(step,))
-    step = Transition(model=e.model, version=e.version, to=Stage.APPROVED, reason="approved by a human",
+    step = Transition(model=e.model, version=e.version, to=Stage.APPROVED, reason="human approval",
                       by=e.approver)
     cd = TriggerCD(key=f"{e.id}:cd:production", environment="production", target=rule.cd.production,
                    model=e.model, version=e.version, approved_by=e.approver)
