@@ -49,7 +49,7 @@ def raw_floor(events: list[str]) -> float:
         return len(events) / (time.perf_counter() - start)
 
 
-def core_rate(kind: str, count: int, **fields: str) -> tuple[float, int]:
+def core_rate(kind: str, count: int, numbered: str | None = None, **fields: str) -> tuple[float, int]:
     """Events per second through the whole core (apply mode, local adapters); and notices sent."""
     from shared import bootstrap, synthetic
     from shared.clock import FixedClock
@@ -59,7 +59,9 @@ def core_rate(kind: str, count: int, **fields: str) -> tuple[float, int]:
         settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": folder})
         reactor = bootstrap.build(settings, clock=FixedClock(datetime(2026, 11, 22, 9, 0, 1, tzinfo=UTC)))
         reactor.notifier.console = None  # type: ignore[attr-defined]
-        texts = [json.dumps(synthetic.build(kind, settings.workspace_id, **fields)) for _ in range(count)]
+        texts = [json.dumps(synthetic.build(kind, settings.workspace_id, **fields, **({numbered: str(i + 1)}
+                                                                                   if numbered else {})))
+                 for i in range(count)]
         start = time.perf_counter()
         for text in texts:
             reactor.handle(json.loads(text))
@@ -81,12 +83,12 @@ def main() -> None:
     ids = [json.dumps(synthetic.build("run_status_changed", "/x")) for _ in range(5000)]
     floor = raw_floor(ids)
     failures, _ = core_rate("run_status_changed", 5000, experiment="nightly", status="Failed")
-    registrations, _ = core_rate("model_registered", 1000)
+    registrations, _ = core_rate("model_registered", 1000, numbered="version")
     print("throughput (one core, SQLite WAL, synchronous=NORMAL)")
     print(f"  raw floor (json.loads + 2 transactions)  {floor:8.0f} events/s")
     print(f"  core: run failures (grouped alerts)       {failures:8.0f} events/s = {failures / floor:.2f} of floor"
           " (target >= 0.5)")
-    print(f"  core: model registrations (job + tag)     {registrations:8.0f} events/s = "
+    print(f"  core: new model versions (job + tag)      {registrations:8.0f} events/s = "
           f"{registrations / floor:.2f} of floor")
     _, storm = core_rate("run_status_changed", 10000, experiment="storm", status="Failed")
     print(f"storm: 10000 failures of one experiment in one window -> {storm} notice(s) (target 1)")

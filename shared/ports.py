@@ -146,8 +146,8 @@ class Records(Protocol):
         """Write if the stored revision is still record.revision; returns the new revision."""
         ...
 
-    def records(self, model: str) -> list[ModelVersionRecord]:
-        """Every version of a model we know."""
+    def records(self, model: str, stage: str | None = None) -> list[ModelVersionRecord]:
+        """The versions of a model we know, or only those in a stage."""
         ...
 
     def save_job(self, job: JobRef) -> None:

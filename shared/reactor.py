@@ -102,25 +102,32 @@ class Reactor:
         return outcome
 
     def _context(self, event: ev.Event) -> Context:
-        models: set[str] = set()
+        """Load what the decision needs: the versions the event names, each model's champion, our job."""
+        versions: list[tuple[str, str | None]] = []
         job = None
         metrics: dict[str, float] = {}
         retrain: tuple[JobRef, ...] = ()
         if isinstance(event, ev.ModelRegistered | ev.DeploymentReported | ev.ApprovalDecided):
-            models.add(event.model)
+            versions.append((event.model, event.version))
         elif isinstance(event, ev.ModelDeployed):
-            models.update(m for m, _ in event.models)
+            versions.extend(event.models)
         elif isinstance(event, ev.RunFinished):
             job = self.store.get_job(event.run_id)
             if job is not None:
-                models.add(job.model)
+                versions.append((job.model, job.version))
                 if job.purpose == "offline_test" and event.status == "Completed":
                     metrics = self.workspace.job_metrics(job.name)
         elif isinstance(event, ev.DriftDetected):
             rule = self.policy.drift_rule(event.monitor)
             if rule is not None:
                 retrain = tuple(self.store.jobs_for(rule.model, "retrain"))
-        records = {r.key: r for m in sorted(models) for r in self.store.records(m)}
+        records = {}
+        for model in sorted({m for m, _ in versions}):
+            records.update({r.key: r for r in self.store.records(model, str(Stage.PRODUCTION))})
+        for model, version in versions:
+            record = self.store.get_record(model, version) if version is not None else None
+            if record is not None:
+                records[record.key] = record
         return Context(now=self.clock.now(), workspace_id=self.workspace_id, public_url=self.public_url,
                        records=records, job=job, metrics=metrics, retrain_jobs=retrain)
 

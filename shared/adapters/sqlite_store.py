@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from shared.errors import TransientError
+from shared.errors import PermanentError, TransientError
 from shared.lifecycle import ModelVersionRecord, Stage
 from shared.ports import Completion, JobRef, LedgerEntry
 
+_SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, claim_id TEXT NOT NULL UNIQUE, occurrence TEXT,
     done INTEGER NOT NULL DEFAULT 0, lease_until TEXT, outcome TEXT, event_id TEXT, event_type TEXT, at TEXT,
@@ -28,7 +29,8 @@ CREATE TABLE IF NOT EXISTS effects (key TEXT PRIMARY KEY, result TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS windows (grp TEXT NOT NULL, start TEXT NOT NULL, count INTEGER NOT NULL,
                                     reported INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (grp, start));
 CREATE TABLE IF NOT EXISTS records (model TEXT NOT NULL, version TEXT NOT NULL, revision INTEGER NOT NULL,
-                                    body TEXT NOT NULL, PRIMARY KEY (model, version));
+                                    stage TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model, version));
+CREATE INDEX IF NOT EXISTS records_stage ON records (model, stage);
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,
                                  body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL,
@@ -60,7 +62,13 @@ class SqliteStore:
         self._opened: set[tuple[str, str]] = set()
         self._window_hits: Counter[tuple[str, str]] = Counter()
         self._hits_lock = threading.Lock()
-        self._db().executescript(_SCHEMA)
+        db = self._db()
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, _SCHEMA_VERSION) or (version == 0 and _has_tables(db)):
+            raise PermanentError(f"{path} holds state of another version of MLOps Reactor (schema {version}, "
+                                 f"expected {_SCHEMA_VERSION}): move it away or start afresh (make run ARGS=--reset)")
+        db.executescript(_SCHEMA)
+        db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -183,8 +191,11 @@ class SqliteStore:
         with self._tx() as db:
             return _write_record(db, record)
 
-    def records(self, model: str) -> list[ModelVersionRecord]:
-        rows = self._db().execute("SELECT revision, body FROM records WHERE model = ?", (model,)).fetchall()
+    def records(self, model: str, stage: str | None = None) -> list[ModelVersionRecord]:
+        sql, args = "SELECT revision, body FROM records WHERE model = ?", [model]
+        if stage is not None:
+            sql, args = sql + " AND stage = ?", [*args, stage]
+        rows = self._db().execute(sql, args).fetchall()
         return [_record(row) for row in rows]
 
     def save_job(self, job: JobRef) -> None:
@@ -241,6 +252,10 @@ class SqliteStore:
         return [{"event_id": r[0], "at": r[1], "reason": r[2], "raw": json.loads(r[3])} for r in rows]
 
 
+def _has_tables(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone() is not None
+
+
 def _stamp(moment: datetime) -> str:
     """Fixed-width UTC ISO time, so leases compare as text."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
@@ -250,10 +265,12 @@ def _write_record(db: sqlite3.Connection, record: ModelVersionRecord) -> ModelVe
     saved = replace(record, revision=record.revision + 1)
     body = json.dumps(asdict(saved))
     if record.revision == 0:
-        cur = db.execute("INSERT OR IGNORE INTO records VALUES (?, ?, 1, ?)", (record.model, record.version, body))
+        cur = db.execute("INSERT OR IGNORE INTO records VALUES (?, ?, 1, ?, ?)",
+                         (record.model, record.version, str(record.stage), body))
     else:
-        cur = db.execute("UPDATE records SET revision = ?, body = ? WHERE model = ? AND version = ? AND revision = ?",
-                         (saved.revision, body, record.model, record.version, record.revision))
+        cur = db.execute("UPDATE records SET revision = ?, stage = ?, body = ? WHERE model = ? AND version = ? "
+                         "AND revision = ?", (saved.revision, str(saved.stage), body, record.model, record.version,
+                                              record.revision))
     if cur.rowcount != 1:
         raise ConcurrencyConflict(f"{record.key} changed since it was read (revision {record.revision})")
     return saved

@@ -26,7 +26,7 @@ class TableRecords(TableBase):
         saved = ModelVersionRecord(**{**asdict(record), "revision": record.revision + 1, "stage": record.stage,
                                       "history": record.history})
         entity = {"PartitionKey": safe_key(record.model), "RowKey": safe_key(record.version),
-                  "revision": saved.revision, **pack("body", asdict(saved))}
+                  "revision": saved.revision, "stage": str(saved.stage), **pack("body", asdict(saved))}
         if record.revision == 0:
             won = self._insert("Records", entity)
         else:
@@ -38,8 +38,8 @@ class TableRecords(TableBase):
         return saved
 
     @guarded("reading lifecycle records")
-    def records(self, model: str) -> list[ModelVersionRecord]:
-        query, params = odata({"PartitionKey": safe_key(model)})
+    def records(self, model: str, stage: str | None = None) -> list[ModelVersionRecord]:
+        query, params = odata({"PartitionKey": safe_key(model), "stage": stage})
         return [_record(r) for r in self.table("Records").query_entities(query, parameters=params)]
 
     @guarded("saving a job")

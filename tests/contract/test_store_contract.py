@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,15 @@ def test_records_of_a_model(store: Store) -> None:
     assert store.records("none") == []
 
 
+def test_records_in_a_stage_follow_the_latest_save(store: Store) -> None:
+    first = store.save_record(ModelVersionRecord(model="m", version="1", stage=Stage.STAGING))
+    store.save_record(ModelVersionRecord(model="m", version="2", stage=Stage.PRODUCTION))
+    assert [r.version for r in store.records("m", "production")] == ["2"]
+    store.save_record(replace(first, stage=Stage.PRODUCTION))
+    assert sorted(r.version for r in store.records("m", "production")) == ["1", "2"]
+    assert store.records("m", "staging") == []
+
+
 def _job(name: str, at: str, purpose: str = "retrain", model: str = "m") -> JobRef:
     return JobRef(name=name, purpose=purpose, model=model, version=None, event_id=f"e-{name}", submitted_at=at)
 
@@ -231,3 +241,17 @@ def test_table_store_settings_pick_the_connection(azurite: str) -> None:  # noqa
     assert dev.service.url.startswith("http://127.0.0.1:10002")
     with pytest.raises(ValueError, match="REACTOR_STORAGE_CONNECTION"):
         TableStore.from_settings(Settings.from_env({}))
+
+
+def test_sqlite_store_refuses_state_of_another_schema(tmp_path: Path) -> None:
+    import sqlite3
+
+    from shared.errors import PermanentError
+
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("CREATE TABLE claims (event_id TEXT PRIMARY KEY)")
+    old.commit()
+    with pytest.raises(PermanentError, match="another version"):
+        SqliteStore(tmp_path / "old.db")
+    SqliteStore(tmp_path / "new.db")
+    assert SqliteStore(tmp_path / "new.db").records("m") == []
