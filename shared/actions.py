@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Purpose = Literal["offline_test", "retrain"]
@@ -22,11 +22,7 @@ class Action:
 
     def describe(self) -> dict[str, Any]:
         """A JSON-ready view: the kind first, then the fields."""
-        return {"kind": self.kind, **{f.name: _plain(getattr(self, f.name)) for f in fields(self)}}
-
-
-def _plain(value: Any) -> Any:
-    return dict(value) if isinstance(value, Mapping) else value
+        return {"kind": self.kind, **vars(self)}
 
 
 @dataclass(frozen=True, kw_only=True)

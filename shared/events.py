@@ -97,8 +97,9 @@ class RunFinished(Event):
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
-    def occurrence(self) -> str:
-        return f"run:{self.run_id}:{self.status}"
+    def occurrence(self) -> str | None:
+        """Completion is reported twice (RunCompleted and RunStatusChanged); other statuses only once."""
+        return f"run:{self.run_id}:completed" if self.status == "Completed" else None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from shared import events as ev
@@ -82,17 +83,18 @@ class Reactor:
         if dry_run:
             if self.store.is_completed(event.id) and not force_reason:
                 return Outcome(id=event.id, type=event.type, outcome="duplicate")
-            plan = decide(event, self._context(event), self.policy)
+            plan = decide(event, self._context(event, now), self.policy)
             return self._outcome(event, plan, [a.describe() for a in plan.actions])
         claim_id = event.id if not force_reason else f"{event.id}#force:{_digest(force_reason)}"
         occurrence = None if force_reason else event.occurrence
         if not self.store.claim(claim_id, occurrence, now, self.lease_seconds):
             return Outcome(id=event.id, type=event.type, outcome="duplicate")
         try:
-            plan = decide(event, self._context(event), self.policy)
-            results, records = self._execute(event, plan)
+            plan = decide(event, self._context(event, now), self.policy)
+            at = now.isoformat()
+            results, records = self._execute(event, plan, at)
             outcome = self._outcome(event, plan, results)
-            self.store.finish(self._completion(event, plan, outcome, records, claim_id, occurrence, force_reason))
+            self.store.finish(self._completion(event, plan, outcome, records, claim_id, occurrence, force_reason, at))
         except TransientError:
             self.store.release(claim_id, occurrence)
             raise
@@ -101,7 +103,7 @@ class Reactor:
             raise
         return outcome
 
-    def _context(self, event: ev.Event) -> Context:
+    def _context(self, event: ev.Event, now: datetime) -> Context:
         """Load what the decision needs: the versions the event names, each model's champion, our job."""
         versions: list[tuple[str, str | None]] = []
         job = None
@@ -128,12 +130,11 @@ class Reactor:
             record = self.store.get_record(model, version) if version is not None else None
             if record is not None:
                 records[record.key] = record
-        return Context(now=self.clock.now(), workspace_id=self.workspace_id, public_url=self.public_url,
+        return Context(now=now, workspace_id=self.workspace_id, public_url=self.public_url,
                        records=records, job=job, metrics=metrics, retrain_jobs=retrain)
 
-    def _execute(self, event: ev.Event, plan: Plan) -> tuple[list[dict[str, Any]], list[ModelVersionRecord]]:
+    def _execute(self, event: ev.Event, plan: Plan, at: str) -> tuple[list[dict[str, Any]], list[ModelVersionRecord]]:
         """Run the actions in order; the new records count only if no effect other than a notice failed."""
-        at = self.clock.now().isoformat()
         records = self._next_records(event, plan, at)
         results = [self._execute_one(event, action, records, at) for action in plan.actions]
         blocked = any(r["status"] == "failed" and r["kind"] not in ("notify", "request_approval") for r in results)
@@ -212,13 +213,13 @@ class Reactor:
         return Outcome(id=event.id, type=event.type, outcome=kind, actions=tuple(actions), error=error, notes=notes)
 
     def _completion(self, event: ev.Event, plan: Plan, outcome: Outcome, records: list[ModelVersionRecord],
-                    claim_id: str, occurrence: str | None, force_reason: str | None) -> Completion:
+                    claim_id: str, occurrence: str | None, force_reason: str | None, at: str) -> Completion:
         detail = {"actions": [_brief(a) for a in outcome.actions], "notes": list(outcome.notes), "error": outcome.error,
                   "transitions": [{"model": t.model, "version": t.version, "to": str(t.to), "reason": t.reason,
                                    "by": t.by} for t in plan.transitions],
                   "violation": plan.violation, "forced": force_reason}
         model, version = _subject(event)
-        entry = LedgerEntry(event_id=event.id, event_type=event.type, at=self.clock.now().isoformat(),
+        entry = LedgerEntry(event_id=event.id, event_type=event.type, at=at,
                             outcome=outcome.outcome, model=model, version=version, detail=detail)
         jobs = []
         for name, status in plan.job_status:
