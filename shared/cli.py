@@ -94,12 +94,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    fields: dict[str, Any] = {}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set expects KEY=VALUE (got {item!r})")
-        fields[key] = json.loads(value) if value[:1] in "{[" else value
+    fields = synthetic.fields_from(args.set)
     print(json.dumps(synthetic.build(args.type, Settings.from_env().workspace_id, schema=args.schema, **fields),
                      indent=2))
     return 0

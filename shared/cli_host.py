@@ -58,12 +58,7 @@ def _send(args: argparse.Namespace) -> int:
 
 def _delivery(args: argparse.Namespace, settings: Settings) -> Any:
     if args.synth:
-        fields: dict[str, Any] = {}
-        for item in args.set:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise ValueError(f"--set expects KEY=VALUE (got {item!r})")
-            fields[key] = json.loads(value) if value[:1] in "{[" else value
+        fields = synthetic.fields_from(args.set)
         return [synthetic.build(args.synth, settings.workspace_id, schema=args.schema, **fields)]
     text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     return json.loads(text)

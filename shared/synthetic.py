@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,6 +20,17 @@ def build(kind: str, workspace_id: str, *, schema: str = "eventgrid", **fields: 
         raise ValueError(f"unknown event kind {kind!r}: expected one of {', '.join(TYPES)}")
     event_type, subject, data = _BODIES[kind](fields)
     return envelope(event_type, subject, data, workspace_id, schema=schema, event_id=fields.get("id"))
+
+
+def fields_from(pairs: list[str]) -> dict[str, Any]:
+    """`--set KEY=VALUE` arguments as overrides; a value starting with { or [ is JSON."""
+    fields: dict[str, Any] = {}
+    for item in pairs:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects KEY=VALUE (got {item!r})")
+        fields[key] = json.loads(value) if value[:1] in "{[" else value
+    return fields
 
 
 def envelope(event_type: str, subject: str, data: Mapping[str, Any], workspace_id: str, *,
