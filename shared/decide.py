@@ -11,7 +11,7 @@ from typing import Any
 
 from shared import events as ev
 from shared.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD
-from shared.errors import GateViolation
+from shared.errors import GateViolation, TransientError
 from shared.gate import evaluate
 from shared.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.policy import Policy
@@ -29,8 +29,9 @@ class Context:
     public_url: str
     records: Mapping[str, ModelVersionRecord] = field(default_factory=dict)
     job: JobRef | None = None
-    metrics: Mapping[str, float] = field(default_factory=dict)
+    metrics: Mapping[str, float] | None = field(default_factory=dict)  # None: not read (a dry run)
     retrain_jobs: tuple[JobRef, ...] = ()
+    forced: str | None = None  # the reason, when an operator re-runs a completed event
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,11 +100,13 @@ def _tag(event: ev.Event, model: str, version: str, stage: Stage) -> TagModel:
 def _on_registered(event: Any, ctx: Context, policy: Policy) -> Plan:
     e: ev.ModelRegistered = event
     known = ctx.records.get(f"{e.model}:{e.version}")
-    if known is not None and known.stage is not Stage.REGISTERED:
-        return Plan(ignored=f"{e.model}:{e.version} is already known (stage {known.stage})")
+    retest = known is not None and known.stage is Stage.REJECTED and ctx.forced is not None
+    if known is not None and known.stage is not Stage.REGISTERED and not retest:
+        hint = "; a rejected version is tested again by a forced replay" if known.stage is Stage.REJECTED else ""
+        return Plan(ignored=f"{e.model}:{e.version} is already known (stage {known.stage}){hint}")
     rule = policy.rule_for(e.model, e.tags)
     champion = _champion(ctx, e.model)
-    name = job_name("offline_test", e.model, e.id)
+    name = job_name("offline_test", e.model, e.id + (f"#retest:{ctx.forced}" if retest else ""))
     job = SubmitJob(
         key=name, purpose="offline_test", job_file=rule.test_job, job_name=name, model=e.model,
         version=e.version, model_type=rule.model_type,
@@ -139,21 +142,29 @@ def _on_run(event: Any, ctx: Context, policy: Policy) -> Plan:
         return Plan(actions=page + notice, job_status=done)
     key = f"{job.model}:{job.version}"
     record = ctx.records.get(key)
-    if record is None or record.stage is not Stage.TESTING:
-        stage = record.stage if record else "unknown"
-        return Plan(job_status=done, ignored=f"{key} is {stage}, not testing: result of {job.name} not applied")
+    if record is None:
+        # The job is ours but its registration is not recorded yet (its handling is being retried): wait for it.
+        raise TransientError(f"result of {job.name} arrived before {key} was recorded as testing; will retry")
+    if record.stage is not Stage.TESTING or record.test_job not in (None, job.name):
+        return Plan(job_status=done, ignored=f"{key} is {record.stage}, not testing with {job.name}: not applied")
     rule = policy.rule_for(record.model, record.tags)
     if failed:
         notice = _notices(e, rule.notify.verdict, "test_failed", f"Offline test of {key} {e.status.lower()}",
-                          {**facts, "Model": key}, links)
-        return Plan(actions=page + notice, job_status=done)
-    return _verdict(e, ctx, policy, record, done, links)
+                          {**facts, "Model": key, "Next": "fix the cause, then replay the registration with force"},
+                          links)
+        step = Transition(model=record.model, version=record.version, to=Stage.REJECTED,
+                          reason=f"offline test {job.name} {e.status.lower()}: no verdict")
+        return Plan(actions=page + notice + (_tag(e, record.model, record.version, Stage.REJECTED),),
+                    transitions=(step,), job_status=done)
+    if ctx.metrics is None:
+        return Plan(notes=(f"dry-run: the gate reads {job.name}'s metrics only when applied",))
+    return _verdict(e, ctx, ctx.metrics, policy, record, done, links)
 
 
-def _verdict(e: ev.RunFinished, ctx: Context, policy: Policy, record: ModelVersionRecord,
-             done: tuple[tuple[str, str], ...], links: Mapping[str, str]) -> Plan:
+def _verdict(e: ev.RunFinished, ctx: Context, metrics: Mapping[str, float], policy: Policy,
+             record: ModelVersionRecord, done: tuple[tuple[str, str], ...], links: Mapping[str, str]) -> Plan:
     rule = policy.rule_for(record.model, record.tags)
-    verdict = evaluate(rule.gate, ctx.metrics)
+    verdict = evaluate(rule.gate, metrics)
     stage = Stage.CANDIDATE if verdict.passed else Stage.REJECTED
     facts = {"Model": record.key, "Verdict": "passed" if verdict.passed else "rejected",
              "Checks": "\n".join(verdict.checks) or "no checks configured", "Owners": ", ".join(rule.owners) or "-"}
@@ -165,7 +176,7 @@ def _verdict(e: ev.RunFinished, ctx: Context, policy: Policy, record: ModelVersi
     actions += _notices(e, rule.notify.verdict, "verdict", title, facts, links)
     reason = "gate passed" if verdict.passed else "gate failed: " + "; ".join(
         c for c in verdict.checks if c.startswith("FAIL"))
-    step = Transition(model=record.model, version=record.version, to=stage, reason=reason, metrics=ctx.metrics)
+    step = Transition(model=record.model, version=record.version, to=stage, reason=reason, metrics=metrics)
     return Plan(actions=actions, transitions=(step,), job_status=done)
 
 
@@ -256,6 +267,9 @@ def _on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:
         stage = record.stage if record else "unknown"
         raise GateViolation(f"{key} is {stage}: only a version in staging can be approved or rejected")
     rule = policy.rule_for(e.model, record.tags)
+    if rule.approvers and e.approver.lower() not in {a.lower() for a in rule.approvers}:
+        raise GateViolation(f"{e.approver} may not decide on {key}: the policy's approvers are "
+                            f"{', '.join(rule.approvers)}")
     facts = {"Model": key, "Decision": "approved" if e.approved else "rejected", "By": e.approver,
              "Comment": e.comment or "-"}
     if not e.approved:

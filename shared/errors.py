@@ -20,9 +20,10 @@ class ReactorError(Exception):
 class TransientError(ReactorError):
     """A failure that may pass: let the platform redeliver the event."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, maybe_done: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.maybe_done = maybe_done  # the request may have been carried out: the answer was lost
 
 
 class PermanentError(ReactorError):

@@ -19,6 +19,7 @@ DATASET_DRIFT = str(SystemEventNames.MachineLearningServicesDatasetDriftDetected
 DEPLOYMENT_REPORTED = "MLOpsReactor.DeploymentReported"
 APPROVAL_DECIDED = "MLOpsReactor.ApprovalDecided"
 INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED)
+_INTERNAL = {t.lower() for t in INTERNAL_TYPES}
 
 BREACH_TAG = "azureml_modelmonitor_threshold_breached"
 TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding")
@@ -158,7 +159,7 @@ def parse(raw: Mapping[str, Any], *, internal: bool = False) -> Event:
     when = env.get("time" if cloud else "eventtime") or ""
     base: dict[str, Any] = dict(id=event_id, type=etype, source=source, subject=subject, time=str(when), raw=raw)
     builder = _BUILDERS.get(etype.lower())
-    if builder is None or (etype in INTERNAL_TYPES and not internal):
+    if builder is None or (etype.lower() in _INTERNAL and not internal):
         return Ignored(**base, reason=f"event type {etype!r} is not one this app reacts to")
     data = env.get("data")
     if not isinstance(data, Mapping):

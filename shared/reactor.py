@@ -13,7 +13,7 @@ from typing import Any
 from shared import events as ev
 from shared.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD
 from shared.decide import Context, Plan, decide
-from shared.errors import GateViolation, PermanentError, TransientError, UntrustedSource
+from shared.errors import GateViolation, PermanentError, TransientError, UntrustedSource, UpstreamRejected
 from shared.lifecycle import ModelVersionRecord, Stage, apply
 from shared.policy import Policy
 from shared.ports import Clock, Completion, Deployer, JobRef, LedgerEntry, Notifier, Store, Workspace
@@ -71,7 +71,8 @@ class Reactor:
             event_id, event_type = event.id, event.type
             if isinstance(event, ev.Ignored):
                 return Outcome(id=event.id, type=event.type, outcome="ignored", notes=(event.reason,))
-            if event.source.lower() != self.workspace_id.lower() and event.type not in ev.INTERNAL_TYPES:
+            ours = isinstance(event, ev.DeploymentReported | ev.ApprovalDecided)  # parsed only when internal
+            if event.source.lower() != self.workspace_id.lower() and not ours:
                 raise UntrustedSource(f"event source {event.source!r} is not the configured workspace "
                                       f"{self.workspace_id!r}")
             return self._run(event, dry_run=dry_run, force_reason=force_reason)
@@ -83,14 +84,17 @@ class Reactor:
         if dry_run:
             if self.store.is_completed(event.id) and not force_reason:
                 return Outcome(id=event.id, type=event.type, outcome="duplicate")
-            plan = decide(event, self._context(event, now), self.policy)
+            plan = decide(event, self._context(event, now, force_reason, dry_run=True), self.policy)
             return self._outcome(event, plan, [a.describe() for a in plan.actions])
         claim_id = event.id if not force_reason else f"{event.id}#force:{_digest(force_reason)}"
         occurrence = None if force_reason else event.occurrence
         if not self.store.claim(claim_id, occurrence, now, self.lease_seconds):
             return Outcome(id=event.id, type=event.type, outcome="duplicate")
         try:
-            plan = decide(event, self._context(event, now), self.policy)
+            plan = decide(event, self._context(event, now, force_reason), self.policy)
+            if force_reason:  # a forced re-run acts again: its effects get keys of their own
+                suffix = f"#force:{_digest(force_reason)}"
+                plan = replace(plan, actions=tuple(replace(a, key=a.key + suffix) for a in plan.actions))
             at = now.isoformat()
             results, records = self._execute(event, plan, at)
             outcome = self._outcome(event, plan, results)
@@ -101,13 +105,17 @@ class Reactor:
         except PermanentError:
             self.store.complete(claim_id, occurrence, "rejected")
             raise
+        except Exception:
+            log.exception("unexpected failure handling event %s: released for redelivery", event.id)
+            self.store.release(claim_id, occurrence)
+            raise
         return outcome
 
-    def _context(self, event: ev.Event, now: datetime) -> Context:
+    def _context(self, event: ev.Event, now: datetime, forced: str | None, dry_run: bool = False) -> Context:
         """Load what the decision needs: the versions the event names, each model's champion, our job."""
         versions: list[tuple[str, str | None]] = []
         job = None
-        metrics: dict[str, float] = {}
+        metrics: dict[str, float] | None = {}
         retrain: tuple[JobRef, ...] = ()
         if isinstance(event, ev.ModelRegistered | ev.DeploymentReported | ev.ApprovalDecided):
             versions.append((event.model, event.version))
@@ -118,7 +126,7 @@ class Reactor:
             if job is not None:
                 versions.append((job.model, job.version))
                 if job.purpose == "offline_test" and event.status == "Completed":
-                    metrics = self.workspace.job_metrics(job.name)
+                    metrics = None if dry_run else self.workspace.job_metrics(job.name)
         elif isinstance(event, ev.DriftDetected):
             rule = self.policy.drift_rule(event.monitor)
             if rule is not None:
@@ -131,13 +139,13 @@ class Reactor:
             if record is not None:
                 records[record.key] = record
         return Context(now=now, workspace_id=self.workspace_id, public_url=self.public_url,
-                       records=records, job=job, metrics=metrics, retrain_jobs=retrain)
+                       records=records, job=job, metrics=metrics, retrain_jobs=retrain, forced=forced)
 
     def _execute(self, event: ev.Event, plan: Plan, at: str) -> tuple[list[dict[str, Any]], list[ModelVersionRecord]]:
-        """Run the actions in order; the new records count only if no effect other than a notice failed."""
+        """Run the actions in order; the new records count unless a job submission or CD request failed."""
         records = self._next_records(event, plan, at)
         results = [self._execute_one(event, action, records, at) for action in plan.actions]
-        blocked = any(r["status"] == "failed" and r["kind"] not in ("notify", "request_approval") for r in results)
+        blocked = any(r["status"] == "failed" and r["kind"] in ("submit_job", "trigger_cd") for r in results)
         return results, [] if blocked else list(records.values())
 
     def _next_records(self, event: ev.Event, plan: Plan, at: str) -> dict[str, ModelVersionRecord]:
@@ -156,22 +164,44 @@ class Reactor:
                      at: str) -> dict[str, Any]:
         view = action.describe()
         if isinstance(action, Notify) and action.group:
-            earlier = self._grouped(action)
-            if earlier is None:
+            grouped = self._open_window(action, at)
+            if grouped is None:
                 return {**view, "status": "grouped"}
-            if earlier:
-                action = replace(action, facts={**action.facts, "Grouped since the last alert": str(earlier)})
+            action = grouped
         if self.store.effect_done(action.key):
             return {**view, "status": "already_done"}
         try:
+            if isinstance(action, TriggerCD):
+                self._refuse_unanswered(action)
             detail = self._perform(event, action, records, at)
-        except TransientError:
+        except TransientError as exc:
+            if isinstance(action, TriggerCD) and exc.maybe_done:
+                self.store.record_effect(f"{action.key}#unanswered", {"at": at, "error": str(exc)})
             raise
         except PermanentError as exc:
             log.warning("action %s failed: %s", action.key, exc)
             return {**view, "status": "failed", "error": str(exc)}
         self.store.record_effect(action.key, {"at": at, **detail})
         return {**view, "status": "done", **detail}
+
+    def _open_window(self, notice: Notify, at: str) -> Notify | None:
+        """The notice to send if it opens its group's window (or opened it on an earlier, failed delivery)."""
+        owner = f"{notice.key}#window"
+        earlier = self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start or at)
+        if earlier is None:
+            return notice if self.store.effect_done(owner) else None
+        self.store.record_effect(owner, {"at": at, "earlier": earlier})
+        if not earlier:
+            return notice
+        return replace(notice, facts={**notice.facts, "Grouped since the last alert": str(earlier)})
+
+    def _refuse_unanswered(self, request: TriggerCD) -> None:
+        """A CD request whose earlier attempt got no answer may have been carried out: never send it blindly."""
+        if self.store.effect_done(f"{request.key}#unanswered"):
+            raise UpstreamRejected(
+                f"CD request for {request.model}:{request.version} to {request.environment} may already have been "
+                f"carried out (an earlier attempt got no answer): check the CD system for correlation id "
+                f"{request.key}; replay with force and a reason to send it again")
 
     def _perform(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
                  at: str) -> dict[str, Any]:
@@ -198,12 +228,6 @@ class Reactor:
             self.notifier.send(action)
             return {}
         raise TypeError(f"no executor for {type(action).__name__}")
-
-    def _grouped(self, notice: Notify) -> int | None:
-        """For a grouped notice: None if its window is already open (a storm), else how many were grouped before."""
-        if not notice.window_start:
-            return 0
-        return self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start)
 
     def _outcome(self, event: ev.Event, plan: Plan, actions: list[dict[str, Any]]) -> Outcome:
         failed = [a["error"] for a in actions if a.get("status") == "failed"]

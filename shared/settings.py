@@ -101,6 +101,6 @@ class Settings:
             policy_path=policy if policy.is_absolute() else APP_ROOT / policy,
             state_dir=Path(env.get(STATE_DIR) or APP_ROOT / ".reactor"),
             public_url=(env.get(PUBLIC_URL) or "http://localhost:7071").rstrip("/"),
-            lease_seconds=int(env.get(LEASE_SECONDS) or 120),
+            lease_seconds=int(env.get(LEASE_SECONDS) or 360),
             env=env,
         )

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from shared.errors import TransientError, UpstreamRejected
 
@@ -64,11 +65,12 @@ def _request(session: requests.Session, method: str, url: str, upstream: Upstrea
     try:
         return session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
     except requests.Timeout as exc:
-        raise TransientError(f"{upstream.service} did not answer within {timeout:g}s for {upstream.subject}") \
-            from safe_cause(exc, secrets)
+        raise TransientError(f"{upstream.service} did not answer within {timeout:g}s for {upstream.subject}",
+                             maybe_done=not isinstance(exc, requests.ConnectTimeout)) from safe_cause(exc, secrets)
     except requests.ConnectionError as exc:
-        raise TransientError(f"cannot reach {upstream.service} for {upstream.subject} ({type(exc).__name__})") \
-            from safe_cause(exc, secrets)
+        dropped = bool(exc.args) and isinstance(exc.args[0], urllib3.exceptions.ProtocolError)  # after sending
+        raise TransientError(f"cannot reach {upstream.service} for {upstream.subject} ({type(exc).__name__})",
+                             maybe_done=dropped) from safe_cause(exc, secrets)
     except requests.RequestException as exc:
         raise UpstreamRejected(f"cannot build the request to {upstream.service} for {upstream.subject} "
                                f"({type(exc).__name__}): check the configured URL") from safe_cause(exc, secrets)

@@ -64,6 +64,7 @@ class SqliteStore:
         self._opened: set[tuple[str, str]] = set()
         self._window_hits: Counter[tuple[str, str]] = Counter()
         self._hits_lock = threading.Lock()
+        self._pending_hits = 0
         db = self._db()
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, _SCHEMA_VERSION) or (version == 0 and _has_tables(db)):
@@ -132,7 +133,7 @@ class SqliteStore:
         raw = json.dumps(done.raw, default=str, separators=(",", ":"))
         row = (done.outcome, done.event_id, entry.event_type, entry.at, entry.model, entry.version, raw,
                json.dumps(entry.detail, default=str, separators=(",", ":")), done.claim_id)
-        if not (done.records or done.jobs or done.dead_letter or len(self._window_hits) >= _HITS_BATCH):
+        if not (done.records or done.jobs or done.dead_letter or self._pending_hits >= _HITS_BATCH):
             self._db().execute(_FINISH, row)  # one statement: atomic without an explicit transaction
             return
         with self._tx() as db:
@@ -164,6 +165,7 @@ class SqliteStore:
             # Windows never close for the same start: count the hit, write it with the next transaction.
             with self._hits_lock:
                 self._window_hits[(group, window_start)] += 1
+                self._pending_hits += 1
             return None
         with self._tx() as db:
             self._flush_window_hits(db)
@@ -181,6 +183,7 @@ class SqliteStore:
         with self._hits_lock:
             pending = [(n, g, w) for (g, w), n in self._window_hits.items()]
             self._window_hits.clear()
+            self._pending_hits = 0
         if pending:
             db.executemany("UPDATE windows SET count = count + ? WHERE grp = ? AND start = ?", pending)
 

@@ -10,18 +10,21 @@ from shared.adapters.outbox import OutboxNotifier
 from shared.adapters.recording_deployer import RecordingDeployer
 from shared.reactor import Outcome, Reactor
 
+APPROVER = "ml-lead@contoso.example"  # the approver policy.yaml names
+
 
 class Driver:
     """Plays Azure ML, CD and the approver around a real reactor on embedded adapters."""
 
     def __init__(self, reactor: Reactor) -> None:
         self.reactor = reactor
-        assert isinstance(reactor.workspace, LocalWorkspace)
-        assert isinstance(reactor.notifier, OutboxNotifier)
-        assert isinstance(reactor.deployer, RecordingDeployer)
-        self.workspace: LocalWorkspace = reactor.workspace
-        self.outbox: OutboxNotifier = reactor.notifier
-        self.cd: RecordingDeployer = reactor.deployer
+        # Tests may wrap an embedded adapter (to inject a fault); the driver plays the one inside.
+        workspace, notifier, deployer = (getattr(p, "inner", p) for p in
+                                         (reactor.workspace, reactor.notifier, reactor.deployer))
+        assert isinstance(workspace, LocalWorkspace) and isinstance(notifier, OutboxNotifier)
+        self.workspace: LocalWorkspace = workspace
+        self.outbox: OutboxNotifier = notifier
+        self.cd: RecordingDeployer | Any = deployer
 
     def deliver(self, *events: dict[str, Any]) -> list[Outcome]:
         return self.reactor.handle_delivery(list(events))
@@ -44,7 +47,7 @@ class Driver:
         return self.internal("MLOpsReactor.DeploymentReported", model=model, version=version,
                              environment=environment, status=status)
 
-    def approve(self, version: str, by: str = "lead@x", model: str = "credit-risk", reject: bool = False) -> Outcome:
+    def approve(self, version: str, by: str = APPROVER, model: str = "credit-risk", reject: bool = False) -> Outcome:
         return self.internal("MLOpsReactor.ApprovalDecided", model=model, version=version, approver=by,
                              decision="reject" if reject else "approve")
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from shared import synthetic
 from shared.clock import FixedClock
 from shared.reactor import Reactor
 from tests.functional.driver import Driver
@@ -56,16 +57,16 @@ def test_approval_triggers_production_cd_and_records_the_approver(drive: Driver)
     drive.register()
     drive.finish("offline_test", auc=0.9, latency_ms=100)
     drive.report("1", "staging")
-    outcome = drive.approve("1", by="carol@x")
+    outcome = drive.approve("1", by="ML-Lead@contoso.example")
     assert outcome.outcome == "handled"
     production = [r for r in drive.cd.requests() if r.environment == "production"]
-    assert [(r.version, r.approved_by) for r in production] == [("1", "carol@x")]
+    assert [(r.version, r.approved_by) for r in production] == [("1", "ML-Lead@contoso.example")]
     drive.report("1", "production")
     record = drive.reactor.store.get_record("credit-risk", "1")
-    assert (record.stage, record.approved_by) == ("production", "carol@x")
+    assert (record.stage, record.approved_by) == ("production", "ML-Lead@contoso.example")
     entries = drive.reactor.store.ledger(model="credit-risk", version="1")
     approvals = [e for e in entries if e.event_type == "MLOpsReactor.ApprovalDecided"]
-    assert approvals[0].detail["transitions"][0]["by"] == "carol@x"
+    assert approvals[0].detail["transitions"][0]["by"] == "ML-Lead@contoso.example"
 
 
 def test_human_rejection_in_staging_stops_the_version(drive: Driver) -> None:
@@ -138,11 +139,42 @@ def test_failed_cd_deployment_pages_on_call(drive: Driver) -> None:
     assert [n.template for n in drive.notices("deploy_failed")] == ["deploy_failed"]
 
 
-def test_failed_offline_test_job_tells_owners_and_on_call_but_keeps_testing(drive: Driver) -> None:
-    drive.register()
+def test_failed_offline_test_job_rejects_the_version_and_tells_owners_and_on_call(drive: Driver) -> None:
+    registered, _ = drive.register()
     drive.finish("offline_test", status="Failed")
-    assert drive.stage("1") == "testing"
+    assert drive.stage("1") == "rejected"
     assert {n.template for n in drive.notices()} == {"run_failed", "test_failed"}
+    assert drive.cd.requests() == []
+    retest = drive.reactor.handle(registered, force_reason="test data fixed")
+    assert [a["kind"] for a in retest.actions] == ["submit_job", "tag_model"]
+    assert drive.stage("1") == "testing"
+    drive.finish("offline_test", auc=0.9, latency_ms=10)
+    assert drive.stage("1") == "candidate"
+
+
+def test_approver_not_named_by_the_policy_is_refused(drive: Driver) -> None:
+    drive.register()
+    drive.finish("offline_test", auc=0.9, latency_ms=100)
+    drive.report("1", "staging")
+    outcome = drive.approve("1", by="mallory@x")
+    assert outcome.outcome == "rejected" and "may not decide" in (outcome.error or "")
+    assert drive.stage("1") == "staging"
+    assert [r.environment for r in drive.cd.requests()] == ["staging"]
+
+
+def test_result_before_the_registration_is_recorded_is_retried_not_dropped(drive: Driver) -> None:
+    from shared.actions import SubmitJob
+    from shared.errors import TransientError
+    from shared.ports import JobRef
+
+    drive.workspace.submit_job(SubmitJob(key="k", purpose="offline_test", job_file="pipelines/offline_test.yml",
+                                         job_name="test-early", model="credit-risk", version="7"))
+    drive.reactor.store.save_job(JobRef(name="test-early", purpose="offline_test", model="credit-risk",
+                                        version="7", event_id="e", submitted_at="2026-11-22T09:00:00+00:00"))
+    early = synthetic.build("run_completed", drive.reactor.workspace_id, run_id="test-early")
+    with pytest.raises(TransientError, match="before credit-risk:7 was recorded"):
+        drive.reactor.handle(early)
+    assert not drive.reactor.store.is_completed(early["id"])
 
 
 def test_drift_retrains_and_the_new_version_goes_round_the_loop(drive: Driver) -> None:

@@ -91,7 +91,7 @@ def test_deployment_report_and_approval_over_http(installed: Reactor) -> None:
     report = {"model": "credit-risk", "version": "1", "environment": "staging", "status": "succeeded"}
     assert post(deployments, "/api/deployments", report).status_code == 200
     assert json.loads(post(deployments, "/api/deployments", report).get_body())["outcome"] == "duplicate"
-    decision = {"decision": "approve", "approver": "dana@x", "comment": "looks good"}
+    decision = {"decision": "approve", "approver": "ml-lead@contoso.example", "comment": "looks good"}
     response = post(approvals, "/api/approvals/credit-risk/1", decision, model="credit-risk", version="1")
     assert response.status_code == 200, response.get_body()
     assert drive.stage("1") == "approved"
@@ -127,7 +127,7 @@ def test_ledger_shows_a_model_version_history(installed: Reactor) -> None:
 def test_an_approval_refused_before_staging_does_not_block_the_real_one(installed: Reactor) -> None:
     drive = Driver(installed)
     drive.register()
-    decision = {"decision": "approve", "approver": "dana@x"}
+    decision = {"decision": "approve", "approver": "ml-lead@contoso.example"}
     early = post(approvals, "/api/approvals/credit-risk/1", decision, model="credit-risk", version="1")
     assert early.status_code == 422
     drive.finish("offline_test", auc=0.9, latency_ms=1)

@@ -113,3 +113,10 @@ def test_a_delivery_may_be_one_object_or_an_array() -> None:
     assert ev.split_delivery([one, one]) == [one, one]
     with pytest.raises(InvalidEvent, match=r"\[1\]"):
         ev.split_delivery([one, "nope"])
+
+
+@pytest.mark.parametrize("spelling", ["mlopsreactor.approvaldecided", "MLOPSREACTOR.APPROVALDECIDED"])
+def test_internal_types_in_any_casing_are_ignored_from_event_grid(spelling: str) -> None:
+    raw = {"id": "x", "topic": "t", "eventType": spelling, "data": {"model": "m", "version": "1",
+           "decision": "approve", "approver": "mallory"}}
+    assert isinstance(ev.parse(raw), ev.Ignored)
