@@ -16,7 +16,7 @@ from devhost.keys import Keys, load_keys
 from devhost.server import DevHost, bind, route_prefix
 from shared import bootstrap
 from shared.errors import ReactorError
-from shared.settings import APP_ROOT, MODE, PUBLIC_URL, STATE_DIR, Settings
+from shared.settings import APP_ROOT, APPROVAL_LINK_KEY, MODE, PUBLIC_URL, STATE_DIR, Settings
 
 _STATE_ENTRIES = ("reactor.db", "reactor.db-wal", "reactor.db-shm", "workspace.db", "workspace.db-wal",
                   "workspace.db-shm", "outbox", "cd_requests")
@@ -53,8 +53,10 @@ def _parser(port: int) -> argparse.ArgumentParser:
 
 
 def _serve(host: str, port: int, settings: Settings) -> int:
-    bootstrap.reactor()  # fail now, not on the first event, if policy.yaml or the settings are wrong
     keys = load_keys(settings)
+    os.environ.setdefault(APPROVAL_LINK_KEY, keys.function)  # approval links in the outbox open the page
+    bootstrap.reset()
+    bootstrap.reactor()  # fail now, not on the first event, if policy.yaml or the settings are wrong
     dev = DevHost(load_app(APP_ROOT), keys, route_prefix(APP_ROOT))
     server = bind(dev, host, port)
     print(_banner(dev, keys, settings, f"http://localhost:{server.port}"), flush=True)

@@ -18,12 +18,13 @@ def approvals(req: func.HttpRequest) -> func.HttpResponse:
 
     model, version = req.route_params["model"], req.route_params["version"]
     local = settings().mode == "local"  # no platform sign-in locally: the form names the approver
-    who = req.headers.get(http_api.PRINCIPAL_HEADER)
+    # The principal header is trustworthy only behind App Service Authentication, which sets it.
+    who = req.headers.get(http_api.PRINCIPAL_HEADER) if settings().platform_sign_in else None
     if req.method == "GET":
         return respond(approval_page.render(reactor(), model, version, ask_name=local, signed_in=who))
     is_json = "json" in (req.headers.get("content-type") or "")
     fields = json.loads(req.get_body() or b"{}") if is_json else dict(req.form)
-    answer = http_api.decide_approval(reactor(), model, version, fields, dict(req.headers),
+    answer = http_api.decide_approval(reactor(), model, version, fields, {http_api.PRINCIPAL_HEADER: who or ""},
                                       trust_body_identity=local)
     if is_json:
         return respond(answer)

@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from shared.reactor import Reactor
-from shared.settings import APP_ROOT, Settings
+from shared.settings import APP_ROOT, APPROVAL_LINK_KEY, Settings
 
 _lock = threading.Lock()
 _cached: Reactor | None = None
@@ -29,7 +29,8 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
 
         ports["clock"] = SystemClock()
     return Reactor(workspace_id=settings.workspace_id, public_url=settings.public_url,
-                   lease_seconds=settings.lease_seconds, **ports)
+                   lease_seconds=settings.lease_seconds, approval_link_key=settings.secret(APPROVAL_LINK_KEY),
+                   **ports)
 
 
 def _local_ports(settings: Settings, ports: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from shared import events as ev
 from shared.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD
@@ -66,7 +67,7 @@ def _champion(ctx: Context, model: str) -> ModelVersionRecord | None:
 
 
 def _studio_run(ctx: Context, run_id: str) -> str:
-    return f"https://ml.azure.com/runs/{run_id}?wsid={ctx.workspace_id}"
+    return f"https://ml.azure.com/runs/{quote(run_id, safe='')}?wsid={quote(ctx.workspace_id, safe='/')}"
 
 
 def _approval_url(ctx: Context, model: str, version: str) -> str:

@@ -91,7 +91,7 @@ def report_deployment(reactor: Reactor, raw: bytes) -> Response:
             return 400, {"error": "expected a JSON object with model, version, environment, status, run_url"}
         seed = {k: body.get(k) for k in ("model", "version", "environment", "status", "run_url")}
         return _answer(_internal_event(reactor, ev.DEPLOYMENT_REPORTED, seed, body,
-                                       str(body["id"]) if body.get("id") else None))
+                                       f"DeploymentReported-{body['id']}" if body.get("id") else None))
 
     return _safely(run)
 
@@ -103,14 +103,16 @@ def decide_approval(reactor: Reactor, model: str, version: str, fields: Mapping[
     def run() -> Response:
         approver = headers.get(PRINCIPAL_HEADER) or (fields.get("approver") if trust_body_identity else None)
         if not approver:
-            return 401, {"error": f"no approver identity: sign in (header {PRINCIPAL_HEADER}) to approve"}
+            return 401, {"error": "no approver identity: approvals need the signed-in user, so turn on App Service "
+                                  "Authentication (Entra ID) for the app and sign in"}
         data = {"model": model, "version": version, "decision": fields.get("decision"),
                 "approver": str(approver), "comment": fields.get("comment") or ""}
-        # One decision per time the version reached staging: a double click is a duplicate, while an attempt
-        # refused before staging does not use up the id of the real approval later.
+        # One decision per person per time the version reached staging: a double click is a duplicate, while an
+        # attempt refused (too early, or by someone the policy does not name) does not use up the real one's id.
         record = reactor.store.get_record(model, version)
         stagings = sum(1 for step in record.history if step.get("to") == "staging") if record else 0
-        seed = {"model": model, "version": version, "staging": stagings}
+        seed = {"model": model, "version": version, "staging": stagings, "approver": str(approver).lower(),
+                "decision": data["decision"]}
         return _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
 
     return _safely(run)

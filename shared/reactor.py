@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from shared import events as ev
 from shared.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD
@@ -51,6 +52,7 @@ class Reactor:
     workspace_id: str
     public_url: str
     lease_seconds: int = 120
+    approval_link_key: str | None = None  # added to approval links when sent, never planned or recorded
 
     def handle_delivery(self, body: Any, *, dry_run: bool = False, internal: bool = False,
                         force_reason: str | None = None) -> list[Outcome]:
@@ -221,7 +223,7 @@ class Reactor:
             self.workspace.set_model_tags(action.model, action.version, action.tags)
             return {}
         if isinstance(action, RequestApproval):
-            for notice in approval_notices(action):
+            for notice in approval_notices(action, self.approval_link_key):
                 self.notifier.send(notice)
             return {}
         if isinstance(action, Notify):
@@ -266,12 +268,13 @@ class Reactor:
         return Outcome(id=event_id, type=event_type, outcome="rejected", error=str(exc))
 
 
-def approval_notices(request: RequestApproval) -> list[Notify]:
-    """The notices that ask for an approval, one per channel."""
+def approval_notices(request: RequestApproval, link_key: str | None = None) -> list[Notify]:
+    """The notices that ask for an approval, one per channel; the link carries the approvals function's key."""
     facts = {"Model": f"{request.model}:{request.version}", "Approvers": ", ".join(request.approvers) or "-"}
+    url = f"{request.url}?code={quote(link_key, safe='')}" if link_key else request.url
     return [Notify(key=f"{request.key}:{c}", channel=c, template="approval_requested",
                    title=f"Approve {request.model}:{request.version} for production?", facts=facts,
-                   links={"Review and approve": request.url}) for c in request.channels]
+                   links={"Review and approve": url}) for c in request.channels]
 
 
 _BRIEF = ("kind", "key", "status", "error", "ref", "url", "job_name", "purpose", "environment", "target", "channel",

@@ -17,6 +17,9 @@ POLICY = "REACTOR_POLICY"
 STATE_DIR = "REACTOR_STATE_DIR"
 PUBLIC_URL = "REACTOR_PUBLIC_URL"
 LEASE_SECONDS = "REACTOR_LEASE_SECONDS"
+APPROVAL_LINK_KEY = "REACTOR_APPROVAL_LINK_KEY"  # (secret) the approvals function's own key, put in approval links
+HOSTNAME = "WEBSITE_HOSTNAME"  # set by App Service: the app's default host name
+AUTH_ENABLED = "WEBSITE_AUTH_ENABLED"  # set by App Service Authentication: only then is the principal header trusted
 
 # Local dev host (devhost/) and its clients (`python -m shared send|demo`). (secret) = never logged.
 FUNCTION_KEY = "REACTOR_FUNCTION_KEY"  # (secret) key for FUNCTION-level HTTP triggers; default: generated
@@ -58,6 +61,14 @@ def workspace_arm_id(subscription: str, resource_group: str, workspace: str) -> 
     )
 
 
+def _public_url(env: Mapping[str, str]) -> str:
+    """REACTOR_PUBLIC_URL, else the app's own host name in Azure (WEBSITE_HOSTNAME), else the local host."""
+    if env.get(PUBLIC_URL):
+        return env[PUBLIC_URL].rstrip("/")
+    host = env.get(HOSTNAME)
+    return f"https://{host}" if host else "http://localhost:7071"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything the app reads from its environment (app settings in Azure)."""
@@ -76,6 +87,11 @@ class Settings:
     def workspace_id(self) -> str:
         """The trusted workspace's ARM id."""
         return workspace_arm_id(self.subscription_id, self.resource_group, self.workspace_name)
+
+    @property
+    def platform_sign_in(self) -> bool:
+        """Whether App Service Authentication fronts the app, so its principal headers can be trusted."""
+        return (self.env.get(AUTH_ENABLED) or "").lower() == "true"
 
     def secret(self, name: str) -> str | None:
         """An app setting named by the policy (e.g. a webhook URL); never logged."""
@@ -100,7 +116,7 @@ class Settings:
             workspace_name=env.get(WORKSPACE) or LOCAL_WORKSPACE,
             policy_path=policy if policy.is_absolute() else APP_ROOT / policy,
             state_dir=Path(env.get(STATE_DIR) or APP_ROOT / ".reactor"),
-            public_url=(env.get(PUBLIC_URL) or "http://localhost:7071").rstrip("/"),
+            public_url=_public_url(env),
             lease_seconds=int(env.get(LEASE_SECONDS) or 360),
             env=env,
         )

@@ -14,6 +14,7 @@ from functions.replay import replay
 from shared import bootstrap, synthetic
 from shared.errors import TransientError
 from shared.reactor import Reactor
+from shared.settings import Settings
 from tests.conftest import WORKSPACE_ID
 from tests.functional.driver import Driver
 
@@ -103,16 +104,54 @@ def test_bad_deployment_report_names_the_field(installed: Reactor) -> None:
     assert "'environment' must be 'staging' or 'production'" in json.loads(response.get_body())["error"]
 
 
-def test_approval_without_identity_is_refused_outside_local_mode(installed: Reactor,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REACTOR_MODE", "azure")
-    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "s")
-    monkeypatch.setenv("AZURE_RESOURCE_GROUP", "r")
-    monkeypatch.setenv("AZUREML_WORKSPACE_NAME", "w")
+def azure_mode(monkeypatch: pytest.MonkeyPatch, installed: Reactor, **extra: str) -> None:
+    for name, value in {"REACTOR_MODE": "azure", "AZURE_SUBSCRIPTION_ID": "s", "AZURE_RESOURCE_GROUP": "r",
+                        "AZUREML_WORKSPACE_NAME": "w", **extra}.items():
+        monkeypatch.setenv(name, value)
     bootstrap.reset(installed)
-    response = post(approvals, "/api/approvals/m/1", {"decision": "approve", "approver": "forged"},
-                    model="m", version="1")
-    assert response.status_code == 401
+
+
+def staged(installed: Reactor) -> Driver:
+    drive = Driver(installed)
+    drive.register()
+    drive.finish("offline_test", auc=0.9, latency_ms=1)
+    drive.report("1", "staging")
+    return drive
+
+
+def approve_as(who: str, **headers: str) -> func.HttpResponse:
+    request = func.HttpRequest("POST", "/api/approvals/credit-risk/1", route_params={"model": "credit-risk",
+                               "version": "1"}, body=json.dumps({"decision": "approve", "approver": "forged"}).encode(),
+                               headers={"content-type": "application/json", "x-ms-client-principal-name": who,
+                                        **headers})
+    return approvals(request)  # type: ignore[no-any-return]
+
+
+def test_outside_local_mode_a_principal_header_without_platform_sign_in_is_not_trusted(
+        installed: Reactor, monkeypatch: pytest.MonkeyPatch) -> None:
+    drive = staged(installed)
+    azure_mode(monkeypatch, installed)
+    response = approve_as("ml-lead@contoso.example")
+    assert response.status_code == 401 and "App Service Authentication" in json.loads(response.get_body())["error"]
+    assert drive.stage("1") == "staging"
+
+
+def test_behind_platform_sign_in_the_signed_in_approver_is_recorded(installed: Reactor,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    staged(installed)
+    azure_mode(monkeypatch, installed, WEBSITE_AUTH_ENABLED="True")
+    assert approve_as("someone@else").status_code == 422  # signed in, but not an approver the policy names
+    assert approve_as("ml-lead@contoso.example").status_code == 200
+    record = installed.store.get_record("credit-risk", "1")
+    assert (record.stage, record.approved_by) == ("approved", "ml-lead@contoso.example")
+
+
+def test_approval_link_in_the_request_carries_the_approvals_key(settings: Settings) -> None:
+    reactor = bootstrap.build(Settings.from_env({**settings.env, "REACTOR_APPROVAL_LINK_KEY": "k/1"}))
+    drive = staged(reactor)
+    [ask] = drive.notices("approval_requested")
+    assert ask.links["Review and approve"].endswith("/api/approvals/credit-risk/1?code=k%2F1")
+    assert "k%2F1" not in json.dumps([e.detail for e in reactor.store.ledger()])
 
 
 def test_ledger_shows_a_model_version_history(installed: Reactor) -> None:
