@@ -105,7 +105,7 @@ class Reactor:
             self.store.release(claim_id, occurrence)
             raise
         except PermanentError:
-            self.store.complete(claim_id, occurrence, "rejected")
+            self.store.release(claim_id, occurrence)  # not done: a replay after the fix runs it again
             raise
         except Exception:
             log.exception("unexpected failure handling event %s: released for redelivery", event.id)

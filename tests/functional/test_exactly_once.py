@@ -181,3 +181,19 @@ def test_forced_replay_reruns_a_completed_event_and_records_the_reason(drive: Dr
     assert outcome.outcome == "ignored"  # v2 is already testing: nothing is submitted twice
     forced = [e for e in drive.reactor.store.ledger(event_id=event["id"]) if e.detail and e.detail["forced"]]
     assert forced and forced[0].detail["forced"] == "re-test after fixing the test data"
+
+
+def test_event_rejected_after_its_claim_is_replayed_by_id_once_the_cause_is_fixed(drive: Driver) -> None:
+    import json
+
+    from shared import http_api
+
+    drive.register()
+    refused = drive.approve("1")
+    assert refused.outcome == "rejected"
+    drive.finish("offline_test", auc=0.9, latency_ms=1)
+    drive.report("1", "staging")
+    status, body = http_api.replay(drive.reactor, json.dumps({"event_id": refused.id, "dry_run": False}).encode(),
+                                   {})
+    assert status == 200 and body["events"][0]["outcome"] == "handled"
+    assert drive.stage("1") == "approved"
