@@ -237,6 +237,9 @@ def _deployment(e: ev.Event, ctx: Context, policy: Policy, model: str, version: 
                                   facts, links, f"deploy_failed:{key}:{env}"))
     needed, target = (Stage.CANDIDATE, Stage.STAGING) if env == "staging" else (Stage.APPROVED, Stage.PRODUCTION)
     if record is not None and record.stage is target:
+        stale = _superseded(ctx, model, version, key) if target is Stage.PRODUCTION else ()
+        if stale:  # a promotion whose records were only partly written: finish it
+            return Plan(transitions=stale, notes=(f"{key} is already in production; superseding the rest",))
         return Plan(ignored=f"{key} is already in {target}")
     if record is None or record.stage is not needed:
         stage = record.stage if record else "unknown to this app"
@@ -252,12 +255,17 @@ def _deployment(e: ev.Event, ctx: Context, policy: Policy, model: str, version: 
                                     approvers=rule.approvers, channels=rule.notify.approval,
                                     url=_approval_url(ctx, model, version)),)
     else:
-        old = [r for r in ctx.records.values() if r.model == model and r.stage is Stage.PRODUCTION]
-        steps += tuple(Transition(model=model, version=r.version, to=Stage.SUPERSEDED,
-                                  reason=f"superseded by {key}") for r in old)
+        steps += _superseded(ctx, model, version, key)
         actions += _notices(e, rule.notify.promoted, "promoted", f"{key} is in production",
                             {**facts, "Approved by": record.approved_by or "-"}, links)
     return Plan(actions=actions, transitions=steps)
+
+
+def _superseded(ctx: Context, model: str, version: str, key: str) -> tuple[Transition, ...]:
+    """The other production versions of a model, superseded by `key`."""
+    return tuple(Transition(model=model, version=r.version, to=Stage.SUPERSEDED, reason=f"superseded by {key}")
+                 for r in ctx.records.values()
+                 if r.model == model and r.version != version and r.stage is Stage.PRODUCTION)
 
 
 def _on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:

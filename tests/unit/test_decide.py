@@ -1,0 +1,51 @@
+"""Pure decisions, no I/O: what a plan contains for a given event, context and policy."""
+
+from datetime import UTC, datetime
+
+from shared import events as ev
+from shared.decide import Context, decide
+from shared.lifecycle import ModelVersionRecord, Stage
+from shared.policy import load_policy
+from shared.settings import APP_ROOT
+
+POLICY = load_policy(APP_ROOT / "policy.yaml")
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def context(*records: ModelVersionRecord) -> Context:
+    return Context(now=NOW, workspace_id="/ws", public_url="https://app", records={r.key: r for r in records})
+
+
+def report(version: str, environment: str) -> ev.DeploymentReported:
+    return ev.DeploymentReported(id="d", type=ev.DEPLOYMENT_REPORTED, source="/ws", model="m", version=version,
+                                 environment=environment)
+
+
+def test_a_half_written_promotion_is_finished_by_the_redelivery() -> None:
+    new = ModelVersionRecord(model="m", version="2", stage=Stage.PRODUCTION, gate_passed=True, approved_by="a")
+    old = ModelVersionRecord(model="m", version="1", stage=Stage.PRODUCTION, gate_passed=True, approved_by="a")
+    plan = decide(report("2", "production"), context(new, old), POLICY)
+    assert [(t.version, t.to) for t in plan.transitions] == [("1", Stage.SUPERSEDED)]
+    assert plan.actions == ()
+
+
+def test_a_repeated_report_of_a_settled_promotion_changes_nothing() -> None:
+    new = ModelVersionRecord(model="m", version="2", stage=Stage.PRODUCTION, gate_passed=True, approved_by="a")
+    plan = decide(report("2", "production"), context(new), POLICY)
+    assert plan.ignored and not plan.transitions and not plan.actions
+
+
+def test_promotion_supersedes_the_champion_and_tells_the_promoted_channel() -> None:
+    approved = ModelVersionRecord(model="m", version="2", stage=Stage.APPROVED, gate_passed=True, approved_by="a")
+    champion = ModelVersionRecord(model="m", version="1", stage=Stage.PRODUCTION, gate_passed=True, approved_by="a")
+    plan = decide(report("2", "production"), context(approved, champion), POLICY)
+    assert [(t.version, t.to) for t in plan.transitions] == [("2", Stage.PRODUCTION), ("1", Stage.SUPERSEDED)]
+    assert [a.kind for a in plan.actions] == ["tag_model", "notify"]
+
+
+def test_run_failure_pages_with_a_window_start_on_the_group_boundary() -> None:
+    failed = ev.RunFinished(id="r", type=ev.RUN_STATUS_CHANGED, source="/ws", run_id="run 1/x", experiment="e",
+                            status="Failed")
+    [page] = decide(failed, context(), POLICY).actions
+    assert page.window_start == "2026-11-22T09:00:00+00:00"
+    assert page.links["Run in Azure ML studio"].startswith("https://ml.azure.com/runs/run%201%2Fx?")
