@@ -4,26 +4,57 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from azure.eventgrid import SystemEventNames
-
 from shared.errors import InvalidEvent
+from shared.event_types import (
+    APPROVAL_DECIDED,
+    BREACH_TAG,
+    DATASET_DRIFT,
+    DEPLOYMENT_REPORTED,
+    FAILED_STATUSES,
+    INTERNAL_LOWER,
+    INTERNAL_TYPES,
+    MODEL_DEPLOYED,
+    MODEL_REGISTERED,
+    RUN_COMPLETED,
+    RUN_STATUS_CHANGED,
+    TERMINAL_STATUSES,
+    ApprovalDecided,
+    DeploymentReported,
+    DriftDetected,
+    Event,
+    Ignored,
+    ModelDeployed,
+    ModelRegistered,
+    RunFinished,
+)
 
-MODEL_REGISTERED = str(SystemEventNames.MachineLearningServicesModelRegisteredEventName.value)
-MODEL_DEPLOYED = str(SystemEventNames.MachineLearningServicesModelDeployedEventName.value)
-RUN_COMPLETED = str(SystemEventNames.MachineLearningServicesRunCompletedEventName.value)
-RUN_STATUS_CHANGED = str(SystemEventNames.MachineLearningServicesRunStatusChangedEventName.value)
-DATASET_DRIFT = str(SystemEventNames.MachineLearningServicesDatasetDriftDetectedEventName.value)
-DEPLOYMENT_REPORTED = "MLOpsReactor.DeploymentReported"
-APPROVAL_DECIDED = "MLOpsReactor.ApprovalDecided"
-INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED)
-_INTERNAL = {t.lower() for t in INTERNAL_TYPES}
+__all__ = [
+    "APPROVAL_DECIDED",
+    "BREACH_TAG",
+    "DATASET_DRIFT",
+    "DEPLOYMENT_REPORTED",
+    "FAILED_STATUSES",
+    "INTERNAL_LOWER",
+    "INTERNAL_TYPES",
+    "MODEL_DEPLOYED",
+    "MODEL_REGISTERED",
+    "RUN_COMPLETED",
+    "RUN_STATUS_CHANGED",
+    "TERMINAL_STATUSES",
+    "ApprovalDecided",
+    "DeploymentReported",
+    "DriftDetected",
+    "Event",
+    "Ignored",
+    "ModelDeployed",
+    "ModelRegistered",
+    "RunFinished",
+    "parse",
+    "split_delivery",
+]
 
-BREACH_TAG = "azureml_modelmonitor_threshold_breached"
-TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding")
-FAILED_STATUSES = ("Failed", "Canceled", "NotResponding")
 _STATUSES = {
     s.lower(): s
     for s in [
@@ -44,95 +75,6 @@ _STATUSES = {
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
 _SIGNAL = re.compile(r"The signal '([^']+)'")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Event:
-    """What every event carries: the envelope, and the raw payload as delivered."""
-
-    id: str
-    type: str
-    source: str
-    subject: str = ""
-    time: str = ""
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def occurrence(self) -> str | None:
-        """A key shared by different events that report the same thing (None: the id is enough)."""
-        return None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ignored(Event):
-    """A well-formed event this app has nothing to do with; `reason` says why."""
-
-    reason: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ModelRegistered(Event):
-    """A model version was registered in the workspace."""
-
-    model: str
-    version: str
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ModelDeployed(Event):
-    """Model versions were deployed to a (v1) inference service."""
-
-    service: str
-    models: tuple[tuple[str, str], ...]
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunFinished(Event):
-    """A run reached a terminal status (RunCompleted, or RunStatusChanged to a terminal status)."""
-
-    run_id: str
-    experiment: str
-    status: str
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def occurrence(self) -> str | None:
-        """Completion is reported twice (RunCompleted and RunStatusChanged); other statuses only once."""
-        return f"run:{self.run_id}:completed" if self.status == "Completed" else None
-
-
-@dataclass(frozen=True, kw_only=True)
-class DriftDetected(Event):
-    """A monitor found drift: the v1 DatasetDriftDetected event or a v2 monitor threshold breach."""
-
-    monitor: str
-    run_id: str
-    detail: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class DeploymentReported(Event):
-    """CD (or a ModelDeployed event) says a model version reached an environment."""
-
-    model: str
-    version: str
-    environment: str
-    succeeded: bool = True
-    run_url: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ApprovalDecided(Event):
-    """A human approved or rejected promotion of a staging version to production."""
-
-    model: str
-    version: str
-    approved: bool
-    approver: str
-    comment: str = ""
-
 
 def split_delivery(body: Any) -> list[Mapping[str, Any]]:
     """A delivery is one event object or an array of them."""
@@ -159,7 +101,7 @@ def parse(raw: Mapping[str, Any], *, internal: bool = False) -> Event:
     when = env.get("time" if cloud else "eventtime") or ""
     base: dict[str, Any] = dict(id=event_id, type=etype, source=source, subject=subject, time=str(when), raw=raw)
     builder = _BUILDERS.get(etype.lower())
-    if builder is None or (etype.lower() in _INTERNAL and not internal):
+    if builder is None or (etype.lower() in INTERNAL_LOWER and not internal):
         return Ignored(**base, reason=f"event type {etype!r} is not one this app reacts to")
     data = env.get("data")
     if not isinstance(data, Mapping):

@@ -13,9 +13,10 @@ from urllib.parse import quote
 
 from shared import events as ev
 from shared.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD
-from shared.decide import Context, Plan, decide
+from shared.decide import decide
 from shared.errors import GateViolation, PermanentError, TransientError, UntrustedSource, UpstreamRejected
 from shared.lifecycle import ModelVersionRecord, Stage, apply
+from shared.plan import Context, Plan
 from shared.policy import Policy
 from shared.ports import Clock, Completion, Deployer, JobRef, LedgerEntry, Notifier, Store, Workspace
 

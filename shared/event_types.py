@@ -1,0 +1,113 @@
+"""The typed events: one frozen dataclass per kind of event, keeping the raw payload; and the type names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.eventgrid import SystemEventNames
+
+MODEL_REGISTERED = str(SystemEventNames.MachineLearningServicesModelRegisteredEventName.value)
+MODEL_DEPLOYED = str(SystemEventNames.MachineLearningServicesModelDeployedEventName.value)
+RUN_COMPLETED = str(SystemEventNames.MachineLearningServicesRunCompletedEventName.value)
+RUN_STATUS_CHANGED = str(SystemEventNames.MachineLearningServicesRunStatusChangedEventName.value)
+DATASET_DRIFT = str(SystemEventNames.MachineLearningServicesDatasetDriftDetectedEventName.value)
+DEPLOYMENT_REPORTED = "MLOpsReactor.DeploymentReported"
+APPROVAL_DECIDED = "MLOpsReactor.ApprovalDecided"
+INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED)
+INTERNAL_LOWER = frozenset(t.lower() for t in INTERNAL_TYPES)
+
+BREACH_TAG = "azureml_modelmonitor_threshold_breached"
+TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding")
+FAILED_STATUSES = ("Failed", "Canceled", "NotResponding")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """What every event carries: the envelope, and the raw payload as delivered."""
+
+    id: str
+    type: str
+    source: str
+    subject: str = ""
+    time: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def occurrence(self) -> str | None:
+        """A key shared by different events that report the same thing (None: the id is enough)."""
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ignored(Event):
+    """A well-formed event this app has nothing to do with; `reason` says why."""
+
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelRegistered(Event):
+    """A model version was registered in the workspace."""
+
+    model: str
+    version: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelDeployed(Event):
+    """Model versions were deployed to a (v1) inference service."""
+
+    service: str
+    models: tuple[tuple[str, str], ...]
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFinished(Event):
+    """A run reached a terminal status (RunCompleted, or RunStatusChanged to a terminal status)."""
+
+    run_id: str
+    experiment: str
+    status: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def occurrence(self) -> str | None:
+        """Completion is reported twice (RunCompleted and RunStatusChanged); other statuses only once."""
+        return f"run:{self.run_id}:completed" if self.status == "Completed" else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriftDetected(Event):
+    """A monitor found drift: the v1 DatasetDriftDetected event or a v2 monitor threshold breach."""
+
+    monitor: str
+    run_id: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeploymentReported(Event):
+    """CD (or a ModelDeployed event) says a model version reached an environment."""
+
+    model: str
+    version: str
+    environment: str
+    succeeded: bool = True
+    run_url: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalDecided(Event):
+    """A human approved or rejected promotion of a staging version to production."""
+
+    model: str
+    version: str
+    approved: bool
+    approver: str
+    comment: str = ""
+
+
