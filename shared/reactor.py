@@ -9,12 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from shared import events as ev
-from shared.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD
 from shared.decide import decide
-from shared.errors import GateViolation, PermanentError, TransientError, UntrustedSource, UpstreamRejected
+from shared.errors import PermanentError, TransientError, UntrustedSource
+from shared.executor import Executor
 from shared.lifecycle import ModelVersionRecord, Stage, apply
 from shared.plan import Context, Plan
 from shared.policy import Policy
@@ -147,7 +146,9 @@ class Reactor:
     def _execute(self, event: ev.Event, plan: Plan, at: str) -> tuple[list[dict[str, Any]], list[ModelVersionRecord]]:
         """Run the actions in order; the new records count unless a job submission or CD request failed."""
         records = self._next_records(event, plan, at)
-        results = [self._execute_one(event, action, records, at) for action in plan.actions]
+        executor = Executor(store=self.store, workspace=self.workspace, deployer=self.deployer,
+                            notifier=self.notifier, approval_link_key=self.approval_link_key)
+        results = [executor.run(event, action, records, at) for action in plan.actions]
         blocked = any(r["status"] == "failed" and r["kind"] in ("submit_job", "trigger_cd") for r in results)
         return results, [] if blocked else list(records.values())
 
@@ -162,75 +163,6 @@ class Reactor:
                 current = ModelVersionRecord(model=step.model, version=step.version, tags=dict(tags))
             records[key] = apply(current, step, at)
         return records
-
-    def _execute_one(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
-                     at: str) -> dict[str, Any]:
-        view = action.describe()
-        if isinstance(action, Notify) and action.group:
-            grouped = self._open_window(action, at)
-            if grouped is None:
-                return {**view, "status": "grouped"}
-            action = grouped
-        if self.store.effect_done(action.key):
-            return {**view, "status": "already_done"}
-        try:
-            if isinstance(action, TriggerCD):
-                self._refuse_unanswered(action)
-            detail = self._perform(event, action, records, at)
-        except TransientError as exc:
-            if isinstance(action, TriggerCD) and exc.maybe_done:
-                self.store.record_effect(f"{action.key}#unanswered", {"at": at, "error": str(exc)})
-            raise
-        except PermanentError as exc:
-            log.warning("action %s failed: %s", action.key, exc)
-            return {**view, "status": "failed", "error": str(exc)}
-        self.store.record_effect(action.key, {"at": at, **detail})
-        return {**view, "status": "done", **detail}
-
-    def _open_window(self, notice: Notify, at: str) -> Notify | None:
-        """The notice to send if it opens its group's window (or opened it on an earlier, failed delivery)."""
-        owner = f"{notice.key}#window"
-        earlier = self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start or at)
-        if earlier is None:
-            return notice if self.store.effect_done(owner) else None
-        self.store.record_effect(owner, {"at": at, "earlier": earlier})
-        if not earlier:
-            return notice
-        return replace(notice, facts={**notice.facts, "Grouped since the last alert": str(earlier)})
-
-    def _refuse_unanswered(self, request: TriggerCD) -> None:
-        """A CD request whose earlier attempt got no answer may have been carried out: never send it blindly."""
-        if self.store.effect_done(f"{request.key}#unanswered"):
-            raise UpstreamRejected(
-                f"CD request for {request.model}:{request.version} to {request.environment} may already have been "
-                f"carried out (an earlier attempt got no answer): check the CD system for correlation id "
-                f"{request.key}; replay with force and a reason to send it again")
-
-    def _perform(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
-                 at: str) -> dict[str, Any]:
-        if isinstance(action, SubmitJob):
-            receipt = self.workspace.submit_job(action)
-            self.store.save_job(JobRef(name=action.job_name, purpose=action.purpose, model=action.model,
-                                       version=action.version, event_id=event.id, submitted_at=at))
-            return {"ref": receipt.ref, "url": receipt.url}
-        if isinstance(action, TriggerCD):
-            record = records.get(f"{action.model}:{action.version}") or self.store.get_record(
-                action.model, action.version)
-            if action.environment == "production" and (record is None or record.stage is not Stage.APPROVED):
-                raise GateViolation(f"refusing to send {action.model}:{action.version} to production: not approved")
-            receipt = self.deployer.deploy(action)
-            return {"ref": receipt.ref, "url": receipt.url}
-        if isinstance(action, TagModel):
-            self.workspace.set_model_tags(action.model, action.version, action.tags)
-            return {}
-        if isinstance(action, RequestApproval):
-            for notice in approval_notices(action, self.approval_link_key):
-                self.notifier.send(notice)
-            return {}
-        if isinstance(action, Notify):
-            self.notifier.send(action)
-            return {}
-        raise TypeError(f"no executor for {type(action).__name__}")
 
     def _outcome(self, event: ev.Event, plan: Plan, actions: list[dict[str, Any]]) -> Outcome:
         failed = [a["error"] for a in actions if a.get("status") == "failed"]
@@ -267,15 +199,6 @@ class Reactor:
             self.store.append_ledger(LedgerEntry(event_id=event_id, event_type=event_type, at=at,
                                                  outcome="rejected", detail={"error": str(exc)}))
         return Outcome(id=event_id, type=event_type, outcome="rejected", error=str(exc))
-
-
-def approval_notices(request: RequestApproval, link_key: str | None = None) -> list[Notify]:
-    """The notices that ask for an approval, one per channel; the link carries the approvals function's key."""
-    facts = {"Model": f"{request.model}:{request.version}", "Approvers": ", ".join(request.approvers) or "-"}
-    url = f"{request.url}?code={quote(link_key, safe='')}" if link_key else request.url
-    return [Notify(key=f"{request.key}:{c}", channel=c, template="approval_requested",
-                   title=f"Approve {request.model}:{request.version} for production?", facts=facts,
-                   links={"Review and approve": url}) for c in request.channels]
 
 
 _BRIEF = ("kind", "key", "status", "error", "ref", "url", "job_name", "purpose", "environment", "target", "channel",

@@ -1,0 +1,107 @@
+"""Carry out one planned action through the ports, exactly once per key, and report what happened."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import quote
+
+from shared import events as ev
+from shared.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD
+from shared.errors import GateViolation, PermanentError, TransientError, UpstreamRejected
+from shared.lifecycle import ModelVersionRecord, Stage
+from shared.ports import Deployer, JobRef, Notifier, Store, Workspace
+
+log = logging.getLogger("mlops_reactor")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Executor:
+    """The ports an action may touch; `run` is the only entry point."""
+
+    store: Store
+    workspace: Workspace
+    deployer: Deployer
+    notifier: Notifier
+    approval_link_key: str | None = None
+
+    def run(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
+                     at: str) -> dict[str, Any]:
+        view = action.describe()
+        if isinstance(action, Notify) and action.group:
+            grouped = self._open_window(action, at)
+            if grouped is None:
+                return {**view, "status": "grouped"}
+            action = grouped
+        if self.store.effect_done(action.key):
+            return {**view, "status": "already_done"}
+        try:
+            if isinstance(action, TriggerCD):
+                self._refuse_unanswered(action)
+            detail = self._perform(event, action, records, at)
+        except TransientError as exc:
+            if isinstance(action, TriggerCD) and exc.maybe_done:
+                self.store.record_effect(f"{action.key}#unanswered", {"at": at, "error": str(exc)})
+            raise
+        except PermanentError as exc:
+            log.warning("action %s failed: %s", action.key, exc)
+            return {**view, "status": "failed", "error": str(exc)}
+        self.store.record_effect(action.key, {"at": at, **detail})
+        return {**view, "status": "done", **detail}
+
+    def _open_window(self, notice: Notify, at: str) -> Notify | None:
+        """The notice to send if it opens its group's window (or opened it on an earlier, failed delivery)."""
+        owner = f"{notice.key}#window"
+        earlier = self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start or at)
+        if earlier is None:
+            return notice if self.store.effect_done(owner) else None
+        self.store.record_effect(owner, {"at": at, "earlier": earlier})
+        if not earlier:
+            return notice
+        return replace(notice, facts={**notice.facts, "Grouped since the last alert": str(earlier)})
+
+    def _refuse_unanswered(self, request: TriggerCD) -> None:
+        """A CD request whose earlier attempt got no answer may have been carried out: never send it blindly."""
+        if self.store.effect_done(f"{request.key}#unanswered"):
+            raise UpstreamRejected(
+                f"CD request for {request.model}:{request.version} to {request.environment} may already have been "
+                f"carried out (an earlier attempt got no answer): check the CD system for correlation id "
+                f"{request.key}; replay with force and a reason to send it again")
+
+    def _perform(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
+                 at: str) -> dict[str, Any]:
+        if isinstance(action, SubmitJob):
+            receipt = self.workspace.submit_job(action)
+            self.store.save_job(JobRef(name=action.job_name, purpose=action.purpose, model=action.model,
+                                       version=action.version, event_id=event.id, submitted_at=at))
+            return {"ref": receipt.ref, "url": receipt.url}
+        if isinstance(action, TriggerCD):
+            record = records.get(f"{action.model}:{action.version}") or self.store.get_record(
+                action.model, action.version)
+            if action.environment == "production" and (record is None or record.stage is not Stage.APPROVED):
+                raise GateViolation(f"refusing to send {action.model}:{action.version} to production: not approved")
+            receipt = self.deployer.deploy(action)
+            return {"ref": receipt.ref, "url": receipt.url}
+        if isinstance(action, TagModel):
+            self.workspace.set_model_tags(action.model, action.version, action.tags)
+            return {}
+        if isinstance(action, RequestApproval):
+            for notice in approval_notices(action, self.approval_link_key):
+                self.notifier.send(notice)
+            return {}
+        if isinstance(action, Notify):
+            self.notifier.send(action)
+            return {}
+        raise TypeError(f"no executor for {type(action).__name__}")
+
+def approval_notices(request: RequestApproval, link_key: str | None = None) -> list[Notify]:
+    """The notices that ask for an approval, one per channel; the link carries the approvals function's key."""
+    facts = {"Model": f"{request.model}:{request.version}", "Approvers": ", ".join(request.approvers) or "-"}
+    url = f"{request.url}?code={quote(link_key, safe='')}" if link_key else request.url
+    return [Notify(key=f"{request.key}:{c}", channel=c, template="approval_requested",
+                   title=f"Approve {request.model}:{request.version} for production?", facts=facts,
+                   links={"Review and approve": url}) for c in request.channels]
+
+
