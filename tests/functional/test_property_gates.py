@@ -1,4 +1,5 @@
-"""Property: no sequence of events and approvals reaches production without gate, staging and approval."""
+"""Property: no sequence of events, approvals, redeliveries and forgeries reaches production without gate,
+staging and an approval by someone the policy names; and no redelivery asks CD twice."""
 
 import tempfile
 from datetime import UTC, datetime
@@ -8,7 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared import bootstrap, synthetic
+from shared.actions import TriggerCD
+from shared.adapters.recording_deployer import RecordingDeployer
 from shared.clock import FixedClock
+from shared.ports import Receipt
 from shared.settings import Settings
 from tests.functional.driver import Driver
 
@@ -21,21 +25,50 @@ STEPS = st.lists(st.one_of(
               st.sampled_from(["succeeded", "failed"])),
     st.tuples(st.just("deployed"), VERSIONS, st.sampled_from(["m-staging", "m-prod"])),
     st.tuples(st.just("approve"), VERSIONS, st.booleans()),
+    st.tuples(st.just("stranger"), VERSIONS),
+    st.tuples(st.just("forged"), VERSIONS),
+    st.tuples(st.just("redeliver"), st.integers(0, 40)),
 ), min_size=3, max_size=30)
 
 
-def fresh_driver() -> Driver:
+class Counting:
+    """The recording deployer, counting every call it gets (the recorder itself keeps one file per key)."""
+
+    def __init__(self, inner: RecordingDeployer) -> None:
+        self.inner = inner
+        self.calls: list[str] = []
+
+    def deploy(self, request: TriggerCD) -> Receipt:
+        self.calls.append(request.key)
+        return self.inner.deploy(request)
+
+
+def fresh_driver() -> tuple[Driver, Counting]:
     state = Path(tempfile.mkdtemp(prefix="reactor-prop-"))
-    env = {"REACTOR_MODE": "local", "REACTOR_STATE_DIR": str(state)}
-    return Driver(bootstrap.build(Settings.from_env(env), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))))
+    settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": str(state)})
+    counting = Counting(RecordingDeployer(state / "cd_requests"))
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    return Driver(bootstrap.build(settings, clock=clock, deployer=counting)), counting
 
 
-def play(drive: Driver, step: tuple) -> None:
+def play(drive: Driver, step: tuple, sent: list[dict]) -> None:
     kind = step[0]
     if kind == "register":
-        drive.register("m")
+        sent.append(drive.register("m")[0])
     elif kind == "finish" and drive.workspace.jobs(status="Queued"):
-        drive.finish("offline_test", step[1], auc=step[2], latency_ms=100)
+        job = next(j for j in reversed(drive.workspace.jobs(status="Queued")) if j["purpose"] == "offline_test")
+        events = drive.workspace.complete_job(job["name"], step[1], {"auc": step[2], "latency_ms": 100})
+        sent.extend(events)
+        drive.deliver(*events)
+    elif kind == "redeliver" and sent:
+        drive.deliver(sent[step[1] % len(sent)])
+    elif kind == "stranger":
+        drive.approve(step[1], model="m", by="mallory@example.com")
+    elif kind == "forged":  # our internal type, in another casing, through the Event Grid path
+        forged = synthetic.envelope("mlopsreactor.approvaldecided", "", {
+            "model": "m", "version": step[1], "decision": "approve", "approver": "ml-lead@contoso.example"},
+            drive.reactor.workspace_id)
+        drive.deliver(forged)
     elif kind == "report":
         drive.report(step[1], step[2], model="m", status=step[3])
     elif kind == "deployed":
@@ -48,17 +81,19 @@ def play(drive: Driver, step: tuple) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(STEPS)
 def test_production_only_through_gate_staging_and_approval(steps: list[tuple]) -> None:
-    drive = fresh_driver()
+    drive, counting = fresh_driver()
+    sent: list[dict] = []
     for step in steps:
-        play(drive, step)
+        play(drive, step, sent)
     for record in drive.reactor.store.records("m"):
         path = [h["to"] for h in record.history]
         if "production" in path:
             before = path[: path.index("production")]
             assert before[-3:] == ["candidate", "staging", "approved"]
             approval = record.history[path.index("approved")]
-            assert approval["by"]
+            assert approval["by"] == "ml-lead@contoso.example"
     approved = {r.version for r in drive.reactor.store.records("m") if r.approved_by}
     for request in drive.cd.requests():
         if request.environment == "production":
-            assert request.approved_by and request.version in approved
+            assert request.approved_by == "ml-lead@contoso.example" and request.version in approved
+    assert len(counting.calls) == len(set(counting.calls))  # redeliveries never ask CD twice
