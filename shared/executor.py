@@ -52,12 +52,10 @@ class Executor:
         return {**view, "status": "done", **detail}
 
     def _open_window(self, notice: Notify, at: str) -> Notify | None:
-        """The notice to send if it opens its group's window (or opened it on an earlier, failed delivery)."""
-        owner = f"{notice.key}#window"
-        earlier = self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start or at)
+        """The notice to send if it owns its group's window (opened now, or on an earlier, failed delivery)."""
+        earlier = self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start or at, notice.key)
         if earlier is None:
-            return notice if self.store.effect_done(owner) else None
-        self.store.record_effect(owner, {"at": at, "earlier": earlier})
+            return None
         if not earlier:
             return notice
         return replace(notice, facts={**notice.facts, "Grouped since the last alert": str(earlier)})

@@ -130,8 +130,11 @@ class Claims(Protocol):
         """Remember that the action with this key ran."""
         ...
 
-    def open_window(self, group: str, window_start: str) -> int | None:
-        """Open an alert window: how many were grouped in earlier windows, or None if already open."""
+    def open_window(self, group: str, window_start: str, owner: str) -> int | None:
+        """Open an alert window for `owner` (a notice key): how many were grouped in earlier windows.
+
+        None if another owner opened it (this notice is grouped); the owner asking again gets the same count.
+        """
         ...
 
 

@@ -177,6 +177,7 @@ class Reactor:
                   "transitions": [{"model": t.model, "version": t.version, "to": str(t.to), "reason": t.reason,
                                    "by": t.by} for t in plan.transitions],
                   "violation": plan.violation, "forced": force_reason}
+        detail = {k: v for k, v in detail.items() if v}  # the ledger keeps what happened, not empty fields
         model, version = _subject(event)
         entry = LedgerEntry(event_id=event.id, event_type=event.type, at=at,
                             outcome=outcome.outcome, model=model, version=version, detail=detail)

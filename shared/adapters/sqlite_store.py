@@ -20,7 +20,7 @@ from shared.ports import Completion, JobRef, LedgerEntry
 
 # Checkpoint the WAL every ~40 MiB rather than SQLite's 4 MiB: journal rows are large, checkpoints dominate.
 WAL_CHECKPOINT_PAGES = 10000
-_SCHEMA_VERSION = 3
+_SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, claim_id TEXT NOT NULL UNIQUE, occurrence TEXT,
     done INTEGER NOT NULL DEFAULT 0, lease_until REAL, outcome TEXT, event_id TEXT, event_type TEXT, at TEXT,
@@ -29,7 +29,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS journal_occurrence ON journal (occurrence) WHE
 CREATE INDEX IF NOT EXISTS journal_model ON journal (model, version) WHERE model IS NOT NULL;
 CREATE TABLE IF NOT EXISTS effects (key TEXT PRIMARY KEY, result TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS windows (grp TEXT NOT NULL, start TEXT NOT NULL, count INTEGER NOT NULL,
-                                    reported INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (grp, start));
+                                    reported INTEGER NOT NULL DEFAULT 0, owner TEXT NOT NULL,
+                                    earlier INTEGER NOT NULL, PRIMARY KEY (grp, start));
 CREATE TABLE IF NOT EXISTS records (model TEXT NOT NULL, version TEXT NOT NULL, revision INTEGER NOT NULL,
                                     stage TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model, version));
 CREATE INDEX IF NOT EXISTS records_stage ON records (model, stage);
@@ -61,7 +62,7 @@ class SqliteStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._opened: set[tuple[str, str]] = set()
+        self._opened: dict[tuple[str, str], tuple[str, int]] = {}  # window -> (owner, earlier), as stored
         self._window_hits: Counter[tuple[str, str]] = Counter()
         self._hits_lock = threading.Lock()
         self._pending_hits = 0
@@ -160,24 +161,30 @@ class SqliteStore:
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO effects VALUES (?, ?)", (key, json.dumps(result, default=str)))
 
-    def open_window(self, group: str, window_start: str) -> int | None:
-        if (group, window_start) in self._opened:
+    def open_window(self, group: str, window_start: str, owner: str) -> int | None:
+        opened = self._opened.get((group, window_start))
+        if opened is not None and opened[0] != owner:
             # Windows never close for the same start: count the hit, write it with the next transaction.
             with self._hits_lock:
                 self._window_hits[(group, window_start)] += 1
                 self._pending_hits += 1
             return None
+        if opened is not None:
+            return opened[1]
         with self._tx() as db:
             self._flush_window_hits(db)
-            hit = db.execute("UPDATE windows SET count = count + 1 WHERE grp = ? AND start = ?", (group, window_start))
-            self._opened.add((group, window_start))
-            if hit.rowcount:
-                return None
-            earlier = db.execute("SELECT COALESCE(SUM(count - 1), 0) FROM windows WHERE grp = ? AND reported = 0",
-                                 (group,)).fetchone()[0]
-            db.execute("UPDATE windows SET reported = 1 WHERE grp = ?", (group,))
-            db.execute("INSERT INTO windows VALUES (?, ?, 1, 0)", (group, window_start))
-        return int(earlier)
+            row = db.execute("SELECT owner, earlier FROM windows WHERE grp = ? AND start = ?",
+                             (group, window_start)).fetchone()
+            if row is None:
+                earlier = db.execute("SELECT COALESCE(SUM(count - 1), 0) FROM windows WHERE grp = ? AND reported = 0",
+                                     (group,)).fetchone()[0]
+                db.execute("UPDATE windows SET reported = 1 WHERE grp = ?", (group,))
+                db.execute("INSERT INTO windows VALUES (?, ?, 1, 0, ?, ?)", (group, window_start, owner, earlier))
+                row = (owner, earlier)
+            elif row[0] != owner:
+                db.execute("UPDATE windows SET count = count + 1 WHERE grp = ? AND start = ?", (group, window_start))
+        self._opened[(group, window_start)] = (row[0], int(row[1]))
+        return int(row[1]) if row[0] == owner else None
 
     def _flush_window_hits(self, db: sqlite3.Connection) -> None:
         with self._hits_lock:

@@ -130,12 +130,19 @@ class TableStore(FinishInSteps, TableRecords, TableJournal):
         self._upsert("Effects", {"PartitionKey": safe_key(key), "RowKey": "", "effect": key, **pack("result", result)})
 
     @guarded("opening an alert window")
-    def open_window(self, group: str, window_start: str) -> int | None:
-        fresh = {"PartitionKey": safe_key(group), "RowKey": safe_key(window_start), "count": 1, "reported": False}
-        if not self._insert("Windows", fresh):
+    def open_window(self, group: str, window_start: str, owner: str) -> int | None:
+        keys = {"PartitionKey": safe_key(group), "RowKey": safe_key(window_start)}
+        if not self._insert("Windows", {**keys, "count": 1, "reported": False, "owner": owner}):
+            row = self._get("Windows", group, window_start)
+            if row is not None and row.get("owner") == owner:
+                return int(row.get("earlier") or 0)  # the owner again (its first send failed)
             self._bump(group, window_start)
             return None
-        return self._report_earlier(group, window_start)
+        earlier = self._report_earlier(group, window_start)
+        from azure.data.tables import UpdateMode
+
+        self.table("Windows").upsert_entity({**keys, "earlier": earlier}, mode=UpdateMode.MERGE)
+        return earlier
 
     def _bump(self, group: str, window_start: str) -> None:
         for _ in range(WINDOW_RETRIES):

@@ -168,23 +168,33 @@ def test_effect_done_after_it_is_recorded(store: Store) -> None:
 
 def test_a_storm_opens_one_window_and_the_next_window_counts_the_rest(store: Store) -> None:
     first, second = "2026-11-22T09:00:00+00:00", "2026-11-22T09:15:00+00:00"
-    assert store.open_window("oncall:exp", first) == 0
-    assert [store.open_window("oncall:exp", first) for _ in range(4)] == [None] * 4
-    assert store.open_window("oncall:other", first) == 0
-    assert store.open_window("oncall:exp", second) == 4
-    assert store.open_window("oncall:exp", "2026-11-22T09:30:00+00:00") == 0
+    assert store.open_window("oncall:exp", first, f"k{uuid.uuid4().hex}") == 0
+    assert [store.open_window("oncall:exp", first, f"k{uuid.uuid4().hex}") for _ in range(4)] == [None] * 4
+    assert store.open_window("oncall:other", first, f"k{uuid.uuid4().hex}") == 0
+    assert store.open_window("oncall:exp", second, f"k{uuid.uuid4().hex}") == 4
+    assert store.open_window("oncall:exp", "2026-11-22T09:30:00+00:00", f"k{uuid.uuid4().hex}") == 0
 
 
 def test_concurrent_storm_opens_the_window_exactly_once(store: Store) -> None:
-    results = together(8, lambda: store.open_window("oncall:exp", "2026-11-22T09:00:00+00:00"))
+    start = "2026-11-22T09:00:00+00:00"
+    results = together(8, lambda: store.open_window("oncall:exp", start, f"k{uuid.uuid4().hex}"))
     assert results.count(0) == 1 and results.count(None) == 7
-    assert store.open_window("oncall:exp", "2026-11-22T09:15:00+00:00") == 7
+    assert store.open_window("oncall:exp", "2026-11-22T09:15:00+00:00", f"k{uuid.uuid4().hex}") == 7
 
 
 def _entry(event_id: str, model: str | None, version: str | None, outcome: str = "handled") -> LedgerEntry:
     return LedgerEntry(event_id=event_id, event_type="Microsoft.MachineLearningServices.ModelRegistered",
                        at="2026-11-22T09:00:00+00:00", outcome=outcome, model=model, version=version,
                        detail={"actions": [{"kind": "submit_job"}]})
+
+
+def test_the_owner_of_a_window_asking_again_gets_its_count_others_are_grouped(store: Store) -> None:
+    first, second = "2026-11-22T09:00:00+00:00", "2026-11-22T09:15:00+00:00"
+    store.open_window("g", first, "a")
+    assert store.open_window("g", first, "b") is None
+    assert store.open_window("g", second, "c") == 1
+    assert store.open_window("g", second, "c") == 1  # its first send failed: it still owns the window
+    assert store.open_window("g", second, "d") is None
 
 
 def test_ledger_filters_and_keeps_write_order(store: Store) -> None:

@@ -179,7 +179,7 @@ def test_forced_replay_reruns_a_completed_event_and_records_the_reason(drive: Dr
     drive.deliver(event)
     outcome = drive.reactor.handle(event, force_reason="re-test after fixing the test data")
     assert outcome.outcome == "ignored"  # v2 is already testing: nothing is submitted twice
-    forced = [e for e in drive.reactor.store.ledger(event_id=event["id"]) if e.detail and e.detail["forced"]]
+    forced = [e for e in drive.reactor.store.ledger(event_id=event["id"]) if e.detail and e.detail.get("forced")]
     assert forced and forced[0].detail["forced"] == "re-test after fixing the test data"
 
 
