@@ -53,7 +53,7 @@ class Executor:
 
     def _open_window(self, notice: Notify, at: str) -> Notify | None:
         """The notice to send if it owns its group's window (opened now, or on an earlier, failed delivery)."""
-        earlier = self.store.open_window(f"{notice.channel}:{notice.group}", notice.window_start or at, notice.key)
+        earlier = self.store.open_window(window_group(notice), notice.window_start or at, notice.key)
         if earlier is None:
             return None
         if not earlier:
@@ -93,6 +93,11 @@ class Executor:
             self.notifier.send(action)
             return {}
         raise TypeError(f"no executor for {type(action).__name__}")
+
+def window_group(notice: Notify) -> str:
+    """The alert group a notice counts in: per channel, so each channel hears of a storm once."""
+    return f"{notice.channel}:{notice.group}"
+
 
 def approval_notices(request: RequestApproval, link_key: str | None = None) -> list[Notify]:
     """The notices that ask for an approval, one per channel; the link carries the approvals function's key."""

@@ -6,7 +6,8 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import lru_cache
 from urllib.parse import quote
 
 from shared import events as ev
@@ -58,7 +59,12 @@ def champion_of(ctx: Context, model: str) -> ModelVersionRecord | None:
 
 def studio_run(ctx: Context, run_id: str) -> str:
     """A run's page in Azure ML studio."""
-    return f"https://ml.azure.com/runs/{quote(run_id, safe='')}?wsid={quote(ctx.workspace_id, safe='/')}"
+    return f"https://ml.azure.com/runs/{quote(run_id, safe='')}?wsid={_quoted(ctx.workspace_id)}"
+
+
+@lru_cache(maxsize=8)
+def _quoted(workspace_id: str) -> str:
+    return quote(workspace_id, safe="/")
 
 
 def approval_url(ctx: Context, model: str, version: str) -> str:
@@ -80,10 +86,14 @@ def notices_for(event: ev.Event, channels: tuple[str, ...], template: str, title
 def page_oncall(event: ev.Event, ctx: Context, policy: Policy, template: str, title: str,
                 facts: Mapping[str, str], links: Mapping[str, str], group: str) -> tuple[Notify, ...]:
     """On-call notices, one per group window (the executor drops the rest of a storm)."""
-    minutes = policy.oncall.group_window_minutes
-    epoch = int(ctx.now.timestamp()) // (minutes * 60) * (minutes * 60)
-    start = datetime.fromtimestamp(epoch, ctx.now.tzinfo).isoformat()
+    width = policy.oncall.group_window_minutes * 60
+    start = _window_start(int(ctx.now.timestamp()) // width * width, ctx.now.tzinfo)
     return notices_for(event, policy.oncall.channels, template, title, facts, links, group, start)
+
+
+@lru_cache(maxsize=64)
+def _window_start(epoch: int, zone: tzinfo | None) -> str:
+    return datetime.fromtimestamp(epoch, zone).isoformat()
 
 
 def stage_tag(event: ev.Event, model: str, version: str, stage: Stage) -> TagModel:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared.actions import Notify, SubmitJob, TriggerCD
@@ -114,6 +114,10 @@ class Claims(Protocol):
         """Mark done, so redeliveries become duplicates."""
         ...
 
+    def settle(self, done: Completion) -> bool:
+        """Record an event that had nothing to do outside in one write; False if it was recorded already."""
+        ...
+
     def release(self, event_id: str, occurrence: str | None = None) -> None:
         """Give up a claim (and its occurrence) after a transient failure, so the redelivery runs."""
         ...
@@ -204,7 +208,13 @@ class Store(Claims, Records, Journal, Protocol):
 
 
 class FinishInSteps:
-    """`finish` from the primitives, for stores that cannot write it all in one transaction."""
+    """`finish` and `settle` from the primitives, for stores that cannot write it all in one transaction."""
+
+    def settle(self: Store, done: Completion) -> bool:
+        if not self.claim(done.claim_id, None, datetime.now(UTC), 60):
+            return False
+        self.finish(done)
+        return True
 
     def finish(self: Store, done: Completion) -> None:
         for record in done.records:

@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from shared import events as ev
+from shared.actions import Notify
 from shared.decide import decide
 from shared.errors import PermanentError, TransientError, UntrustedSource
-from shared.executor import Executor
+from shared.executor import Executor, window_group
 from shared.lifecycle import ModelVersionRecord, Stage, apply
 from shared.plan import Context, Plan
 from shared.policy import Policy
@@ -84,16 +85,19 @@ class Reactor:
     def _run(self, event: ev.Event, *, dry_run: bool, force_reason: str | None) -> Outcome:
         now = self.clock.now()
         if dry_run:
-            if self.store.is_completed(event.id) and not force_reason:
-                return Outcome(id=event.id, type=event.type, outcome="duplicate")
-            plan = decide(event, self._context(event, now, force_reason, dry_run=True), self.policy)
-            return self._outcome(event, plan, [a.describe() for a in plan.actions])
+            return self._plan_only(event, now, force_reason)
         claim_id = event.id if not force_reason else f"{event.id}#force:{_digest(force_reason)}"
         occurrence = None if force_reason else event.occurrence
+        early: Plan | None = None
+        if isinstance(event, ev.RunFinished) and not force_reason and occurrence is None:
+            early = decide(event, self._context(event, now, None), self.policy)
+            settled = self._settle_grouped(event, early, now)
+            if settled is not None:
+                return settled
         if not self.store.claim(claim_id, occurrence, now, self.lease_seconds):
             return Outcome(id=event.id, type=event.type, outcome="duplicate")
         try:
-            plan = decide(event, self._context(event, now, force_reason), self.policy)
+            plan = early or decide(event, self._context(event, now, force_reason), self.policy)
             if force_reason:  # a forced re-run acts again: its effects get keys of their own
                 suffix = f"#force:{_digest(force_reason)}"
                 plan = replace(plan, actions=tuple(replace(a, key=a.key + suffix) for a in plan.actions))
@@ -112,6 +116,31 @@ class Reactor:
             self.store.release(claim_id, occurrence)
             raise
         return outcome
+
+    def _plan_only(self, event: ev.Event, now: datetime, force_reason: str | None) -> Outcome:
+        """A dry run: the plan, with nothing claimed, executed or recorded."""
+        if self.store.is_completed(event.id) and not force_reason:
+            return Outcome(id=event.id, type=event.type, outcome="duplicate")
+        plan = decide(event, self._context(event, now, force_reason, dry_run=True), self.policy)
+        return self._outcome(event, plan, [a.describe() for a in plan.actions])
+
+    def _settle_grouped(self, event: ev.Event, plan: Plan, now: datetime) -> Outcome | None:
+        """A storm's fast path: an event whose only effects are alerts already sent for their window.
+
+        It needs no lease, as it does nothing outside: one write records it, or finds it recorded (a duplicate).
+        None: the event has real work, or owns a window, and takes the ordinary path.
+        """
+        alerts = [a for a in plan.actions if isinstance(a, Notify) and a.group and a.window_start]
+        if plan.transitions or plan.job_status or not alerts or len(alerts) != len(plan.actions):
+            return None
+        for notice in alerts:
+            if self.store.open_window(window_group(notice), notice.window_start or "", notice.key) is not None:
+                return None
+        at = now.isoformat()
+        outcome = self._outcome(event, plan, [{**a.describe(), "status": "grouped"} for a in plan.actions])
+        if self.store.settle(self._completion(event, plan, outcome, [], event.id, None, None, at)):
+            return outcome
+        return Outcome(id=event.id, type=event.type, outcome="duplicate")
 
     def _context(self, event: ev.Event, now: datetime, forced: str | None, dry_run: bool = False) -> Context:
         """Load what the decision needs: the versions the event names, each model's champion, our job."""

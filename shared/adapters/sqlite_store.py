@@ -48,6 +48,8 @@ _CLAIM = ("INSERT INTO journal (claim_id, occurrence, lease_until) VALUES (?, ?,
 _HITS_BATCH = 64  # grouped-alert counts are written in batches; a window's count may lag by this much per process
 _FINISH = ("UPDATE journal SET done = 1, outcome = ?, event_id = ?, event_type = ?, at = ?, model = ?, version = ?, "
            "raw = ?, detail = ? WHERE claim_id = ?")
+_SETTLE = ("INSERT INTO journal (claim_id, done, outcome, event_id, event_type, at, model, version, raw, detail) "
+           "VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id) DO NOTHING")
 _LEDGER = "SELECT event_id, event_type, at, outcome, model, version, detail FROM journal WHERE detail IS NOT NULL"
 
 
@@ -147,6 +149,17 @@ class SqliteStore:
                            (done.event_id, entry.at, done.dead_letter, raw))
             self._flush_window_hits(db)
             db.execute(_FINISH, row)
+
+    def settle(self, done: Completion) -> bool:
+        entry = done.ledger
+        row = (done.claim_id, done.outcome, done.event_id, entry.event_type, entry.at, entry.model, entry.version,
+               json.dumps(done.raw, default=str, separators=(",", ":")),
+               json.dumps(entry.detail, default=str, separators=(",", ":")))
+        settled = self._db().execute(_SETTLE, row).rowcount == 1
+        if self._pending_hits >= _HITS_BATCH:
+            with self._tx() as db:
+                self._flush_window_hits(db)
+        return settled
 
     def release(self, event_id: str, occurrence: str | None = None) -> None:
         self._db().execute("DELETE FROM journal WHERE claim_id = ? AND done = 0", (event_id,))

@@ -197,3 +197,14 @@ def test_event_rejected_after_its_claim_is_replayed_by_id_once_the_cause_is_fixe
                                    {})
     assert status == 200 and body["events"][0]["outcome"] == "handled"
     assert drive.stage("1") == "approved"
+
+
+def test_a_grouped_failure_is_recorded_once_even_when_redelivered(drive: Driver) -> None:
+    first = synthetic.build("run_status_changed", WORKSPACE_ID, experiment="nightly", status="Failed")
+    storm = synthetic.build("run_status_changed", WORKSPACE_ID, experiment="nightly", status="Failed")
+    drive.deliver(first)
+    [grouped] = drive.deliver(storm)
+    [again] = drive.deliver(storm)
+    assert ([a["status"] for a in grouped.actions], again.outcome) == (["grouped"], "duplicate")
+    assert [e.outcome for e in drive.reactor.store.ledger(event_id=storm["id"])] == ["handled"]
+    assert drive.reactor.store.is_completed(storm["id"])
