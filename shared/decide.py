@@ -77,6 +77,8 @@ def _on_run(event: Any, ctx: Context, policy: Policy) -> Plan:
     if record.stage is not Stage.TESTING or record.test_job not in (None, job.name):
         return Plan(job_status=done, ignored=f"{key} is {record.stage}, not testing with {job.name}: not applied")
     rule = policy.rule_for(record.model, record.tags)
+    if e.status == "NotResponding":  # it may still come back: page, keep testing
+        return Plan(actions=page)
     if failed:
         notice = notices_for(e, rule.notify.verdict, "test_failed", f"Offline test of {key} {e.status.lower()}",
                           {**facts, "Model": key, "Next": "fix the cause, then replay the registration with force"},

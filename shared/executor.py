@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from shared import events as ev
 from shared.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD
-from shared.errors import GateViolation, PermanentError, TransientError, UpstreamRejected
+from shared.errors import GateViolation, PermanentError, TransientError
 from shared.lifecycle import ModelVersionRecord, Stage
 from shared.ports import Deployer, JobRef, Notifier, Store, Workspace
 
@@ -37,9 +37,9 @@ class Executor:
             action = grouped
         if self.store.effect_done(action.key):
             return {**view, "status": "already_done"}
+        if isinstance(action, TriggerCD) and self.store.effect_done(f"{action.key}#unanswered"):
+            return self._unconfirmed(action, view, at)
         try:
-            if isinstance(action, TriggerCD):
-                self._refuse_unanswered(action)
             detail = self._perform(event, action, records, at)
         except TransientError as exc:
             if isinstance(action, TriggerCD) and exc.maybe_done:
@@ -60,13 +60,16 @@ class Executor:
             return notice
         return replace(notice, facts={**notice.facts, "Grouped since the last alert": str(earlier)})
 
-    def _refuse_unanswered(self, request: TriggerCD) -> None:
-        """A CD request whose earlier attempt got no answer may have been carried out: never send it blindly."""
-        if self.store.effect_done(f"{request.key}#unanswered"):
-            raise UpstreamRejected(
-                f"CD request for {request.model}:{request.version} to {request.environment} may already have been "
-                f"carried out (an earlier attempt got no answer): check the CD system for correlation id "
-                f"{request.key}; replay with force and a reason to send it again")
+    def _unconfirmed(self, request: TriggerCD, view: dict[str, Any], at: str) -> dict[str, Any]:
+        """An earlier attempt got no answer and may have been carried out: never send it blindly again.
+
+        The loop goes on as if it was (CD's own report confirms it); the outcome says what to check.
+        """
+        warning = (f"CD request for {request.model}:{request.version} to {request.environment} got no answer and "
+                   f"was not sent again: check the CD system for correlation id {request.key}; if it never ran, "
+                   "start it there")
+        self.store.record_effect(request.key, {"at": at, "unconfirmed": True})
+        return {**view, "status": "unconfirmed", "error": warning}
 
     def _perform(self, event: ev.Event, action: Action, records: Mapping[str, ModelVersionRecord],
                  at: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from shared.actions import Notify, SubmitJob, TriggerCD
@@ -114,8 +114,11 @@ class Claims(Protocol):
         """Mark done, so redeliveries become duplicates."""
         ...
 
-    def settle(self, done: Completion) -> bool:
-        """Record an event that had nothing to do outside in one write; False if it was recorded already."""
+    def settle(self, done: Completion, now: datetime) -> bool:
+        """Record an event that had nothing to do outside, in one write where the store can.
+
+        False: it was recorded already (a duplicate). TransientError: another delivery of it is under way.
+        """
         ...
 
     def release(self, event_id: str, occurrence: str | None = None) -> None:
@@ -210,10 +213,14 @@ class Store(Claims, Records, Journal, Protocol):
 class FinishInSteps:
     """`finish` and `settle` from the primitives, for stores that cannot write it all in one transaction."""
 
-    def settle(self: Store, done: Completion) -> bool:
-        if not self.claim(done.claim_id, None, datetime.now(UTC), 60):
+    def settle(self: Store, done: Completion, now: datetime) -> bool:
+        if not self.claim(done.claim_id, None, now, 60):
             return False
-        self.finish(done)
+        try:
+            self.finish(done)
+        except BaseException:
+            self.release(done.claim_id)
+            raise
         return True
 
     def finish(self: Store, done: Completion) -> None:

@@ -133,12 +133,14 @@ class Reactor:
         alerts = [a for a in plan.actions if isinstance(a, Notify) and a.group and a.window_start]
         if plan.transitions or plan.job_status or not alerts or len(alerts) != len(plan.actions):
             return None
+        if self.store.is_completed(event.id):  # a redelivery must not take part in a later window
+            return Outcome(id=event.id, type=event.type, outcome="duplicate")
         for notice in alerts:
             if self.store.open_window(window_group(notice), notice.window_start or "", notice.key) is not None:
                 return None
         at = now.isoformat()
         outcome = self._outcome(event, plan, [{**a.describe(), "status": "grouped"} for a in plan.actions])
-        if self.store.settle(self._completion(event, plan, outcome, [], event.id, None, None, at)):
+        if self.store.settle(self._completion(event, plan, outcome, [], event.id, None, None, at), now):
             return outcome
         return Outcome(id=event.id, type=event.type, outcome="duplicate")
 
@@ -194,7 +196,7 @@ class Reactor:
         return records
 
     def _outcome(self, event: ev.Event, plan: Plan, actions: list[dict[str, Any]]) -> Outcome:
-        failed = [a["error"] for a in actions if a.get("status") == "failed"]
+        failed = [a["error"] for a in actions if a.get("status") in ("failed", "unconfirmed")]
         notes = plan.notes + ((plan.ignored,) if plan.ignored else ())
         kind = "ignored" if plan.ignored and not actions else "handled"
         error = "; ".join(([plan.violation] if plan.violation else []) + failed) or None

@@ -64,16 +64,25 @@ def _request(session: requests.Session, method: str, url: str, upstream: Upstrea
     secrets = (*upstream.secrets, *url_secrets(url))
     try:
         return session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
-    except requests.Timeout as exc:
-        raise TransientError(f"{upstream.service} did not answer within {timeout:g}s for {upstream.subject}",
-                             maybe_done=not isinstance(exc, requests.ConnectTimeout)) from safe_cause(exc, secrets)
-    except requests.ConnectionError as exc:
-        dropped = bool(exc.args) and isinstance(exc.args[0], urllib3.exceptions.ProtocolError)  # after sending
-        raise TransientError(f"cannot reach {upstream.service} for {upstream.subject} ({type(exc).__name__})",
-                             maybe_done=dropped) from safe_cause(exc, secrets)
+    except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError) as exc:
+        sent = not _before_sending(exc)
+        what = (f"{upstream.service} did not answer within {timeout:g}s" if isinstance(exc, requests.Timeout)
+                else f"cannot reach {upstream.service}" if not sent else f"lost the answer of {upstream.service}")
+        raise TransientError(f"{what} for {upstream.subject} ({type(exc).__name__})",
+                             maybe_done=sent) from safe_cause(exc, secrets)
     except requests.RequestException as exc:
         raise UpstreamRejected(f"cannot build the request to {upstream.service} for {upstream.subject} "
                                f"({type(exc).__name__}): check the configured URL") from safe_cause(exc, secrets)
+
+
+def _before_sending(exc: requests.RequestException) -> bool:
+    """Whether the request surely never reached the service (it failed while connecting)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", cause)  # urllib3 wraps the connect failure in MaxRetryError
+    return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.NameResolutionError)
 
 
 def check(response: requests.Response, upstream: Upstream) -> requests.Response:

@@ -49,7 +49,9 @@ _HITS_BATCH = 64  # grouped-alert counts are written in batches; a window's coun
 _FINISH = ("UPDATE journal SET done = 1, outcome = ?, event_id = ?, event_type = ?, at = ?, model = ?, version = ?, "
            "raw = ?, detail = ? WHERE claim_id = ?")
 _SETTLE = ("INSERT INTO journal (claim_id, done, outcome, event_id, event_type, at, model, version, raw, detail) "
-           "VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id) DO NOTHING")
+           "VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id) DO UPDATE SET done = 1, "
+           "outcome = excluded.outcome, event_id = excluded.event_id, event_type = excluded.event_type, "
+           "at = excluded.at, raw = excluded.raw, detail = excluded.detail WHERE done = 0 AND lease_until <= ?")
 _LEDGER = "SELECT event_id, event_type, at, outcome, model, version, detail FROM journal WHERE detail IS NOT NULL"
 
 
@@ -150,16 +152,20 @@ class SqliteStore:
             self._flush_window_hits(db)
             db.execute(_FINISH, row)
 
-    def settle(self, done: Completion) -> bool:
+    def settle(self, done: Completion, now: datetime) -> bool:
         entry = done.ledger
         row = (done.claim_id, done.outcome, done.event_id, entry.event_type, entry.at, entry.model, entry.version,
                json.dumps(done.raw, default=str, separators=(",", ":")),
-               json.dumps(entry.detail, default=str, separators=(",", ":")))
-        settled = self._db().execute(_SETTLE, row).rowcount == 1
+               json.dumps(entry.detail, default=str, separators=(",", ":")), now.timestamp())
+        if not self._db().execute(_SETTLE, row).rowcount:
+            found = self._one("SELECT done, lease_until FROM journal WHERE claim_id = ?", done.claim_id)
+            if found[0]:
+                return False
+            raise TransientError(f"event {done.claim_id} is being handled elsewhere (lease until {_shown(found[1])})")
         if self._pending_hits >= _HITS_BATCH:
             with self._tx() as db:
                 self._flush_window_hits(db)
-        return settled
+        return True
 
     def release(self, event_id: str, occurrence: str | None = None) -> None:
         self._db().execute("DELETE FROM journal WHERE claim_id = ? AND done = 0", (event_id,))

@@ -133,6 +133,7 @@ def test_a_slow_answer_is_a_transient_timeout(github_server: StubServer) -> None
     with pytest.raises(TransientError, match=r"did not answer within 0\.2s") as caught:
         slow.deploy(REQUEST)
     assert caught.value.__cause__ is not None
+    assert caught.value.maybe_done  # the dispatch may have been carried out: the reactor will not resend it
 
 
 def test_an_unreachable_api_is_transient_and_the_token_stays_out_of_the_trace() -> None:
@@ -145,6 +146,7 @@ def test_an_unreachable_api_is_transient_and_the_token_stays_out_of_the_trace() 
     with pytest.raises(TransientError, match="cannot reach GitHub") as caught:
         deployer.deploy(REQUEST)
 
+    assert not caught.value.maybe_done  # refused while connecting: surely never sent
     assert shapes.GITHUB_TOKEN not in "".join(traceback.format_exception(caught.value))
 
 
@@ -157,3 +159,26 @@ def test_production_carries_the_approver(github: GitHubDeployer, github_server: 
 def test_a_repo_that_is_not_owner_slash_name_is_a_policy_error() -> None:
     with pytest.raises(PolicyError, match="owner/name"):
         GitHubDeployer(repo="ml-deploy", workflow="deploy.yml", token="t")
+
+
+def test_an_answer_cut_off_mid_body_is_transient_and_may_have_been_carried_out() -> None:
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def cut_off() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"workf")
+        conn.close()
+
+    threading.Thread(target=cut_off, daemon=True).start()
+    deployer = GitHubDeployer(repo="contoso/ml-deploy", workflow="deploy.yml", token=shapes.GITHUB_TOKEN,
+                              api_url=f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=2.0,
+                              retry=Retry(sleep=lambda _: None))
+    with pytest.raises(TransientError) as caught:
+        deployer.deploy(REQUEST)
+    listener.close()
+    assert caught.value.maybe_done

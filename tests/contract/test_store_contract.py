@@ -16,7 +16,7 @@ from shared.adapters.sqlite_store import ConcurrencyConflict, SqliteStore
 from shared.adapters.table_store import TableStore
 from shared.errors import TransientError
 from shared.lifecycle import ModelVersionRecord, Stage
-from shared.ports import JobRef, LedgerEntry, Store
+from shared.ports import Completion, JobRef, LedgerEntry, Store
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -265,3 +265,24 @@ def test_sqlite_store_refuses_state_of_another_schema(tmp_path: Path) -> None:
         SqliteStore(tmp_path / "old.db")
     SqliteStore(tmp_path / "new.db")
     assert SqliteStore(tmp_path / "new.db").records("m") == []
+
+
+def _settled(event_id: str) -> Completion:
+    return Completion(claim_id=event_id, occurrence=None, outcome="handled", event_id=event_id,
+                      raw={"id": event_id}, ledger=_entry(event_id, None, None))
+
+
+def test_settle_records_once_and_a_second_settle_is_a_duplicate(store: Store) -> None:
+    assert store.settle(_settled("s1"), NOW)
+    assert not store.settle(_settled("s1"), NOW)
+    assert store.is_completed("s1") and store.get_event("s1") == {"id": "s1"}
+    assert [e.outcome for e in store.ledger(event_id="s1")] == ["handled"]
+    assert not store.claim("s1", None, NOW, 60)
+
+
+def test_settle_waits_for_a_delivery_in_flight_and_takes_over_an_expired_one(store: Store) -> None:
+    assert store.claim("s2", None, NOW, 60)
+    with pytest.raises(TransientError):
+        store.settle(_settled("s2"), NOW)
+    assert store.settle(_settled("s2"), NOW + timedelta(seconds=61))
+    assert store.is_completed("s2")

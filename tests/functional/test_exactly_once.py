@@ -208,3 +208,14 @@ def test_a_grouped_failure_is_recorded_once_even_when_redelivered(drive: Driver)
     assert ([a["status"] for a in grouped.actions], again.outcome) == (["grouped"], "duplicate")
     assert [e.outcome for e in drive.reactor.store.ledger(event_id=storm["id"])] == ["handled"]
     assert drive.reactor.store.is_completed(storm["id"])
+
+
+def test_an_old_failure_redelivered_in_a_later_window_does_not_silence_it(drive: Driver, clock: FixedClock) -> None:
+    old = synthetic.build("run_status_changed", WORKSPACE_ID, experiment="nightly", status="Failed")
+    drive.deliver(old)
+    clock.advance(minutes=16)
+    [again] = drive.deliver(old)
+    assert again.outcome == "duplicate"
+    fresh = synthetic.build("run_status_changed", WORKSPACE_ID, experiment="nightly", status="Failed")
+    drive.deliver(fresh)
+    assert len(drive.notices("run_failed")) == 2

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from shared import bootstrap, synthetic
-from shared.actions import Notify, TriggerCD
+from shared.actions import TriggerCD
 from shared.clock import FixedClock
 from shared.errors import TransientError, UpstreamRejected
 from shared.ports import Receipt
@@ -76,13 +76,11 @@ def test_cd_request_whose_answer_was_lost_is_not_sent_again(settings: Settings, 
         drive.reactor.handle(events[0])
     redelivered = drive.reactor.handle(events[0])
     [cd_result] = [a for a in redelivered.actions if a["kind"] == "trigger_cd"]
-    assert cd_result["status"] == "failed" and "may already have been carried out" in cd_result["error"]
+    assert cd_result["status"] == "unconfirmed" and "correlation id" in cd_result["error"]
     assert len(cd.carried_out) == 1
-    assert drive.stage("1") == "testing"
+    assert drive.stage("1") == "candidate"  # the loop goes on: CD's own report confirms it
     assert any("correlation id" in d["reason"] for d in drive.reactor.store.dead_letters())
-    forced = drive.reactor.handle(events[0], force_reason="checked: the first dispatch never ran")
-    assert [a["status"] for a in forced.actions if a["kind"] == "trigger_cd"] == ["done"]
-    assert len(cd.carried_out) == 2 and drive.stage("1") == "candidate"
+    assert drive.report("1", "staging").outcome == "handled" and drive.stage("1") == "staging"
 
 
 def test_a_refused_tag_does_not_block_the_lifecycle(settings: Settings, clock: FixedClock) -> None:
@@ -115,6 +113,13 @@ def test_dry_run_of_a_test_result_reads_no_metrics(settings: Settings, clock: Fi
     assert workspace.calls == 0
 
 
-def test_notice_keys_are_distinct_per_channel() -> None:
-    notices = {Notify(key=f"e:notify:t:{c}", channel=c, template="t", title="x").key for c in ("a", "b")}
-    assert len(notices) == 2
+def test_a_test_job_not_responding_pages_but_keeps_the_version_testing(settings: Settings,
+                                                                        clock: FixedClock) -> None:
+    drive = build(settings, clock)
+    drive.register()
+    job = drive.queued("offline_test")["name"]
+    drive.deliver(*drive.workspace.complete_job(job, "NotResponding"))
+    assert drive.stage("1") == "testing"
+    assert [n.template for n in drive.notices()] == ["run_failed"]
+    drive.deliver(*drive.workspace.complete_job(job, "Completed", {"auc": 0.9, "latency_ms": 1}))
+    assert drive.stage("1") == "candidate"
