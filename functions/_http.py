@@ -10,5 +10,7 @@ def respond(answer: tuple[int, Any]) -> func.HttpResponse:
     """JSON for dicts and lists, HTML for strings."""
     status, body = answer
     if isinstance(body, str):
-        return func.HttpResponse(body, status_code=status, mimetype="text/html")
+        # Pages carry function keys in their URL: never hand it to another site.
+        return func.HttpResponse(body, status_code=status, mimetype="text/html",
+                                 headers={"Referrer-Policy": "no-referrer"})
     return func.HttpResponse(json.dumps(body, default=str), status_code=status, mimetype="application/json")

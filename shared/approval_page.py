@@ -79,7 +79,7 @@ def _links(workspace_id: str, record: ModelVersionRecord) -> str:
     if not record.test_job:
         return ""
     url = f"https://ml.azure.com/runs/{quote(record.test_job)}?wsid={quote(workspace_id)}"
-    return (f"<h2>Runs</h2><ul><li><a href='{escape(url)}' rel='noopener'>Offline test "
+    return (f"<h2>Runs</h2><ul><li><a href='{escape(url)}' rel='noopener noreferrer'>Offline test "
             f"{escape(record.test_job)} in Azure ML studio</a></li></ul>")
 
 

@@ -57,3 +57,8 @@ def test_form_post_that_is_refused_shows_the_page_with_the_reason(host: Host) ->
 
 def test_unknown_version_is_404(host: Host) -> None:
     assert host.client.api("GET", "approvals/credit-risk/99").status_code == 404
+
+
+def test_the_page_never_hands_its_keyed_url_to_another_site(host: Host) -> None:
+    page = host.client.api("GET", "approvals/credit-risk/99")
+    assert page.headers.get("Referrer-Policy") == "no-referrer"
