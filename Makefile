@@ -7,6 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint bench clean
 
+# Azurite and playwright-core for the contract and browser tests (npm registry; no browser download).
+TOOLS := tools/node_modules/.installed
+$(TOOLS): tools/package.json tools/package-lock.json
+	cd tools && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $(TOOLS)
+
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -22,7 +28,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m mypy shared
 
-test: lint
+test: lint $(TOOLS)
 	$(PY) -m pytest -q
 
 bench: install
