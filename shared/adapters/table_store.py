@@ -131,17 +131,35 @@ class TableStore(FinishInSteps, TableRecords, TableJournal):
 
     @guarded("opening an alert window")
     def open_window(self, group: str, window_start: str, owner: str) -> int | None:
-        keys = {"PartitionKey": safe_key(group), "RowKey": safe_key(window_start)}
-        if not self._insert("Windows", {**keys, "count": 1, "reported": False, "owner": owner}):
+        for _ in range(WINDOW_RETRIES):
             row = self._get("Windows", group, window_start)
-            if row is not None and row.get("owner") == owner:
-                return int(row.get("earlier") or 0)  # the owner again (its first send failed)
-            self._bump(group, window_start)
-            return None
-        earlier = self._report_earlier(group, window_start)
-        from azure.data.tables import UpdateMode
+            if row is not None:
+                if row.get("owner") == owner:
+                    return int(row.get("earlier") or 0)  # the owner again (its first send failed)
+                self._bump(group, window_start)
+                return None
+            earlier = self._try_open(group, window_start, owner)
+            if earlier is not None:
+                return earlier
+        raise TransientError(f"alert windows of {group} are too busy to open; will retry")
 
-        self.table("Windows").upsert_entity({**keys, "earlier": earlier}, mode=UpdateMode.MERGE)
+    def _try_open(self, group: str, window_start: str, owner: str) -> int | None:
+        """Create the window with its count of what earlier windows grouped, and mark those reported: one
+        partition transaction, so no count is lost or told twice. None: someone else got there first."""
+        query = "PartitionKey eq @pk and reported eq false"
+        rows = list(self.table("Windows").query_entities(query, parameters={"pk": safe_key(group)}))
+        earlier = sum(int(r["count"]) - 1 for r in rows)
+        fresh = {"PartitionKey": safe_key(group), "RowKey": safe_key(window_start), "count": 1, "reported": False,
+                 "owner": owner, "earlier": earlier}
+        actions: list[Any] = [("create", fresh)]
+        actions += [("update", {**r, "reported": True}, {"mode": "replace", "etag": r.metadata["etag"],
+                                                         "match_condition": _if_not_modified()}) for r in rows]
+        try:
+            self.table("Windows").submit_transaction(actions)
+        except Exception as exc:
+            if status(exc) in (409, 412) or type(exc).__name__ == "TableTransactionError":
+                return None
+            raise
         return earlier
 
     def _bump(self, group: str, window_start: str) -> None:
@@ -152,25 +170,6 @@ class TableStore(FinishInSteps, TableRecords, TableJournal):
             if self._replace("Windows", {**row, "count": int(row["count"]) + 1}, row.metadata["etag"]):
                 return
         raise TransientError(f"alert window {group} {window_start} is too busy to count; will retry")
-
-    def _report_earlier(self, group: str, window_start: str) -> int:
-        """Sum what earlier windows suppressed and mark them reported, in one partition transaction."""
-        for _ in range(WINDOW_RETRIES):
-            query = "PartitionKey eq @pk and reported eq false"
-            rows = [r for r in self.table("Windows").query_entities(query, parameters={"pk": safe_key(group)})
-                    if r["RowKey"] != safe_key(window_start)]
-            if not rows:
-                return 0
-            actions = [("update", {**r, "reported": True}, {"mode": "replace", "etag": r.metadata["etag"],
-                                                            "match_condition": _if_not_modified()}) for r in rows]
-            try:
-                self.table("Windows").submit_transaction(actions)
-            except Exception as exc:
-                if status(exc) in (409, 412) or type(exc).__name__ == "TableTransactionError":
-                    continue
-                raise
-            return sum(int(r["count"]) - 1 for r in rows)
-        raise TransientError(f"alert windows of {group} are too busy to report; will retry")
 
 
 def _live(row: Mapping[str, Any], now: datetime) -> bool:
