@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from shared.actions import Notify
-from shared.adapters.emails import render_email
+from shared.adapters.emails import render_email, require_recipients
 from shared.adapters.recent import Recent
 from shared.errors import PermanentError, TransientError, UpstreamRejected
 from shared.settings import ACS_CONNECTION_STRING, ACS_ENDPOINT, EMAIL_SENDER
@@ -46,8 +46,7 @@ class AcsEmailNotifier:
         """Send and wait a little for the outcome; still running after `wait_seconds` counts as accepted."""
         if self._sent.get(notice.key):
             return
-        if not self.to:
-            raise UpstreamRejected(f"channel {notice.channel!r} has no recipients: set `to:` in the policy")
+        require_recipients(notice, self.to)
         from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
         try:

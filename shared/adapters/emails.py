@@ -7,6 +7,7 @@ from html import escape
 
 from shared.actions import Notify
 from shared.adapters.cards import Content, content
+from shared.errors import UpstreamRejected
 
 COLOURS = {"attention": "#c4314b", "warning": "#c19c00", "good": "#237b4b", "accent": "#4f52b2", "default": "#616161"}
 PREFIX = "[MLOps Reactor]"
@@ -19,6 +20,12 @@ class Email:
     subject: str
     html: str
     text: str
+
+
+def require_recipients(notice: Notify, to: tuple[str, ...] | list[str]) -> None:
+    """An email channel with nobody to write to is a policy mistake, not something to retry."""
+    if not to:
+        raise UpstreamRejected(f"channel {notice.channel!r} has no recipients: set `to:` in the policy")
 
 
 def render_email(notice: Notify) -> Email:

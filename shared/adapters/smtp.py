@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from shared.actions import Notify
-from shared.adapters.emails import render_email
+from shared.adapters.emails import render_email, require_recipients
 from shared.adapters.recent import Recent
 from shared.errors import TransientError, UpstreamRejected
 from shared.settings import SMTP_HOST, SMTP_PASSWORD, SMTP_STARTTLS, SMTP_USER
@@ -31,8 +31,7 @@ class SmtpNotifier:
         """Deliver one multipart (text + HTML) message; its Message-ID is derived from the notice key."""
         if self._sent.get(notice.key):
             return
-        if not self.to:
-            raise UpstreamRejected(f"channel {notice.channel!r} has no recipients: set `to:` in the policy")
+        require_recipients(notice, self.to)
         where = f"SMTP server {self.host}:{self.port}"
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
