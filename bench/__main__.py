@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.adapters.sqlite_store import WAL_CHECKPOINT_PAGES
+from shared.adapters.store.sqlite import WAL_CHECKPOINT_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = ("import resource, sys, time\nt = time.perf_counter()\nimport {module}\nt = time.perf_counter() - t\n"
@@ -54,9 +54,10 @@ def raw_floor(events: list[str]) -> float:
 
 def core_rate(kind: str, count: int, numbered: str | None = None, **fields: str) -> tuple[float, int]:
     """Events per second through the whole core (apply mode, local adapters); and notices sent."""
-    from shared import bootstrap, synthetic
-    from shared.clock import FixedClock
-    from shared.settings import Settings
+    from shared.app import bootstrap
+    from shared.app.settings import Settings
+    from shared.core.clock import FixedClock
+    from shared.tools import synthetic
 
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": folder})
@@ -81,7 +82,7 @@ def main() -> None:
     for name, (seconds, peak, heavy) in (("azure.functions", bare), ("function_app", app), ("azure.ai.ml", aml)):
         print(f"  {name:16s} {seconds * 1000:8.1f} ms  peak {peak:6.1f} MiB  heavy: {heavy or '-'}")
     print(f"  function_app / azure.functions = {app[0] / bare[0]:.2f}x (target <= 1.5x, no heavy SDK)")
-    from shared import synthetic
+    from shared.tools import synthetic
 
     ids = [json.dumps(synthetic.build("run_status_changed", "/x")) for _ in range(4000)]
     rounds = []  # floor and core alternate, so a disk or CPU hiccup hits both alike

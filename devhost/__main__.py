@@ -14,9 +14,9 @@ from pathlib import Path
 from devhost.functions import load_app
 from devhost.keys import Keys, load_keys
 from devhost.server import DevHost, bind, route_prefix
-from shared import bootstrap
-from shared.errors import ReactorError
-from shared.settings import APP_ROOT, APPROVAL_LINK_KEY, MODE, PUBLIC_URL, STATE_DIR, Settings
+from shared.app import bootstrap
+from shared.app.settings import APP_ROOT, APPROVAL_LINK_KEY, MODE, PUBLIC_URL, STATE_DIR, Settings
+from shared.core.errors import ReactorError
 
 _STATE_ENTRIES = ("reactor.db", "reactor.db-wal", "reactor.db-shm", "workspace.db", "workspace.db-wal",
                   "workspace.db-shm", "outbox", "cd_requests")

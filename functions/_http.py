@@ -1,4 +1,4 @@
-"""Shared translation for HTTP triggers: a (status, body) pair from shared.http_api into an HttpResponse."""
+"""Shared translation for HTTP triggers: a (status, body) pair from shared.web.http_api into an HttpResponse."""
 
 import json
 from typing import Any

@@ -10,7 +10,7 @@ log = logging.getLogger("mlops_reactor")
 
 
 def _run(raw: dict[str, Any]) -> None:
-    from shared.bootstrap import reactor
+    from shared.app.bootstrap import reactor
 
     outcome = reactor().handle(raw)  # TransientError propagates: the host answers 500, Event Grid redelivers
     log.info("event %s %s: %s %s", outcome.id, outcome.type, outcome.outcome, outcome.error or "")

@@ -13,8 +13,8 @@ bp = func.Blueprint()
 @bp.route(route="approvals/{model}/{version}", methods=["GET", "POST"])
 def approvals(req: func.HttpRequest) -> func.HttpResponse:
     """GET renders the page; POST (form or JSON) records approve / reject with the approver's identity."""
-    from shared import approval_page, http_api
-    from shared.bootstrap import reactor, settings
+    from shared.app.bootstrap import reactor, settings
+    from shared.web import approval_page, http_api
 
     model, version = req.route_params["model"], req.route_params["version"]
     local = settings().mode == "local"  # no platform sign-in locally: the form names the approver

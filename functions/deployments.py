@@ -11,7 +11,7 @@ bp = func.Blueprint()
 @bp.route(route="deployments", methods=["POST"])
 def deployments(req: func.HttpRequest) -> func.HttpResponse:
     """Body: {model, version, environment, status, run_url}."""
-    from shared import http_api
-    from shared.bootstrap import reactor
+    from shared.app.bootstrap import reactor
+    from shared.web import http_api
 
     return respond(http_api.report_deployment(reactor(), req.get_body()))

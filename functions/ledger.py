@@ -11,8 +11,8 @@ bp = func.Blueprint()
 @bp.route(route="ledger/{kind}/{key?}/{version?}", methods=["GET"])
 def ledger(req: func.HttpRequest) -> func.HttpResponse:
     """events/{id}, models/{model}[/{version}], dead-letters."""
-    from shared import http_api
-    from shared.bootstrap import reactor
+    from shared.app.bootstrap import reactor
+    from shared.web import http_api
 
     params = req.route_params
     return respond(http_api.ledger(reactor(), params["kind"], params.get("key") or "", params.get("version")))

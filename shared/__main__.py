@@ -1,7 +1,7 @@
-"""`python -m shared`: the command line (see shared/cli.py)."""
+"""`python -m shared`: the command line (see shared/tools/cli.py)."""
 
 import sys
 
-from shared.cli import main
+from shared.tools.cli import main
 
 sys.exit(main())

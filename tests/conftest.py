@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from shared import bootstrap
-from shared.clock import FixedClock
-from shared.reactor import Reactor
-from shared.settings import Settings
+from shared.app import bootstrap
+from shared.app.settings import Settings
+from shared.core.clock import FixedClock
+from shared.engine.reactor import Reactor
 
 EVENTS = Path(__file__).parent / "events"
 TEST_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"

@@ -1,1 +1,1 @@
-"""Adapters: one module per technology, each implementing a port of shared/ports.py."""
+"""Adapters: one module per technology, each implementing a port of shared/core/ports.py."""

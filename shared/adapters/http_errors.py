@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from shared.errors import TransientError, UpstreamRejected
+from shared.core.errors import TransientError, UpstreamRejected
 
 GENERIC_HINT = "the request was refused; see the upstream message"
 

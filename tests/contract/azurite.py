@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.settings import APP_ROOT
+from shared.app.settings import APP_ROOT
 
 AZURITE = APP_ROOT / "tools" / "node_modules" / ".bin" / "azurite-table"
 # The well-known development account every Azurite instance has (not a secret).

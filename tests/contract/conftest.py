@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.adapters.acs_email import AcsEmailNotifier
-from shared.adapters.azure_devops import AzureDevOpsDeployer
-from shared.adapters.github import GitHubDeployer
+from shared.adapters.cd.azure_devops import AzureDevOpsDeployer
+from shared.adapters.cd.github import GitHubDeployer
 from shared.adapters.http_errors import Retry
-from shared.adapters.teams import TeamsNotifier
+from shared.adapters.notify.acs_email import AcsEmailNotifier
+from shared.adapters.notify.teams import TeamsNotifier
 from tests.contract import shapes
 from tests.contract.mail_sink import MailSink
 from tests.contract.stub_server import Answer, Seen, StubServer

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from shared.actions import Notify
-from shared.adapters.acs_email import AcsEmailNotifier, operation_id
-from shared.errors import TransientError, UpstreamRejected
+from shared.adapters.notify.acs_email import AcsEmailNotifier, operation_id
+from shared.core.actions import Notify
+from shared.core.errors import TransientError, UpstreamRejected
 from tests.contract import shapes
 from tests.contract.stub_server import Answer, StubServer
 from tests.contract.tls import LocalTls

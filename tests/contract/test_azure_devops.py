@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from shared.actions import TriggerCD
-from shared.adapters.azure_devops import ADO_SCOPE, AzureDevOpsDeployer
-from shared.errors import TransientError, UpstreamRejected
+from shared.adapters.cd.azure_devops import ADO_SCOPE, AzureDevOpsDeployer
+from shared.core.actions import TriggerCD
+from shared.core.errors import TransientError, UpstreamRejected
 from tests.contract import shapes
 from tests.contract.stub_server import Answer, StubServer
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from shared.actions import Notify
-from shared.adapters.cards import CARD_BUDGET, TEMPLATES, adaptive_card, card_size, neutralise
-from shared.adapters.emails import render_email
-from shared.preview import examples
+from shared.adapters.notify.render.cards import CARD_BUDGET, TEMPLATES, adaptive_card, card_size, neutralise
+from shared.adapters.notify.render.emails import render_email
+from shared.core.actions import Notify
+from shared.tools.preview import examples
 
 HOSTILE = "[click me](https://evil.example/login) **urgent** _x_ <img src=x onerror=alert(1)> www.evil.example"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from shared.actions import TriggerCD
-from shared.adapters.recording_deployer import RecordingDeployer
-from shared.errors import GateViolation
-from shared.ports import Deployer
+from shared.adapters.cd.recorder import RecordingDeployer
+from shared.core.actions import TriggerCD
+from shared.core.errors import GateViolation
+from shared.core.ports import Deployer
 
 STAGING = TriggerCD(key="evt-1:cd:staging", environment="staging", target="cd", model="credit-risk", version="7")
 PRODUCTION = replace(STAGING, key="evt-2:cd:production", environment="production", approved_by="ml-lead@contoso")

@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from shared.actions import TriggerCD
-from shared.adapters.github import GitHubDeployer
+from shared.adapters.cd.github import GitHubDeployer
 from shared.adapters.http_errors import Retry
-from shared.errors import PolicyError, TransientError, UpstreamRejected
+from shared.core.actions import TriggerCD
+from shared.core.errors import PolicyError, TransientError, UpstreamRejected
 from tests.contract import shapes
 from tests.contract.stub_server import Answer, StubServer
 

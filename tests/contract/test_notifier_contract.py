@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from shared.actions import Notify
-from shared.adapters.outbox import OutboxNotifier
-from shared.adapters.smtp import SmtpNotifier
-from shared.ports import Notifier
+from shared.adapters.notify.outbox import OutboxNotifier
+from shared.adapters.notify.smtp import SmtpNotifier
+from shared.core.actions import Notify
+from shared.core.ports import Notifier
 
 NOTICE = Notify(key="evt-1:notify:verdict:ds", channel="ds", template="verdict",
                 title="credit-risk:7 passed the offline test",

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from shared.actions import SubmitJob
-from shared.adapters.azureml import AzureMLWorkspace
-from shared.settings import APP_ROOT, Settings
+from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+from shared.app.settings import APP_ROOT, Settings
+from shared.core.actions import SubmitJob
 from tests.contract.test_workspace_contract import offline_test
 
 PIPELINES = APP_ROOT / "pipelines"

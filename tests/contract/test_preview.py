@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared import cli, preview
-from shared.adapters.cards import TEMPLATES
+from shared.adapters.notify.render.cards import TEMPLATES
+from shared.tools import cli, preview
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "previews"
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from shared.actions import Notify, TriggerCD
-from shared.adapters.deployer_router import build_deployer
-from shared.adapters.notifier_router import build_notifier
-from shared.adapters.outbox import OutboxNotifier
-from shared.errors import PermanentError, PolicyError
-from shared.policy import Policy, parse_policy
-from shared.settings import Settings
+from shared.adapters.notify.outbox import OutboxNotifier
+from shared.app.deployers import build_deployer
+from shared.app.notifiers import build_notifier
+from shared.app.settings import Settings
+from shared.core.actions import Notify, TriggerCD
+from shared.core.errors import PermanentError, PolicyError
+from shared.core.policy import Policy, parse_policy
 from tests.contract import shapes
 from tests.contract.conftest import TEAMS_PATH, TEAMS_QUERY
 from tests.contract.mail_sink import MailSink

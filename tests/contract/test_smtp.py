@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from shared.actions import Notify
-from shared.adapters.smtp import SmtpNotifier
-from shared.errors import TransientError, UpstreamRejected
+from shared.adapters.notify.smtp import SmtpNotifier
+from shared.core.actions import Notify
+from shared.core.errors import TransientError, UpstreamRejected
 from tests.contract.mail_sink import MailSink
 from tests.contract.tls import LocalTls
 

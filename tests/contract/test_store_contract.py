@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.sqlite_store import ConcurrencyConflict, SqliteStore
-from shared.adapters.table_store import TableStore
-from shared.errors import TransientError
-from shared.lifecycle import ModelVersionRecord, Stage
-from shared.ports import Completion, JobRef, LedgerEntry, Store
+from shared.adapters.store.sqlite import ConcurrencyConflict, SqliteStore
+from shared.adapters.store.table.store import TableStore
+from shared.core.errors import TransientError
+from shared.core.lifecycle import ModelVersionRecord, Stage
+from shared.core.ports import Completion, JobRef, LedgerEntry, Store
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -242,7 +242,7 @@ def test_table_store_truncates_a_body_over_the_entity_limit_and_says_so(azurite:
 
 
 def test_table_store_settings_pick_the_connection(azurite: str) -> None:  # noqa: F811
-    from shared.settings import Settings
+    from shared.app.settings import Settings
 
     store = TableStore.from_settings(Settings.from_env({"REACTOR_STORAGE_CONNECTION": azurite,
                                                         "REACTOR_TABLE_PREFIX": "cfg"}))
@@ -256,7 +256,7 @@ def test_table_store_settings_pick_the_connection(azurite: str) -> None:  # noqa
 def test_sqlite_store_refuses_state_of_another_schema(tmp_path: Path) -> None:
     import sqlite3
 
-    from shared.errors import PermanentError
+    from shared.core.errors import PermanentError
 
     old = sqlite3.connect(tmp_path / "old.db")
     old.execute("CREATE TABLE claims (event_id TEXT PRIMARY KEY)")

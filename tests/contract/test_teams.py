@@ -8,10 +8,10 @@ import traceback
 
 import pytest
 
-from shared.actions import Notify
 from shared.adapters.http_errors import Retry
-from shared.adapters.teams import TeamsNotifier
-from shared.errors import TransientError, UpstreamRejected
+from shared.adapters.notify.teams import TeamsNotifier
+from shared.core.actions import Notify
+from shared.core.errors import TransientError, UpstreamRejected
 from tests.contract.conftest import TEAMS_PATH, TEAMS_QUERY, TEAMS_SIG
 from tests.contract.stub_server import Answer, StubServer
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.actions import SubmitJob
-from shared.adapters.azureml import AzureMLWorkspace
-from shared.adapters.azureml_errors import translate
-from shared.errors import TransientError, UpstreamRejected
-from shared.settings import APP_ROOT, Settings
+from shared.adapters.workspace.azureml.errors import translate
+from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+from shared.app.settings import APP_ROOT, Settings
+from shared.core.actions import SubmitJob
+from shared.core.errors import TransientError, UpstreamRejected
 from tests.contract.arm_recorder import Answer
 from tests.contract.azureml_fake_arm import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, WS_PATH, FakeAzureML
 from tests.contract.test_workspace_contract import offline_test
@@ -138,7 +138,7 @@ def test_unreachable_service_is_transient() -> None:
 
 
 def test_importing_the_adapters_loads_no_azure_sdk() -> None:
-    code = ("import sys, shared.adapters.azureml, shared.adapters.table_store; "
+    code = ("import sys, shared.adapters.workspace.azureml.workspace, shared.adapters.store.table.store; "
             "names = ('azure.ai.ml', 'azure.data.tables', 'azure.identity', 'mlflow'); "
             "heavy = [m for m in names if m in sys.modules]; "
             "print(heavy); sys.exit(1 if heavy else 0)")

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from shared.actions import SubmitJob
-from shared.adapters.azureml import AzureMLWorkspace
-from shared.adapters.azureml_metrics import TrackingClient, mlflow_client
-from shared.adapters.local_workspace import LocalWorkspace
-from shared.errors import UpstreamRejected
-from shared.settings import APP_ROOT, Settings
+from shared.adapters.workspace.azureml.metrics import TrackingClient, mlflow_client
+from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+from shared.adapters.workspace.local import LocalWorkspace
+from shared.app.settings import APP_ROOT, Settings
+from shared.core.actions import SubmitJob
+from shared.core.errors import UpstreamRejected
 from tests.contract.azureml_fake_arm import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, WS_PATH, FakeAzureML
 
 

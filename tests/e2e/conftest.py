@@ -12,11 +12,11 @@ import pytest
 from devhost.functions import load_app
 from devhost.keys import Keys, load_keys
 from devhost.server import DevHost, bind, route_prefix, start_in_thread
-from shared import bootstrap
-from shared import settings as names
-from shared.adapters.local_workspace import LocalWorkspace
-from shared.client import HostClient, HostKeys
-from shared.settings import APP_ROOT, Settings
+from shared.adapters.workspace.local import LocalWorkspace
+from shared.app import bootstrap
+from shared.app import settings as names
+from shared.app.settings import APP_ROOT, Settings
+from shared.tools.client import HostClient, HostKeys
 
 _CLEARED = (names.SUBSCRIPTION, names.RESOURCE_GROUP, names.WORKSPACE, names.POLICY, names.FUNCTION_KEY,
             names.EVENTGRID_KEY, names.HOST_URL, names.PUBLIC_URL)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shared.settings import APP_ROOT
+from shared.app.settings import APP_ROOT
 from tests.e2e.conftest import Host
 
 

@@ -6,12 +6,13 @@ import json
 
 import requests
 
-from shared import bootstrap, synthetic
-from shared.actions import SubmitJob
-from shared.adapters.local_workspace import LocalWorkspace
-from shared.errors import TransientError
-from shared.ports import Receipt
-from shared.settings import APP_ROOT
+from shared.adapters.workspace.local import LocalWorkspace
+from shared.app import bootstrap
+from shared.app.settings import APP_ROOT
+from shared.core.actions import SubmitJob
+from shared.core.errors import TransientError
+from shared.core.ports import Receipt
+from shared.tools import synthetic
 from tests.e2e.conftest import Host
 
 WEBHOOK = "/runtime/webhooks/eventgrid"

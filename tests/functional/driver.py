@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared import synthetic
-from shared.adapters.local_workspace import LocalWorkspace
-from shared.adapters.outbox import OutboxNotifier
-from shared.adapters.recording_deployer import RecordingDeployer
-from shared.reactor import Outcome, Reactor
+from shared.adapters.cd.recorder import RecordingDeployer
+from shared.adapters.notify.outbox import OutboxNotifier
+from shared.adapters.workspace.local import LocalWorkspace
+from shared.engine.reactor import Outcome, Reactor
+from shared.tools import synthetic
 
 APPROVER = "ml-lead@contoso.example"  # the approver policy.yaml names
 

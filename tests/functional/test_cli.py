@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.settings import APP_ROOT, Settings
+from shared.app.settings import APP_ROOT, Settings
 from tests.conftest import EVENTS
 
 
@@ -68,7 +68,7 @@ def test_approve_refuses_a_version_not_in_staging(settings: Settings) -> None:
 
 
 def test_demo_runs_the_whole_loop_in_process(tmp_path: Path) -> None:
-    from shared import demo
+    from shared.tools import demo
 
     lines: list[str] = []
     reactor = demo.run(tmp_path, lines.append)

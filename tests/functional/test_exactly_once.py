@@ -4,13 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from shared import bootstrap, synthetic
-from shared.actions import SubmitJob
-from shared.clock import FixedClock
-from shared.errors import TransientError
-from shared.ports import Receipt
-from shared.reactor import Reactor
-from shared.settings import Settings
+from shared.app import bootstrap
+from shared.app.settings import Settings
+from shared.core.actions import SubmitJob
+from shared.core.clock import FixedClock
+from shared.core.errors import TransientError
+from shared.core.ports import Receipt
+from shared.engine.reactor import Reactor
+from shared.tools import synthetic
 from tests.conftest import WORKSPACE_ID, load_event
 from tests.functional.driver import Driver
 
@@ -186,7 +187,7 @@ def test_forced_replay_reruns_a_completed_event_and_records_the_reason(drive: Dr
 def test_event_rejected_after_its_claim_is_replayed_by_id_once_the_cause_is_fixed(drive: Driver) -> None:
     import json
 
-    from shared import http_api
+    from shared.web import http_api
 
     drive.register()
     refused = drive.approve("1")

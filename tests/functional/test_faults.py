@@ -4,12 +4,13 @@ from typing import Any
 
 import pytest
 
-from shared import bootstrap, synthetic
-from shared.actions import TriggerCD
-from shared.clock import FixedClock
-from shared.errors import TransientError, UpstreamRejected
-from shared.ports import Receipt
-from shared.settings import Settings
+from shared.app import bootstrap
+from shared.app.settings import Settings
+from shared.core.actions import TriggerCD
+from shared.core.clock import FixedClock
+from shared.core.errors import TransientError, UpstreamRejected
+from shared.core.ports import Receipt
+from shared.tools import synthetic
 from tests.conftest import WORKSPACE_ID
 from tests.functional.driver import Driver
 

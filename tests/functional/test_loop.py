@@ -2,9 +2,9 @@
 
 import pytest
 
-from shared import synthetic
-from shared.clock import FixedClock
-from shared.reactor import Reactor
+from shared.core.clock import FixedClock
+from shared.engine.reactor import Reactor
+from shared.tools import synthetic
 from tests.functional.driver import Driver
 
 
@@ -120,7 +120,7 @@ def test_out_of_band_production_deployment_pages_and_changes_no_stage(drive: Dri
 
 
 def test_model_deployed_event_moves_the_stage_like_a_cd_report(drive: Driver) -> None:
-    from shared import synthetic
+    from shared.tools import synthetic
 
     drive.register()
     drive.finish("offline_test", auc=0.9, latency_ms=100)
@@ -163,9 +163,9 @@ def test_approver_not_named_by_the_policy_is_refused(drive: Driver) -> None:
 
 
 def test_result_before_the_registration_is_recorded_is_retried_not_dropped(drive: Driver) -> None:
-    from shared.actions import SubmitJob
-    from shared.errors import TransientError
-    from shared.ports import JobRef
+    from shared.core.actions import SubmitJob
+    from shared.core.errors import TransientError
+    from shared.core.ports import JobRef
 
     drive.workspace.submit_job(SubmitJob(key="k", purpose="offline_test", job_file="pipelines/offline_test.yml",
                                          job_name="test-early", model="credit-risk", version="7"))
@@ -178,7 +178,7 @@ def test_result_before_the_registration_is_recorded_is_retried_not_dropped(drive
 
 
 def test_drift_retrains_and_the_new_version_goes_round_the_loop(drive: Driver) -> None:
-    from shared import synthetic
+    from shared.tools import synthetic
 
     drive.register()
     drive.to_production("1")
@@ -196,7 +196,7 @@ def test_drift_retrains_and_the_new_version_goes_round_the_loop(drive: Driver) -
 
 
 def test_drift_respects_one_in_flight_and_the_cooldown(drive: Driver, clock: FixedClock) -> None:
-    from shared import synthetic
+    from shared.tools import synthetic
 
     def drift() -> str:
         [o] = drive.deliver(synthetic.build("dataset_drift", drive.reactor.workspace_id, monitor="credit-risk-monitor"))
@@ -212,7 +212,7 @@ def test_drift_respects_one_in_flight_and_the_cooldown(drive: Driver, clock: Fix
 
 
 def test_drift_no_rule_maps_is_still_announced(drive: Driver) -> None:
-    from shared import synthetic
+    from shared.tools import synthetic
 
     [o] = drive.deliver(synthetic.build("dataset_drift", drive.reactor.workspace_id, monitor="orphan-monitor"))
     assert [a["kind"] for a in o.actions] == ["notify"]

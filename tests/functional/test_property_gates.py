@@ -8,12 +8,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared import bootstrap, synthetic
-from shared.actions import TriggerCD
-from shared.adapters.recording_deployer import RecordingDeployer
-from shared.clock import FixedClock
-from shared.ports import Receipt
-from shared.settings import Settings
+from shared.adapters.cd.recorder import RecordingDeployer
+from shared.app import bootstrap
+from shared.app.settings import Settings
+from shared.core.actions import TriggerCD
+from shared.core.clock import FixedClock
+from shared.core.ports import Receipt
+from shared.tools import synthetic
 from tests.functional.driver import Driver
 
 VERSIONS = st.sampled_from(["1", "2"])

@@ -11,10 +11,11 @@ from functions.approvals import approvals
 from functions.deployments import deployments
 from functions.ledger import ledger
 from functions.replay import replay
-from shared import bootstrap, synthetic
-from shared.errors import TransientError
-from shared.reactor import Reactor
-from shared.settings import Settings
+from shared.app import bootstrap
+from shared.app.settings import Settings
+from shared.core.errors import TransientError
+from shared.engine.reactor import Reactor
+from shared.tools import synthetic
 from tests.conftest import WORKSPACE_ID
 from tests.functional.driver import Driver
 

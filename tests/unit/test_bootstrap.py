@@ -1,12 +1,12 @@
 """The composition root picks the embedded defaults locally and the Azure adapters in azure mode."""
 
-from shared import bootstrap
-from shared.adapters.azureml import AzureMLWorkspace
-from shared.adapters.deployer_router import DeployerRouter
-from shared.adapters.notifier_router import NotifierRouter
-from shared.adapters.sqlite_store import SqliteStore
-from shared.adapters.table_store import TableStore
-from shared.settings import Settings
+from shared.adapters.store.sqlite import SqliteStore
+from shared.adapters.store.table.store import TableStore
+from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+from shared.app import bootstrap
+from shared.app.deployers import DeployerRouter
+from shared.app.notifiers import NotifierRouter
+from shared.app.settings import Settings
 
 
 def test_local_mode_uses_the_embedded_defaults(settings: Settings) -> None:

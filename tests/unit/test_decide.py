@@ -2,11 +2,11 @@
 
 from datetime import UTC, datetime
 
-from shared import events as ev
-from shared.decide import Context, decide
-from shared.lifecycle import ModelVersionRecord, Stage
-from shared.policy import load_policy
-from shared.settings import APP_ROOT
+from shared.app.settings import APP_ROOT
+from shared.core import events as ev
+from shared.core.decide import Context, decide
+from shared.core.lifecycle import ModelVersionRecord, Stage
+from shared.core.policy import load_policy
 
 POLICY = load_policy(APP_ROOT / "policy.yaml")
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

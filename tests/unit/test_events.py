@@ -2,8 +2,8 @@
 
 import pytest
 
-from shared import events as ev
-from shared.errors import InvalidEvent
+from shared.core import events as ev
+from shared.core.errors import InvalidEvent
 from tests.conftest import load_event
 
 

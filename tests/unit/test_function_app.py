@@ -7,7 +7,7 @@ import sys
 import azure.functions as func
 import pytest
 
-from shared.settings import APP_ROOT
+from shared.app.settings import APP_ROOT
 
 EXPECTED = {
     "aml_events": ("eventGridTrigger", None, None, None),
@@ -41,7 +41,7 @@ def test_every_function_has_its_name_trigger_route_and_auth(indexed: dict[str, d
 def test_import_loads_no_heavy_sdk_and_reads_no_settings() -> None:
     probe = ("import sys, function_app\n"
              "heavy = [m for m in ('azure.ai.ml', 'mlflow', 'azure.communication.email', 'azure.data.tables',"
-             " 'azure.identity', 'shared.bootstrap', 'shared.reactor') if m in sys.modules]\n"
+             " 'azure.identity', 'shared.app.bootstrap', 'shared.engine.reactor') if m in sys.modules]\n"
              "print(','.join(heavy))")
     env = {"PATH": "/usr/bin:/bin", "REACTOR_MODE": "bogus"}  # a bad setting must not break indexing
     out = subprocess.run([sys.executable, "-c", probe], cwd=APP_ROOT, env=env, capture_output=True, text=True,

@@ -1,7 +1,7 @@
 """The gate: thresholds and champion margin; a missing metric fails rather than passes."""
 
-from shared.gate import evaluate
-from shared.policy import Gate, Threshold
+from shared.core.gate import evaluate
+from shared.core.policy import Gate, Threshold
 
 GATE = Gate(thresholds=(Threshold(metric="auc", min=0.8), Threshold(metric="latency_ms", max=250)),
             primary_metric="auc", champion_margin=0.01)

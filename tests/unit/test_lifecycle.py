@@ -2,8 +2,8 @@
 
 import pytest
 
-from shared.errors import GateViolation
-from shared.lifecycle import LEGAL, ModelVersionRecord, Stage, Transition, apply
+from shared.core.errors import GateViolation
+from shared.core.lifecycle import LEGAL, ModelVersionRecord, Stage, Transition, apply
 
 AT = "2026-11-22T09:00:00+00:00"
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.errors import PolicyError
-from shared.policy import load_policy, parse_policy
-from shared.settings import APP_ROOT
+from shared.app.settings import APP_ROOT
+from shared.core.errors import PolicyError
+from shared.core.policy import load_policy, parse_policy
 
 SHIPPED = APP_ROOT / "policy.yaml"
 

@@ -5,12 +5,12 @@ import re
 
 import pytest
 
-from shared import settings as settings_module
-from shared.settings import APP_ROOT, Settings
+from shared.app import settings as settings_module
+from shared.app.settings import APP_ROOT, Settings
 
 
 def test_sample_lists_every_setting_the_app_reads() -> None:
-    names = set(re.findall(r'^[A-Z_]+ = "([A-Za-z_]+)"', (APP_ROOT / "shared/settings.py").read_text(), re.M))
+    names = set(re.findall(r'^[A-Z_]+ = "([A-Za-z_]+)"', (APP_ROOT / "shared/app/settings.py").read_text(), re.M))
     sample = json.loads((APP_ROOT / "local.settings.sample.json").read_text())["Values"]
     assert names - set(sample) == set()
     assert all(isinstance(v, str) for v in sample.values())

@@ -1,0 +1,44 @@
+"""The embedded Notifier: each notice becomes a JSON file and a text file in the outbox, and a console line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import TextIO
+
+from shared.core.actions import Notify
+
+
+def render_text(notice: Notify) -> str:
+    """The plain-text body every text channel shares."""
+    lines = [notice.title, ""]
+    lines += [f"{name}: {value}" for name, value in notice.facts.items()]
+    lines += [f"{name}: {url}" for name, url in notice.links.items()]
+    return "\n".join(lines) + "\n"
+
+
+class OutboxNotifier:
+    """Writes notices under a folder; the same key twice writes once."""
+
+    def __init__(self, folder: Path, console: TextIO | None = sys.stderr) -> None:
+        self.folder = folder
+        self.console = console
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, notice: Notify) -> None:
+        name = hashlib.sha256(notice.key.encode()).hexdigest()[:16]
+        path = self.folder / f"{notice.template}-{name}.json"
+        if path.exists():
+            return
+        path.with_suffix(".txt").write_text(f"[{notice.channel}] " + render_text(notice), encoding="utf-8")
+        path.write_text(json.dumps(asdict(notice), indent=2, default=str), encoding="utf-8")
+        if self.console is not None:
+            print(f"outbox [{notice.channel}] {notice.title}", file=self.console)
+
+    def sent(self) -> list[Notify]:
+        """Every notice in the outbox, oldest first."""
+        paths = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+        return [Notify(**json.loads(p.read_text(encoding="utf-8"))) for p in paths]

@@ -1,0 +1,181 @@
+"""The Workspace port on azure-ai-ml: submit pipeline jobs from pipelines/, read their metrics, tag models.
+
+azure-ai-ml, azure-identity and MLflow are imported on first use only, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import yaml
+
+from shared.adapters.workspace.azureml.binding import default_experiment, overrides
+from shared.adapters.workspace.azureml.errors import is_already_exists, translate
+from shared.adapters.workspace.azureml.metrics import RunMetrics, TrackingClient, mlflow_client
+from shared.app.settings import APP_ROOT, AZURE_CLIENT_ID, MLFLOW_TRACKING_URI, Settings
+from shared.core.actions import SubmitJob
+from shared.core.errors import UpstreamRejected
+from shared.core.ports import Receipt
+
+T = TypeVar("T")
+
+
+class JobOperations(Protocol):
+    """The slice of `MLClient.jobs` we call."""
+
+    def create_or_update(self, job: Any, **kwargs: Any) -> Any:
+        """Create (or update) a job."""
+
+    def get(self, name: str) -> Any:
+        """A job by name."""
+
+
+class ModelOperations(Protocol):
+    """The slice of `MLClient.models` we call."""
+
+    def get(self, name: str, version: str | None = None, label: str | None = None) -> Any:
+        """A model version."""
+
+    def create_or_update(self, model: Any) -> Any:
+        """Write a model version (only tags and description may change)."""
+
+
+class WorkspaceOperations(Protocol):
+    """The slice of `MLClient.workspaces` we call (for the MLflow tracking URI)."""
+
+    def get(self, name: str | None = None, **kwargs: Any) -> Any:
+        """The workspace."""
+
+
+class MLClientSlice(Protocol):
+    """The slice of `azure.ai.ml.MLClient` the adapter uses; tests may hand in a fake or a re-pointed client."""
+
+    @property
+    def jobs(self) -> JobOperations:
+        """Job operations."""
+
+    @property
+    def models(self) -> ModelOperations:
+        """Model operations."""
+
+    @property
+    def workspaces(self) -> WorkspaceOperations:
+        """Workspace operations."""
+
+
+_clients: dict[tuple[str, ...], MLClientSlice] = {}
+_clients_lock = threading.Lock()
+
+
+def ml_client(settings: Settings) -> MLClientSlice:
+    """The process-wide MLClient for the configured workspace, with DefaultAzureCredential (managed identity)."""
+    client_id = settings.env.get(AZURE_CLIENT_ID) or ""
+    key = (settings.subscription_id, settings.resource_group, settings.workspace_name, client_id)
+    with _clients_lock:
+        if key not in _clients:
+            from azure.ai.ml import MLClient
+            from azure.identity import DefaultAzureCredential
+
+            options = {"managed_identity_client_id": client_id} if client_id else {}
+            credential = DefaultAzureCredential(**options)
+            # Few, short in-process retries: Event Grid waits 30 s for an answer and redelivers on its own.
+            _clients[key] = MLClient(credential, settings.subscription_id, settings.resource_group,
+                                     settings.workspace_name, show_progress=False, retry_total=2, retry_backoff_max=4)
+        return _clients[key]
+
+
+class AzureMLWorkspace:
+    """Jobs, metrics and model tags in one Azure ML workspace."""
+
+    def __init__(self, settings: Settings, client: MLClientSlice | None = None,
+                 tracking: Callable[[], TrackingClient] | None = None, app_root: Path = APP_ROOT) -> None:
+        self.settings = settings
+        self.app_root = app_root
+        self._client = client
+        self.metrics = RunMetrics(tracking or self._default_tracking)
+
+    @property
+    def client(self) -> MLClientSlice:
+        """The injected client, else the process-wide one built on first use."""
+        if self._client is None:
+            self._client = ml_client(self.settings)
+        return self._client
+
+    def submit_job(self, job: SubmitJob) -> Receipt:
+        existing = self._existing(job.job_name)
+        if existing is not None:
+            return self._receipt(existing)
+        loaded = self.load(job)
+        try:
+            created = self.client.jobs.create_or_update(loaded)
+        except Exception as exc:
+            if not is_already_exists(exc):
+                raise translate(exc, f"submitting job {job.job_name} from {job.job_file}", self._ws) from exc
+            # A concurrent or earlier delivery submitted it: same name, same job.
+            created = self._call(f"reading job {job.job_name}", self.client.jobs.get, job.job_name)
+        return self._receipt(created)
+
+    def load(self, job: SubmitJob) -> Any:
+        """The job YAML loaded with the model, champion, name and tags bound (what submit_job sends)."""
+        from azure.ai.ml import load_job
+
+        path = self.app_root / job.job_file
+        if not path.is_file():
+            raise UpstreamRejected(f"job file {job.job_file} not found under {self.app_root}: check the policy")
+        try:
+            spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            loaded = load_job(path, params_override=overrides(job, spec))
+        except Exception as exc:
+            raise UpstreamRejected(f"{job.job_file} is not a valid Azure ML job: {str(exc)[:500]}") from exc
+        if not loaded.experiment_name:
+            loaded.experiment_name = default_experiment(job.purpose)
+        return loaded
+
+    def job_metrics(self, job_name: str) -> dict[str, float]:
+        return self._call(f"reading the metrics of job {job_name}", self.metrics.of, job_name)
+
+    def get_model(self, model: str, version: str) -> Any:
+        """A registered model version."""
+        return self._call(f"reading model {model}:{version}", self.client.models.get, name=model, version=version)
+
+    def set_model_tags(self, model: str, version: str, tags: Mapping[str, str]) -> None:
+        found = self.get_model(model, version)
+        found.tags = {**(found.tags or {}), **{k: str(v) for k, v in tags.items()}}
+        self._call(f"tagging model {model}:{version}", self.client.models.create_or_update, found)
+
+    @property
+    def _ws(self) -> str:
+        return self.settings.workspace_name
+
+    def _existing(self, name: str) -> Any:
+        try:
+            return self.client.jobs.get(name)
+        except Exception as exc:
+            if getattr(exc, "status_code", None) == 404:
+                return None
+            raise translate(exc, f"looking up job {name}", self._ws) from exc
+
+    def _receipt(self, job: Any) -> Receipt:
+        url = getattr(job, "studio_url", None) or f"https://ml.azure.com/runs/{job.name}?wsid={self.settings.workspace_id}"
+        return Receipt(ref=str(job.name), url=str(url))
+
+    def _call(self, doing: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise translate(exc, doing, self._ws) from exc
+
+    def _default_tracking(self) -> TrackingClient:
+        uri = self.settings.env.get(MLFLOW_TRACKING_URI) or self._call(
+            "reading the MLflow tracking URI", self.client.workspaces.get, self._ws).mlflow_tracking_uri
+        return mlflow_client(str(uri))
+
+
+if TYPE_CHECKING:
+    from shared.core.ports import Workspace
+
+    def _is_a_workspace(workspace: AzureMLWorkspace) -> Workspace:
+        return workspace

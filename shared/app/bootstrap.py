@@ -1,0 +1,92 @@
+"""The composition root: build the reactor from settings, lazily, once per process; overrides for tests."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from shared.app.settings import APP_ROOT, APPROVAL_LINK_KEY, Settings
+from shared.engine.reactor import Reactor
+
+_lock = threading.Lock()
+_cached: Reactor | None = None
+_settings: Settings | None = None
+
+
+def build(settings: Settings, **overrides: Any) -> Reactor:
+    """A reactor on the adapters the settings select; keyword overrides replace any port."""
+    from shared.core.policy import load_policy
+
+    ports: dict[str, Any] = dict(overrides)
+    if "policy" not in ports:
+        ports["policy"] = load_policy(settings.policy_path)
+    if settings.mode == "local":
+        _local_ports(settings, ports)
+    else:
+        _azure_ports(settings, ports)
+    if "clock" not in ports:
+        from shared.core.clock import SystemClock
+
+        ports["clock"] = SystemClock()
+    return Reactor(workspace_id=settings.workspace_id, public_url=settings.public_url,
+                   lease_seconds=settings.lease_seconds, approval_link_key=settings.secret(APPROVAL_LINK_KEY),
+                   **ports)
+
+
+def _local_ports(settings: Settings, ports: dict[str, Any]) -> None:
+    from shared.adapters.cd.recorder import RecordingDeployer
+    from shared.adapters.notify.outbox import OutboxNotifier
+    from shared.adapters.store.sqlite import SqliteStore
+    from shared.adapters.workspace.local import LocalWorkspace
+
+    state = settings.state_dir
+    ports.setdefault("store", SqliteStore(state / "reactor.db"))
+    ports.setdefault("workspace", LocalWorkspace(state / "workspace.db", APP_ROOT, settings.workspace_id))
+    ports.setdefault("deployer", RecordingDeployer(state / "cd_requests"))
+    ports.setdefault("notifier", OutboxNotifier(state / "outbox"))
+
+
+def _azure_ports(settings: Settings, ports: dict[str, Any]) -> None:
+    """Azure ML, Table Storage, the policy's CD targets and channels; each SDK loads on first use."""
+    if "store" not in ports:
+        from shared.adapters.store.table.store import TableStore
+
+        ports["store"] = TableStore.from_settings(settings)
+    if "workspace" not in ports:
+        from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+
+        ports["workspace"] = AzureMLWorkspace(settings, app_root=APP_ROOT)
+    if "deployer" not in ports:
+        from shared.app.deployers import build_deployer
+
+        ports["deployer"] = build_deployer(settings, ports["policy"])
+    if "notifier" not in ports:
+        from shared.app.notifiers import build_notifier
+
+        ports["notifier"] = build_notifier(settings, ports["policy"])
+
+
+def settings() -> Settings:
+    """The process-wide settings, read once."""
+    global _settings
+    if _settings is None:
+        _settings = Settings.from_env()
+    return _settings
+
+
+def reactor() -> Reactor:
+    """The process-wide reactor, built on first use from the environment."""
+    global _cached
+    if _cached is None:
+        with _lock:
+            if _cached is None:
+                _cached = build(settings())
+    return _cached
+
+
+def reset(instance: Reactor | None = None) -> None:
+    """Drop (or replace) the cached reactor: tests and the dev host use it after changing settings."""
+    global _cached, _settings
+    with _lock:
+        _cached = instance
+        _settings = None

@@ -1,0 +1,94 @@
+"""Model-version stages and the only legal transitions between them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from shared.core.errors import GateViolation
+
+
+class Stage(StrEnum):
+    """Where a model version stands in the loop."""
+
+    REGISTERED = "registered"
+    TESTING = "testing"
+    REJECTED = "rejected"
+    CANDIDATE = "candidate"
+    STAGING = "staging"
+    APPROVED = "approved"
+    PRODUCTION = "production"
+    SUPERSEDED = "superseded"
+
+
+LEGAL: dict[Stage, frozenset[Stage]] = {
+    Stage.REGISTERED: frozenset({Stage.TESTING}),
+    Stage.TESTING: frozenset({Stage.REJECTED, Stage.CANDIDATE}),
+    Stage.REJECTED: frozenset({Stage.TESTING}),
+    Stage.CANDIDATE: frozenset({Stage.STAGING, Stage.REJECTED}),
+    Stage.STAGING: frozenset({Stage.APPROVED, Stage.REJECTED}),
+    Stage.APPROVED: frozenset({Stage.PRODUCTION}),
+    Stage.PRODUCTION: frozenset({Stage.SUPERSEDED}),
+    Stage.SUPERSEDED: frozenset(),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transition:
+    """One step of a model version's life, as a decision asks for it."""
+
+    model: str
+    version: str
+    to: Stage
+    reason: str
+    by: str | None = None
+    job: str | None = None
+    metrics: Mapping[str, float] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelVersionRecord:
+    """What we know of one model version; `revision` guards concurrent writers."""
+
+    model: str
+    version: str
+    stage: Stage = Stage.REGISTERED
+    revision: int = 0
+    gate_passed: bool = False
+    approved_by: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    test_job: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    history: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """`model:version`."""
+        return f"{self.model}:{self.version}"
+
+
+def apply(record: ModelVersionRecord, step: Transition, at: str) -> ModelVersionRecord:
+    """Return the record after `step`, or raise GateViolation if the lifecycle forbids it."""
+    if step.to not in LEGAL[record.stage]:
+        raise GateViolation(
+            f"{record.key}: {record.stage} -> {step.to} is not allowed "
+            f"(from {record.stage} only {', '.join(sorted(LEGAL[record.stage])) or 'nothing'})"
+        )
+    if step.to is Stage.STAGING and not record.gate_passed:
+        raise GateViolation(f"{record.key}: staging needs a passed gate")
+    if step.to is Stage.APPROVED and not step.by:
+        raise GateViolation(f"{record.key}: approval needs a recorded approver")
+    if step.to is Stage.PRODUCTION and not record.approved_by:
+        raise GateViolation(f"{record.key}: production needs a recorded human approval")
+    entry = {"at": at, "from": str(record.stage), "to": str(step.to), "reason": step.reason, "by": step.by}
+    return replace(
+        record,
+        stage=step.to,
+        gate_passed=record.gate_passed or step.to is Stage.CANDIDATE,
+        approved_by=step.by if step.to is Stage.APPROVED else record.approved_by,
+        test_job=step.job or record.test_job,
+        metrics=dict(step.metrics) if step.metrics is not None else record.metrics,
+        history=(*record.history, entry),
+    )

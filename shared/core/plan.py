@@ -1,0 +1,104 @@
+"""What decisions work with: the context they read, the plan they return, and the pieces plans are made of."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from functools import lru_cache
+from urllib.parse import quote
+
+from shared.core import events as ev
+from shared.core.actions import Action, Notify, TagModel
+from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
+from shared.core.policy import Policy
+from shared.core.ports import JobRef
+
+STAGE_TAG = "mlops_reactor_stage"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """Everything a decision may look at, loaded by the reactor before deciding."""
+
+    now: datetime
+    workspace_id: str
+    public_url: str
+    records: Mapping[str, ModelVersionRecord] = field(default_factory=dict)
+    job: JobRef | None = None
+    metrics: Mapping[str, float] | None = field(default_factory=dict)  # None: not read (a dry run)
+    retrain_jobs: tuple[JobRef, ...] = ()
+    forced: str | None = None  # the reason, when an operator re-runs a completed event
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """What to do: actions in order, lifecycle steps, job status updates; or why there is nothing to do."""
+
+    actions: tuple[Action, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+    job_status: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+    violation: str | None = None
+    ignored: str | None = None
+
+
+def job_name(purpose: str, model: str, seed: str) -> str:
+    """A deterministic Azure ML job name: readable prefix, hash of what makes it unique."""
+    slug = re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-")[:40]
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:10]
+    return f"{'test' if purpose == 'offline_test' else 'retrain'}-{slug}-{digest}"
+
+
+def champion_of(ctx: Context, model: str) -> ModelVersionRecord | None:
+    """The version of a model now in production, if any."""
+    return next((r for r in ctx.records.values() if r.model == model and r.stage is Stage.PRODUCTION), None)
+
+
+def studio_run(ctx: Context, run_id: str) -> str:
+    """A run's page in Azure ML studio."""
+    return f"https://ml.azure.com/runs/{quote(run_id, safe='')}?wsid={_quoted(ctx.workspace_id)}"
+
+
+@lru_cache(maxsize=8)
+def _quoted(workspace_id: str) -> str:
+    return quote(workspace_id, safe="/")
+
+
+def approval_url(ctx: Context, model: str, version: str) -> str:
+    """The approval page of a model version (its key is added when the request is sent)."""
+    return f"{ctx.public_url}/api/approvals/{model}/{version}"
+
+
+def notices_for(event: ev.Event, channels: tuple[str, ...], template: str, title: str, facts: Mapping[str, str],
+                links: Mapping[str, str] | None = None, group: str | None = None,
+                window_start: str | None = None) -> tuple[Notify, ...]:
+    """One notice per channel, each with its own key."""
+    return tuple(
+        Notify(key=f"{event.id}:notify:{template}:{c}", channel=c, template=template, title=title,
+               facts=dict(facts), links=dict(links or {}), group=group, window_start=window_start)
+        for c in channels
+    )
+
+
+def page_oncall(event: ev.Event, ctx: Context, policy: Policy, template: str, title: str,
+                facts: Mapping[str, str], links: Mapping[str, str], group: str) -> tuple[Notify, ...]:
+    """On-call notices, one per group window (the executor drops the rest of a storm)."""
+    width = policy.oncall.group_window_minutes * 60
+    start = _window_start(int(ctx.now.timestamp()) // width * width, ctx.now.tzinfo)
+    return notices_for(event, policy.oncall.channels, template, title, facts, links, group, start)
+
+
+@lru_cache(maxsize=64)
+def _window_start(epoch: int, zone: tzinfo | None) -> str:
+    return datetime.fromtimestamp(epoch, zone).isoformat()
+
+
+def stage_tag(event: ev.Event, model: str, version: str, stage: Stage) -> TagModel:
+    """Tag the model version with its new stage."""
+    return TagModel(key=f"{event.id}:tag:{model}:{version}", model=model, version=version,
+                    tags={STAGE_TAG: str(stage)})
+
+

@@ -1,0 +1,162 @@
+"""The command line: replay, synth, status, approve, jobs, complete; send and demo (a contract other tools use)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from shared.app.settings import Settings
+from shared.core.errors import ReactorError
+from shared.tools import cli_host, synthetic
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; 0 on success, 2 on unreadable input or a rejected event."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        result: int = args.run(args)
+        return result
+    except (ReactorError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m shared", description="MLOps Reactor command line")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    replay = sub.add_parser("replay", help="run a delivery through the core (dry-run unless --apply)")
+    replay.add_argument("file", help="a JSON delivery (array or one event, either schema), or - for stdin")
+    replay.add_argument("--apply", action="store_true", help="act for real (default: dry-run)")
+    replay.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    replay.set_defaults(run=_replay)
+    synth = sub.add_parser("synth", help="print a valid synthetic event")
+    synth.add_argument("type", choices=synthetic.TYPES)
+    synth.add_argument("--schema", choices=("eventgrid", "cloudevents"), default="eventgrid")
+    synth.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a field")
+    synth.set_defaults(run=_synth)
+    status = sub.add_parser("status", help="stage and history of a model (version)")
+    status.add_argument("model", metavar="MODEL[:VERSION]")
+    status.set_defaults(run=_status)
+    approve = sub.add_parser("approve", help="approve (or --reject) a staging version")
+    approve.add_argument("model", metavar="MODEL:VERSION")
+    approve.add_argument("--by", required=True, help="who decides (recorded in the ledger)")
+    approve.add_argument("--reject", action="store_true")
+    approve.add_argument("--comment", default="")
+    approve.set_defaults(run=_approve)
+    cli_host.add_commands(sub)  # send, demo: over HTTP against a running host
+    preview = sub.add_parser("preview", help="write every card and email template, rendered from examples")
+    preview.add_argument("--out", default="docs/previews", help="folder to write into (default: docs/previews)")
+    preview.set_defaults(run=_preview)
+    jobs = sub.add_parser("jobs", help="local mode: jobs the workspace simulator holds")
+    jobs.set_defaults(run=_jobs)
+    complete = sub.add_parser("complete", help="local mode: finish a simulated job and react to its events")
+    complete.add_argument("job")
+    complete.add_argument("--status", default="Completed")
+    complete.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE")
+    complete.set_defaults(run=_complete)
+    return parser
+
+
+def _reactor() -> Any:
+    from shared.app.bootstrap import reactor
+
+    return reactor()
+
+
+def _replay(args: argparse.Namespace) -> int:
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        body = json.loads(text)
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot read a JSON delivery from {args.file}: {exc}", file=sys.stderr)
+        return 2
+    outcomes = _reactor().handle_delivery(body, dry_run=not args.apply)
+    if args.json:
+        print(json.dumps({"events": [o.as_json() for o in outcomes]}, default=str))
+    else:
+        for o in outcomes:
+            print(f"{o.id}  {o.type}  {o.outcome}{'  (dry-run)' if not args.apply else ''}")
+            for action in o.actions:
+                detail = action.get("job_name") or action.get("environment") or action.get("channel") or ""
+                print(f"    {action['kind']} {detail} {action.get('status', 'planned')}")
+            for note in o.notes:
+                print(f"    note: {note}")
+            if o.error:
+                print(f"    error: {o.error}")
+    return 2 if any(o.outcome == "rejected" for o in outcomes) else 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    fields = synthetic.fields_from(args.set)
+    print(json.dumps(synthetic.build(args.type, Settings.from_env().workspace_id, schema=args.schema, **fields),
+                     indent=2))
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    model, _, version = args.model.partition(":")
+    store = _reactor().store
+    records = [r for r in store.records(model) if not version or r.version == version]
+    if not records:
+        print(f"no record of {args.model}", file=sys.stderr)
+        return 1
+    for record in sorted(records, key=lambda r: (len(r.version), r.version)):
+        print(f"{record.key}  {record.stage}" + (f"  approved by {record.approved_by}" if record.approved_by else ""))
+        for step in record.history:
+            by = f" by {step['by']}" if step.get("by") else ""
+            print(f"    {step['at']}  {step['from']} -> {step['to']}  {step['reason']}{by}")
+    return 0
+
+
+def _approve(args: argparse.Namespace) -> int:
+    from shared.web import http_api
+
+    model, _, version = args.model.partition(":")
+    if not version:
+        raise ValueError("approve expects MODEL:VERSION")
+    fields = {"decision": "reject" if args.reject else "approve", "approver": args.by, "comment": args.comment}
+    status, body = http_api.decide_approval(_reactor(), model, version, fields, {}, trust_body_identity=True)
+    print(json.dumps(body, indent=2, default=str))
+    return 0 if status == 200 else 2
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from shared.tools import preview
+
+    written = preview.write(Path(args.out))
+    print(f"wrote {len(written)} files under {args.out} (open index.html)")
+    return 0
+
+
+def _local_workspace() -> Any:
+    workspace = _reactor().workspace
+    if not hasattr(workspace, "complete_job"):
+        raise ValueError("this command needs REACTOR_MODE=local (the workspace simulator)")
+    return workspace
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    for job in _local_workspace().jobs():
+        print(f"{job['name']}  {job['purpose']}  {job['model']}:{job['version'] or '-'}  {job['status']}")
+    return 0
+
+
+def _complete(args: argparse.Namespace) -> int:
+    metrics = {}
+    for item in args.metric:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--metric expects NAME=VALUE (got {item!r})")
+        metrics[name] = float(value)
+    emitted = _local_workspace().complete_job(args.job, args.status, metrics)
+    for o in _reactor().handle_delivery(emitted):
+        print(json.dumps({k: v for k, v in asdict(o).items() if k != "actions"} | {
+            "actions": [f"{a['kind']}:{a.get('status')}" for a in o.actions]}, default=str))
+    return 0

@@ -1,0 +1,86 @@
+"""Commands that talk to a running host over HTTP: `send` (a delivery, as Event Grid) and `demo` (the loop)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from shared.app.settings import Settings
+from shared.tools import synthetic
+from shared.tools.client import HostClient, host_url, keys_for
+
+
+def add_commands(sub: Any) -> None:
+    """Register `send` and `demo` on the CLI's subparsers."""
+    send = sub.add_parser("send", help="POST a delivery to a host's Event Grid webhook (dev host, func start, Azure)")
+    source = send.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", help="a JSON delivery (array or one event, either schema), or -")
+    source.add_argument("--synth", choices=synthetic.TYPES, metavar="TYPE", help="a synthetic event of TYPE")
+    send.add_argument("--schema", choices=("eventgrid", "cloudevents"), default="eventgrid")
+    send.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a synthetic field")
+    send.add_argument("--function", help="function name (default: aml_events, or aml_cloudevents for CloudEvents)")
+    _host_options(send)
+    send.set_defaults(run=_send)
+    demo = sub.add_parser("demo", help="the whole loop against the running host, as a timeline")
+    demo.add_argument("--in-process", action="store_true", help="no host: run the loop in this process")
+    demo.add_argument("--state-dir", help="the host's state folder (its workspace simulator and outbox)")
+    _host_options(demo)
+    demo.set_defaults(run=_demo)
+
+
+def _host_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", help="the host (default REACTOR_HOST_URL or http://localhost:7071)")
+    parser.add_argument("--key", help="function key (default REACTOR_FUNCTION_KEY or the dev host's key file)")
+    parser.add_argument("--eventgrid-key", help="eventgrid_extension system key (default REACTOR_EVENTGRID_KEY "
+                                                "or the dev host's key file)")
+
+
+def _client(args: argparse.Namespace, settings: Settings) -> HostClient:
+    return HostClient(host_url(settings, args.url), keys_for(settings, args.key, args.eventgrid_key))
+
+
+def _send(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    body = _delivery(args, settings)
+    client = _client(args, settings)
+    try:
+        answer = client.deliver(body, args.function)
+    except requests.ConnectionError as exc:
+        raise OSError(f"no host at {client.url}: start one with `make run` (or func start)") from exc
+    print(f"{answer.status_code} {answer.reason}{': ' + answer.text if answer.text else ''}")
+    return 0 if answer.ok else 2
+
+
+def _delivery(args: argparse.Namespace, settings: Settings) -> Any:
+    if args.synth:
+        fields = synthetic.fields_from(args.set)
+        return [synthetic.build(args.synth, settings.workspace_id, schema=args.schema, **fields)]
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if args.in_process:
+        from shared.tools import demo
+
+        demo.run(Path(args.state_dir) if args.state_dir else None)
+        return 0
+    from shared.adapters.workspace.local import LocalWorkspace
+    from shared.app.settings import APP_ROOT
+    from shared.tools import live_demo
+
+    settings = Settings.from_env()
+    state = Path(args.state_dir) if args.state_dir else settings.state_dir
+    client = HostClient(host_url(settings, args.url), keys_for(settings, args.key, args.eventgrid_key, state))
+    workspace = LocalWorkspace(state / "workspace.db", APP_ROOT, settings.workspace_id)
+    try:
+        live_demo.run(client, workspace, state / "outbox")
+    except live_demo.DemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
