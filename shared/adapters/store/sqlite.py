@@ -1,4 +1,4 @@
-"""The embedded Store: one SQLite file in WAL mode, safe across threads and processes."""
+"""The embedded Store: one SQLite file in WAL mode, safe across threads and processes; two writes per event."""
 
 from __future__ import annotations
 
@@ -14,78 +14,52 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.core.errors import PermanentError, TransientError
-from shared.core.lifecycle import ModelVersionRecord, Stage
-from shared.core.ports import Completion, JobRef, LedgerEntry
+from shared.adapters.store.sqlite_reads import SqliteReads
+from shared.adapters.store.sqlite_schema import WAL_CHECKPOINT_PAGES, connect, migrate
+from shared.core.errors import TransientError
+from shared.core.lifecycle import ModelVersionRecord
+from shared.core.state import (
+    Adopted,
+    Claimed,
+    Commit,
+    Committed,
+    Conflict,
+    Finish,
+    Intent,
+    IntentStatus,
+    JobRef,
+    LedgerEntry,
+)
 
-# Checkpoint the WAL every ~40 MiB rather than SQLite's 4 MiB: journal rows are large, checkpoints dominate.
-WAL_CHECKPOINT_PAGES = 10000
-_SCHEMA_VERSION = 4
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, claim_id TEXT NOT NULL UNIQUE, occurrence TEXT,
-    done INTEGER NOT NULL DEFAULT 0, lease_until REAL, outcome TEXT, event_id TEXT, event_type TEXT, at TEXT,
-    model TEXT, version TEXT, raw TEXT, detail TEXT);
-CREATE UNIQUE INDEX IF NOT EXISTS journal_occurrence ON journal (occurrence) WHERE occurrence IS NOT NULL;
-CREATE INDEX IF NOT EXISTS journal_model ON journal (model, version) WHERE model IS NOT NULL;
-CREATE TABLE IF NOT EXISTS effects (key TEXT PRIMARY KEY, result TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS windows (grp TEXT NOT NULL, start TEXT NOT NULL, count INTEGER NOT NULL,
-                                    reported INTEGER NOT NULL DEFAULT 0, owner TEXT NOT NULL,
-                                    earlier INTEGER NOT NULL, PRIMARY KEY (grp, start));
-CREATE TABLE IF NOT EXISTS records (model TEXT NOT NULL, version TEXT NOT NULL, revision INTEGER NOT NULL,
-                                    stage TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model, version));
-CREATE INDEX IF NOT EXISTS records_stage ON records (model, stage);
-CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,
-                                 body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL,
-                                         at TEXT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL);
-"""
+__all__ = ["WAL_CHECKPOINT_PAGES", "ConcurrencyConflict", "SqliteStore"]
+ConcurrencyConflict = Conflict  # the name earlier versions used
 
-
-# Take a claim that is new, or whose lease ran out without completing; rowcount 0 means done or leased.
-_CLAIM = ("INSERT INTO journal (claim_id, occurrence, lease_until) VALUES (?, ?, ?) ON CONFLICT (claim_id) "
-          "DO UPDATE SET lease_until = excluded.lease_until, occurrence = excluded.occurrence "
-          "WHERE done = 0 AND lease_until <= ?")
-_HITS_BATCH = 64  # grouped-alert counts are written in batches; a window's count may lag by this much per process
-_FINISH = ("UPDATE journal SET done = 1, outcome = ?, event_id = ?, event_type = ?, at = ?, model = ?, version = ?, "
-           "raw = ?, detail = ? WHERE claim_id = ?")
-_SETTLE = ("INSERT INTO journal (claim_id, done, outcome, event_id, event_type, at, model, version, raw, detail) "
-           "VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id) DO UPDATE SET done = 1, "
-           "outcome = excluded.outcome, event_id = excluded.event_id, event_type = excluded.event_type, "
-           "at = excluded.at, raw = excluded.raw, detail = excluded.detail WHERE done = 0 AND lease_until <= ?")
-_LEDGER = "SELECT event_id, event_type, at, outcome, model, version, detail FROM journal WHERE detail IS NOT NULL"
+_JOURNAL = (
+    "INSERT INTO journal (claim_id, occurrence, done, lease_until, outcome, event_id, event_type, at, model, "
+    "version, raw, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_HITS_BATCH = 64  # grouped-alert counts are written in batches: a count may lag by this much per process
 
 
-class ConcurrencyConflict(TransientError):
-    """Someone else wrote the record since we read it: redeliver and decide again."""
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
 
 
-class SqliteStore:
-    """Claims, records, jobs, ledger and dead letters in one SQLite database."""
+class SqliteStore(SqliteReads):
+    """Claims, decisions, intents, records, jobs, ledger and dead letters in one SQLite database."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._opened: dict[tuple[str, str], tuple[str, int]] = {}  # window -> (owner, earlier), as stored
-        self._window_hits: Counter[tuple[str, str]] = Counter()
+        self._hits: Counter[str] = Counter()
         self._hits_lock = threading.Lock()
-        self._pending_hits = 0
-        db = self._db()
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, _SCHEMA_VERSION) or (version == 0 and _has_tables(db)):
-            raise PermanentError(f"{path} holds state of another version of MLOps Reactor (schema {version}, "
-                                 f"expected {_SCHEMA_VERSION}): move it away or start afresh (make run ARGS=--reset)")
-        db.executescript(_SCHEMA)
-        db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        migrate(self._db(), path)
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
-            self._local.db = db
+            db = self._local.db = connect(self.path)
         return db
 
     @contextmanager
@@ -99,218 +73,268 @@ class SqliteStore:
             raise
         db.execute("COMMIT")
 
-    def _one(self, sql: str, *args: Any) -> Any:
-        return self._db().execute(sql, args).fetchone()
+    # The first write: claim + decision + intents
 
-    # Claims: one journal row per claim holds the lease, then the outcome, the raw event and its ledger entry
-
-    def claim(self, event_id: str, occurrence: str | None, now: datetime, lease_seconds: int) -> bool:
-        until = now.timestamp() + lease_seconds
-        db = self._db()
-        try:
-            taken = db.execute(_CLAIM, (event_id, occurrence, until, now.timestamp())).rowcount
-        except sqlite3.IntegrityError:
-            return self._claim_occurrence(event_id, occurrence, now, lease_seconds)
-        if taken:
-            return True
-        done, lease = db.execute("SELECT done, lease_until FROM journal WHERE claim_id = ?", (event_id,)).fetchone()
-        if done:
-            return False
-        raise TransientError(f"event {event_id} is being handled elsewhere (lease until {_shown(lease)})")
-
-    def _claim_occurrence(self, event_id: str, occurrence: str | None, now: datetime, lease_seconds: int) -> bool:
-        """Another event holds this occurrence: a duplicate if it completed, else wait or take over its lease."""
+    def commit(self, commit: Commit, now: datetime, lease_seconds: int) -> Committed:
+        if _grouped_only(commit):
+            return self._commit_grouped(commit, now)
         with self._tx() as db:
-            done, lease = db.execute("SELECT done, lease_until FROM journal WHERE occurrence = ?",
-                                     (occurrence,)).fetchone()
-            if done:
-                return False
-            if lease > now.timestamp():
-                raise TransientError(f"{occurrence} is being handled by another event (lease until {_shown(lease)})")
-            db.execute("UPDATE journal SET occurrence = NULL WHERE occurrence = ?", (occurrence,))
-        return self.claim(event_id, occurrence, now, lease_seconds)
-
-    def complete(self, event_id: str, occurrence: str | None, outcome: str) -> None:
-        self._db().execute("UPDATE journal SET done = 1, outcome = ? WHERE claim_id = ?", (outcome, event_id))
-
-    def finish(self, done: Completion) -> None:
-        entry = done.ledger
-        raw = json.dumps(done.raw, default=str, separators=(",", ":"))
-        row = (done.outcome, done.event_id, entry.event_type, entry.at, entry.model, entry.version, raw,
-               json.dumps(entry.detail, default=str, separators=(",", ":")), done.claim_id)
-        if not (done.records or done.jobs or done.dead_letter or self._pending_hits >= _HITS_BATCH):
-            self._db().execute(_FINISH, row)  # one statement: atomic without an explicit transaction
-            return
-        with self._tx() as db:
-            for record in done.records:
+            found = self._claim(db, commit, now, now.timestamp() + lease_seconds)
+            if found is not None:
+                return found
+            if commit.records or commit.jobs:
+                for subject, revision in commit.subjects.items():
+                    _bump(db, subject, revision)
+            for record in commit.records:
                 _write_record(db, record)
-            db.executemany("INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?)",
-                           [(j.name, j.model, j.purpose, json.dumps(asdict(j))) for j in done.jobs])
-            if done.dead_letter:
-                db.execute("INSERT INTO dead_letters (event_id, at, reason, raw) VALUES (?, ?, ?, ?)",
-                           (done.event_id, entry.at, done.dead_letter, raw))
-            self._flush_window_hits(db)
-            db.execute(_FINISH, row)
+            _write_jobs(db, commit.jobs)
+            self._flush_hits(db)
+            pending, taken = _insert_intents(db, commit)
+            done = not pending and not taken
+            if done:
+                db.execute("UPDATE journal SET done = 1 WHERE claim_id = ?", (commit.claim_id,))
+        self._count_hits(commit, taken)
+        return Committed(claimed=Claimed.COMMITTED, claim_id=commit.claim_id, pending=pending, taken=taken, done=done)
 
-    def settle(self, done: Completion, now: datetime) -> bool:
-        entry = done.ledger
-        row = (done.claim_id, done.outcome, done.event_id, entry.event_type, entry.at, entry.model, entry.version,
-               json.dumps(done.raw, default=str, separators=(",", ":")),
-               json.dumps(entry.detail, default=str, separators=(",", ":")), now.timestamp())
-        if not self._db().execute(_SETTLE, row).rowcount:
-            found = self._one("SELECT done, lease_until FROM journal WHERE claim_id = ?", done.claim_id)
-            if found[0]:
-                return False
-            raise TransientError(f"event {done.claim_id} is being handled elsewhere (lease until {_shown(found[1])})")
-        if self._pending_hits >= _HITS_BATCH:
-            with self._tx() as db:
-                self._flush_window_hits(db)
-        return True
+    def _commit_grouped(self, commit: Commit, now: datetime) -> Committed:
+        """A storm's fast path: every intent is an alert window owned elsewhere; one statement records the event."""
+        db = self._db()
+        row = self._journal_row(commit, done=True, lease_until=0)
+        if db.execute(_JOURNAL.replace("INSERT", "INSERT OR IGNORE", 1), row).rowcount == 0:
+            found = self._found(db, commit, now)
+            if found is not None:
+                return found
+            raise TransientError(f"event {commit.claim_id} is being handled elsewhere")
+        taken = {i.key: IntentStatus.DONE for i in commit.intents}
+        self._count_hits(commit, taken)
+        if sum(self._hits.values()) >= _HITS_BATCH:
+            with self._tx() as tx:
+                self._flush_hits(tx)
+        return Committed(claimed=Claimed.COMMITTED, claim_id=commit.claim_id, taken=taken, done=True)
 
-    def release(self, event_id: str, occurrence: str | None = None) -> None:
-        self._db().execute("DELETE FROM journal WHERE claim_id = ? AND done = 0", (event_id,))
+    def _claim(self, db: sqlite3.Connection, commit: Commit, now: datetime, until: float) -> Committed | None:
+        try:
+            db.execute(_JOURNAL, self._journal_row(commit, done=False, lease_until=until))
+        except sqlite3.IntegrityError:
+            found = self._found(db, commit, now)
+            if found is None:
+                raise TransientError(f"event {commit.claim_id} is being handled elsewhere") from None
+            return found
+        return None
 
-    def is_completed(self, event_id: str) -> bool:
-        return bool(self._one("SELECT 1 FROM journal WHERE claim_id = ? AND done = 1", event_id))
-
-    def effect_done(self, key: str) -> bool:
-        return bool(self._one("SELECT 1 FROM effects WHERE key = ?", key))
-
-    def record_effect(self, key: str, result: Mapping[str, Any]) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO effects VALUES (?, ?)", (key, json.dumps(result, default=str)))
-
-    def open_window(self, group: str, window_start: str, owner: str) -> int | None:
-        opened = self._opened.get((group, window_start))
-        if opened is not None and opened[0] != owner:
-            # Windows never close for the same start: count the hit, write it with the next transaction.
-            with self._hits_lock:
-                self._window_hits[(group, window_start)] += 1
-                self._pending_hits += 1
-            return None
-        if opened is not None:
-            return opened[1]
-        with self._tx() as db:
-            self._flush_window_hits(db)
-            row = db.execute("SELECT owner, earlier FROM windows WHERE grp = ? AND start = ?",
-                             (group, window_start)).fetchone()
-            if row is None:
-                earlier = db.execute("SELECT COALESCE(SUM(count - 1), 0) FROM windows WHERE grp = ? AND reported = 0",
-                                     (group,)).fetchone()[0]
-                db.execute("UPDATE windows SET reported = 1 WHERE grp = ?", (group,))
-                db.execute("INSERT INTO windows VALUES (?, ?, 1, 0, ?, ?)", (group, window_start, owner, earlier))
-                row = (owner, earlier)
-            elif row[0] != owner:
-                db.execute("UPDATE windows SET count = count + 1 WHERE grp = ? AND start = ?", (group, window_start))
-        self._opened[(group, window_start)] = (row[0], int(row[1]))
-        return int(row[1]) if row[0] == owner else None
-
-    def _flush_window_hits(self, db: sqlite3.Connection) -> None:
-        with self._hits_lock:
-            pending = [(n, g, w) for (g, w), n in self._window_hits.items()]
-            self._window_hits.clear()
-            self._pending_hits = 0
-        if pending:
-            db.executemany("UPDATE windows SET count = count + ? WHERE grp = ? AND start = ?", pending)
-
-    # Records and jobs
-
-    def get_record(self, model: str, version: str) -> ModelVersionRecord | None:
-        row = self._one("SELECT revision, body FROM records WHERE model = ? AND version = ?", model, version)
-        return _record(row) if row else None
-
-    def save_record(self, record: ModelVersionRecord) -> ModelVersionRecord:
-        with self._tx() as db:
-            return _write_record(db, record)
-
-    def records(self, model: str, stage: str | None = None) -> list[ModelVersionRecord]:
-        sql, args = "SELECT revision, body FROM records WHERE model = ?", [model]
-        if stage is not None:
-            sql, args = sql + " AND stage = ?", [*args, stage]
-        rows = self._db().execute(sql, args).fetchall()
-        return [_record(row) for row in rows]
-
-    def save_job(self, job: JobRef) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?)",
-                       (job.name, job.model, job.purpose, json.dumps(asdict(job))))
-
-    def get_job(self, name: str) -> JobRef | None:
-        row = self._one("SELECT body FROM jobs WHERE name = ?", name)
-        return JobRef(**json.loads(row[0])) if row else None
-
-    def jobs_for(self, model: str, purpose: str) -> list[JobRef]:
-        rows = self._db().execute("SELECT body FROM jobs WHERE model = ? AND purpose = ?", (model, purpose))
-        jobs = [JobRef(**json.loads(r[0])) for r in rows]
-        return sorted(jobs, key=lambda j: j.submitted_at, reverse=True)
-
-    # Journal
-
-    def save_event(self, event_id: str, raw: Mapping[str, Any]) -> None:
-        self._db().execute("INSERT INTO journal (claim_id, done, raw) VALUES (?, 1, ?) ON CONFLICT (claim_id) "
-                           "DO UPDATE SET raw = excluded.raw", (event_id, json.dumps(raw, default=str)))
-
-    def get_event(self, event_id: str) -> dict[str, Any] | None:
-        row = self._one("SELECT raw FROM journal WHERE claim_id = ? AND raw IS NOT NULL", event_id)
+    def _found(self, db: sqlite3.Connection, commit: Commit, now: datetime) -> Committed | None:
+        """The claim (or occurrence) already there: a duplicate, a stalled attempt to adopt, or None if leased."""
+        row = db.execute(
+            "SELECT claim_id, done, lease_until FROM journal WHERE claim_id = ?", (commit.claim_id,)
+        ).fetchone()
+        if row is None and commit.occurrence is not None:
+            row = db.execute(
+                "SELECT claim_id, done, lease_until FROM journal WHERE occurrence = ?", (commit.occurrence,)
+            ).fetchone()
         if row is None:
-            row = self._one("SELECT raw FROM dead_letters WHERE event_id = ? ORDER BY seq DESC", event_id)
-        return json.loads(row[0]) if row else None
+            return None
+        if row[1]:
+            return Committed(claimed=Claimed.DUPLICATE, claim_id=row[0])
+        if row[2] > now.timestamp():
+            until = datetime.fromtimestamp(row[2], UTC).isoformat(timespec="seconds")
+            raise TransientError(f"event {commit.claim_id} is being handled elsewhere (lease until {until})")
+        return Committed(claimed=Claimed.STALLED, claim_id=row[0])
 
-    def append_ledger(self, entry: LedgerEntry) -> None:
-        self._db().execute(
-            "INSERT INTO journal (claim_id, done, outcome, event_id, event_type, at, model, version, detail) "
-            "VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)",
-            (f"{entry.event_id}#ledger:{uuid.uuid4().hex}", entry.outcome, entry.event_id, entry.event_type,
-             entry.at, entry.model, entry.version, json.dumps(entry.detail, default=str)))
+    @staticmethod
+    def _journal_row(commit: Commit, *, done: bool, lease_until: float) -> tuple[Any, ...]:
+        entry = commit.ledger
+        return (
+            commit.claim_id,
+            commit.occurrence,
+            int(done),
+            lease_until,
+            entry.outcome,
+            entry.event_id,
+            entry.event_type,
+            entry.at,
+            entry.model,
+            entry.version,
+            _json(commit.raw),
+            _json(entry.detail),
+        )
 
-    def ledger(self, *, event_id: str | None = None, model: str | None = None,
-               version: str | None = None) -> list[LedgerEntry]:
-        where, args = [], []
-        for column, value in (("event_id", event_id), ("model", model), ("version", version)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        sql = _LEDGER + "".join(f" AND {w}" for w in where) + " ORDER BY seq"
-        return [LedgerEntry(event_id=r[0], event_type=r[1], at=r[2], outcome=r[3], model=r[4], version=r[5],
-                            detail=json.loads(r[6])) for r in self._db().execute(sql, args)]
+    # The second write: results + ledger + completion
 
-    def dead_letter(self, event_id: str, raw: Mapping[str, Any], reason: str, at: str) -> None:
+    def finish(self, finish: Finish) -> None:
+        entry = finish.ledger
         with self._tx() as db:
-            db.execute("INSERT INTO dead_letters (event_id, at, reason, raw) VALUES (?, ?, ?, ?)",
-                       (event_id, at, reason, json.dumps(raw, default=str)))
+            _write_results(db, finish.claim_id, finish.results)
+            _write_jobs(db, finish.jobs)
+            if finish.dead_letter:
+                db.execute(
+                    "INSERT INTO dead_letters (event_id, at, reason, raw) VALUES (?, ?, ?, ?)",
+                    (entry.event_id, entry.at, finish.dead_letter, _json(finish.raw)),
+                )
+            self._flush_hits(db)
+            db.execute(
+                "UPDATE journal SET done = 1, lease_until = 0, outcome = ?, detail = ? WHERE claim_id = ?",
+                (entry.outcome, _json(entry.detail), finish.claim_id),
+            )
 
-    def dead_letters(self) -> list[dict[str, Any]]:
-        rows = self._db().execute("SELECT event_id, at, reason, raw FROM dead_letters ORDER BY seq DESC")
-        return [{"event_id": r[0], "at": r[1], "reason": r[2], "raw": json.loads(r[3])} for r in rows]
+    def release(self, claim_id: str, results: tuple[Intent, ...] = ()) -> None:
+        with self._tx() as db:
+            _write_results(db, claim_id, results)
+            db.execute("UPDATE journal SET lease_until = 0 WHERE claim_id = ? AND done = 0", (claim_id,))
+
+    def adopt(self, claim_id: str, now: datetime, lease_seconds: int) -> Adopted | None:
+        with self._tx() as db:
+            taken = db.execute(
+                "UPDATE journal SET lease_until = ? WHERE claim_id = ? AND done = 0 AND lease_until <= ?",
+                (now.timestamp() + lease_seconds, claim_id, now.timestamp()),
+            )
+            if not taken.rowcount:
+                return None
+            row = db.execute(
+                "SELECT occurrence, raw, event_id, event_type, at, outcome, model, version, detail "
+                "FROM journal WHERE claim_id = ?",
+                (claim_id,),
+            ).fetchone()
+            intents = db.execute(
+                "SELECT key, action, window, earlier, status, result FROM intents WHERE claim_id = ?", (claim_id,)
+            ).fetchall()
+        ledger = LedgerEntry(
+            event_id=row[2],
+            event_type=row[3],
+            at=row[4],
+            outcome=row[5],
+            model=row[6],
+            version=row[7],
+            detail=json.loads(row[8]),
+        )
+        return Adopted(
+            claim_id=claim_id,
+            occurrence=row[0],
+            raw=json.loads(row[1]),
+            ledger=ledger,
+            intents=tuple(_intent(r) for r in intents),
+        )
+
+    def reject(self, event_id: str, event_type: str, raw: Mapping[str, Any], reason: str, at: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO dead_letters (event_id, at, reason, raw) VALUES (?, ?, ?, ?)",
+                (event_id, at, reason, _json(raw)),
+            )
+            db.execute(
+                _JOURNAL,
+                (
+                    f"{event_id}#rejected:{uuid.uuid4().hex}",
+                    None,
+                    1,
+                    0,
+                    "rejected",
+                    event_id,
+                    event_type,
+                    at,
+                    None,
+                    None,
+                    None,
+                    _json({"error": reason}),
+                ),
+            )
+
+    # Grouped alerts: counted in memory, written with the next transaction
+
+    def _count_hits(self, commit: Commit, taken: Mapping[str, IntentStatus]) -> None:
+        windows = [i.window for i in commit.intents if i.window and i.key in taken]
+        if windows:
+            with self._hits_lock:
+                self._hits.update(windows)
+
+    def _flush_hits(self, db: sqlite3.Connection) -> None:
+        with self._hits_lock:
+            hits, self._hits = self._hits, Counter()
+        if hits:
+            db.executemany(
+                "INSERT INTO groups (grp, pending) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET "
+                "pending = pending + excluded.pending",
+                list(hits.items()),
+            )
 
 
-def _has_tables(db: sqlite3.Connection) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone() is not None
+def _grouped_only(commit: Commit) -> bool:
+    return bool(commit.intents) and commit.grouped and not (commit.records or commit.jobs or commit.occurrence)
 
 
-def _shown(epoch: float) -> str:
-    """A lease's end, for people."""
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
+def _bump(db: sqlite3.Connection, subject: str, revision: int) -> None:
+    """Serialize per subject: the decision holds only if nobody committed on the subject since it was read."""
+    moved = db.execute(
+        "UPDATE subjects SET revision = revision + 1 WHERE subject = ? AND revision = ?", (subject, revision)
+    ).rowcount
+    if not moved and (revision or db.execute("INSERT OR IGNORE INTO subjects VALUES (?, 1)", (subject,)).rowcount == 0):
+        raise Conflict(f"{subject} changed since it was read (revision {revision}): deciding again")
+
+
+def _insert_intents(db: sqlite3.Connection, commit: Commit) -> tuple[tuple[Intent, ...], dict[str, IntentStatus]]:
+    pending: list[Intent] = []
+    taken: dict[str, IntentStatus] = {}
+    for intent in commit.intents:
+        inserted = db.execute(
+            "INSERT OR IGNORE INTO intents (key, claim_id, status, action, window) VALUES (?, ?, 'pending', ?, ?)",
+            (intent.key, commit.claim_id, _json(intent.action), intent.window),
+        ).rowcount
+        if not inserted:
+            status = db.execute("SELECT status FROM intents WHERE key = ?", (intent.key,)).fetchone()[0]
+            taken[intent.key] = IntentStatus(status)
+            continue
+        earlier = _open_window(db, intent) if intent.window else 0
+        pending.append(replace(intent, earlier=earlier))
+    return tuple(pending), taken
+
+
+def _open_window(db: sqlite3.Connection, intent: Intent) -> int:
+    """A new alert window: take the count grouped since the group's last alert and start counting afresh."""
+    row = db.execute("SELECT pending FROM groups WHERE grp = ?", (intent.window,)).fetchone()
+    earlier = int(row[0]) if row else 0
+    if earlier:
+        db.execute("UPDATE groups SET pending = 0 WHERE grp = ?", (intent.window,))
+        db.execute("UPDATE intents SET earlier = ? WHERE key = ?", (earlier, intent.key))
+    return earlier
+
+
+def _write_results(db: sqlite3.Connection, claim_id: str, results: tuple[Intent, ...]) -> None:
+    db.executemany(
+        "UPDATE intents SET status = ?, result = ? WHERE key = ? AND claim_id = ?",
+        [(str(i.status), _json(i.result), i.key, claim_id) for i in results],
+    )
+
+
+def _write_jobs(db: sqlite3.Connection, jobs: tuple[JobRef, ...]) -> None:
+    db.executemany(
+        "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?)",
+        [(j.name, j.model, j.purpose, j.submitted_at, _json(asdict(j))) for j in jobs],
+    )
 
 
 def _write_record(db: sqlite3.Connection, record: ModelVersionRecord) -> ModelVersionRecord:
     saved = replace(record, revision=record.revision + 1)
-    body = json.dumps(asdict(saved))
+    body = _json(asdict(saved))
     if record.revision == 0:
-        cur = db.execute("INSERT OR IGNORE INTO records VALUES (?, ?, 1, ?, ?)",
-                         (record.model, record.version, str(record.stage), body))
+        cur = db.execute(
+            "INSERT OR IGNORE INTO records VALUES (?, ?, 1, ?, ?)",
+            (record.model, record.version, str(record.stage), body),
+        )
     else:
-        cur = db.execute("UPDATE records SET revision = ?, stage = ?, body = ? WHERE model = ? AND version = ? "
-                         "AND revision = ?", (saved.revision, str(saved.stage), body, record.model, record.version,
-                                              record.revision))
+        cur = db.execute(
+            "UPDATE records SET revision = ?, stage = ?, body = ? WHERE model = ? AND version = ? AND revision = ?",
+            (saved.revision, str(saved.stage), body, record.model, record.version, record.revision),
+        )
     if cur.rowcount != 1:
-        raise ConcurrencyConflict(f"{record.key} changed since it was read (revision {record.revision})")
+        raise Conflict(f"{record.key} changed since it was read (revision {record.revision})")
     return saved
 
 
-def _record(row: tuple[int, str]) -> ModelVersionRecord:
-    body = json.loads(row[1])
-    body["revision"] = row[0]
-    body["stage"] = Stage(body["stage"])
-    body["history"] = tuple(body.get("history", ()))
-    return ModelVersionRecord(**body)
+def _intent(row: tuple[Any, ...]) -> Intent:
+    return Intent(
+        key=row[0],
+        action=json.loads(row[1]),
+        window=row[2],
+        earlier=row[3],
+        status=IntentStatus(row[4]),
+        result=json.loads(row[5]) if row[5] else {},
+    )

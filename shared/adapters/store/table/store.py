@@ -18,7 +18,6 @@ from shared.app.settings import (
     Settings,
 )
 from shared.core.errors import TransientError
-from shared.core.ports import FinishInSteps
 
 if TYPE_CHECKING:
     pass
@@ -31,7 +30,7 @@ AZURITE = ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKe
            "T50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;")
 
 
-class TableStore(FinishInSteps, TableRecords, TableJournal):
+class TableStore(TableRecords, TableJournal):
     """Claims, records, jobs, ledger and dead letters in Table Storage; ETags make every check-and-write atomic."""
 
     @classmethod
