@@ -11,7 +11,7 @@ from shared.core.lifecycle import ModelVersionRecord, apply
 from shared.core.plan import Plan
 from shared.core.state import Commit, Intent, JobRef
 from shared.engine.load import Loaded
-from shared.engine.outcome import ActionStatus, action_view, ledger_entry, outcome_of
+from shared.engine.outcome import ActionStatus, Outcome, action_view, ledger_entry, outcome_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,6 +22,7 @@ class Draft:
     plan: Plan
     records: Mapping[str, ModelVersionRecord]
     forced: str | None
+    outcome: Outcome  # the outcome if nothing is left to do (every action grouped)
 
 
 def draft(
@@ -40,7 +41,8 @@ def draft(
     intents = tuple(Intent(key=a.key, action=a.describe(), window=window_of(a)) for a in plan.actions)
     grouped = bool(intents) and not changed and not jobs and all(i.key in taken_windows for i in intents)
     status = ActionStatus.GROUPED if grouped else ActionStatus.PLANNED
-    ledger = ledger_entry(event, plan, outcome_of(event, plan, [action_view(i, status) for i in intents]), at, forced)
+    outcome = outcome_of(event, plan, [action_view(i, status) for i in intents])
+    ledger = ledger_entry(event, plan, outcome, at, forced)
     touched = {r.model for r in changed.values()} | {j.model for j in jobs}
     commit = Commit(
         claim_id=claim_id,
@@ -53,7 +55,7 @@ def draft(
         intents=intents,
         grouped=grouped,
     )
-    return Draft(commit=commit, plan=plan, records={**loaded.ctx.records, **changed}, forced=forced)
+    return Draft(commit=commit, plan=plan, records={**loaded.ctx.records, **changed}, forced=forced, outcome=outcome)
 
 
 def next_records(

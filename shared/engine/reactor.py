@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from shared.core import events as ev
@@ -104,7 +105,7 @@ class Reactor:
         now = self.clock.now()
         return [o for claim in self.store.stalled(now, limit) if (o := self._resume(claim, now)) is not None]
 
-    @property
+    @cached_property
     def _loader(self) -> Loader:
         return Loader(
             store=self.store,
@@ -114,7 +115,7 @@ class Reactor:
             public_url=self.public_url,
         )
 
-    @property
+    @cached_property
     def _executor(self) -> Executor:
         return Executor(
             workspace=self.workspace,
@@ -164,6 +165,8 @@ class Reactor:
                 outcome=Result.DUPLICATE,
                 notes=(f"finished {committed.claim_id}, which reported the same thing first",),
             )
+        if decision.commit.grouped and committed.done:
+            return decision.outcome
         self._remember_windows(decision, committed)
         plan, at = decision.plan, decision.commit.ledger.at
         taken = {
