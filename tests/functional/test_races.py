@@ -30,67 +30,64 @@ def two_hosts(tmp_path: Path, n: int, clock: FixedClock) -> tuple[Driver, Driver
     return Driver(host(settings, clock, log)), Driver(host(settings, clock, log)), log
 
 
-def test_approve_and_reject_at_once_decide_one_after_the_other(tmp_path: Path, clock: FixedClock) -> None:
-    winners = set()
-    for n in range(RACES):
-        a, b, log = two_hosts(tmp_path, n, clock)
-        to_staging(a)
-        approve, reject = together(lambda: retried(lambda: a.approve("1")),
-                                   lambda: retried(lambda: b.approve("1", reject=True)))
-        stage = a.stage("1")
-        production = log.entries(kind="cd", environment="production")
-        assert sorted([approve.outcome, reject.outcome]) == ["handled", "rejected"]
-        loser = reject if approve.outcome == "handled" else approve
-        assert "already" in (loser.error or "") and f"by {APPROVER}" in (loser.error or "")
-        if stage == "rejected":
-            assert production == []  # never a production request for a version whose record says rejected
-        else:
-            assert stage == "approved" and len(production) == 1
-        winners.add(stage)
-    assert winners == {"approved", "rejected"} or len(winners) == 1  # both orders are fine; each race is decided
+@pytest.mark.parametrize("n", range(RACES))
+def test_approve_and_reject_at_once_decide_one_after_the_other(tmp_path: Path, clock: FixedClock, n: int) -> None:
+    a, b, log = two_hosts(tmp_path, n, clock)
+    to_staging(a)
+    approve, reject = together(lambda: retried(lambda: a.approve("1")),
+                               lambda: retried(lambda: b.approve("1", reject=True)))
+    stage = a.stage("1")
+    production = log.entries(kind="cd", environment="production")
+    assert sorted([approve.outcome, reject.outcome]) == ["handled", "rejected"]
+    loser = reject if approve.outcome == "handled" else approve
+    assert "already" in (loser.error or "") and f"by {APPROVER}" in (loser.error or "")
+    if stage == "rejected":
+        assert production == []  # never a production request for a version whose record says rejected
+    else:
+        assert stage == "approved" and len(production) == 1
 
 
-def test_the_same_approval_twice_at_once_sends_one_production_request(tmp_path: Path, clock: FixedClock) -> None:
-    for n in range(RACES):
-        a, b, log = two_hosts(tmp_path, n, clock)
-        to_staging(a)
-        outcomes = together(lambda: retried(lambda: a.approve("1")), lambda: retried(lambda: b.approve("1")))
-        assert sorted(o.outcome for o in outcomes) == ["handled", "rejected"]
-        assert len(log.entries(kind="cd", environment="production")) == 1
+@pytest.mark.parametrize("n", range(RACES))
+def test_the_same_approval_twice_at_once_sends_one_production_request(tmp_path: Path, clock: FixedClock, n: int) -> None:
+    a, b, log = two_hosts(tmp_path, n, clock)
+    to_staging(a)
+    outcomes = together(lambda: retried(lambda: a.approve("1")), lambda: retried(lambda: b.approve("1")))
+    assert sorted(o.outcome for o in outcomes) == ["handled", "rejected"]
+    assert len(log.entries(kind="cd", environment="production")) == 1
 
 
-def test_two_registrations_of_one_version_submit_one_test_job(tmp_path: Path, clock: FixedClock) -> None:
-    for n in range(RACES):
-        a, b, _ = two_hosts(tmp_path, n, clock)
-        first = synthetic.build("model_registered", a.reactor.workspace_id, version="1")
-        second = synthetic.build("model_registered", a.reactor.workspace_id, version="1")  # another event id
-        together(lambda: retried(lambda: a.deliver(first)), lambda: retried(lambda: b.deliver(second)))
-        assert len(a.workspace.jobs()) == 1
+@pytest.mark.parametrize("n", range(RACES))
+def test_two_registrations_of_one_version_submit_one_test_job(tmp_path: Path, clock: FixedClock, n: int) -> None:
+    a, b, _ = two_hosts(tmp_path, n, clock)
+    first = synthetic.build("model_registered", a.reactor.workspace_id, version="1")
+    second = synthetic.build("model_registered", a.reactor.workspace_id, version="1")  # another event id
+    together(lambda: retried(lambda: a.deliver(first)), lambda: retried(lambda: b.deliver(second)))
+    assert len(a.workspace.jobs()) == 1
 
 
-def test_staging_reported_by_two_sources_at_once_asks_for_approval_once(tmp_path: Path, clock: FixedClock) -> None:
-    for n in range(RACES):
-        a, b, log = two_hosts(tmp_path, n, clock)
-        a.register()
-        a.finish("offline_test", auc=0.9, latency_ms=100)
-        deployed = synthetic.build("model_deployed", a.reactor.workspace_id, models="credit-risk:1",
-                                   service="credit-risk-staging")
-        together(lambda: retried(lambda: a.report("1", "staging")), lambda: retried(lambda: b.deliver(deployed)))
-        assert a.stage("1") == "staging"
-        assert len(log.entries(kind="notify", template="approval_requested")) == 1
+@pytest.mark.parametrize("n", range(RACES))
+def test_staging_reported_by_two_sources_at_once_asks_for_approval_once(tmp_path: Path, clock: FixedClock, n: int) -> None:
+    a, b, log = two_hosts(tmp_path, n, clock)
+    a.register()
+    a.finish("offline_test", auc=0.9, latency_ms=100)
+    deployed = synthetic.build("model_deployed", a.reactor.workspace_id, models="credit-risk:1",
+                               service="credit-risk-staging")
+    together(lambda: retried(lambda: a.report("1", "staging")), lambda: retried(lambda: b.deliver(deployed)))
+    assert a.stage("1") == "staging"
+    assert len(log.entries(kind="notify", template="approval_requested")) == 1
 
 
-def test_production_reports_of_two_approved_versions_leave_one_in_production(tmp_path: Path,
-                                                                            clock: FixedClock) -> None:
-    for n in range(RACES):
-        a, b, _ = two_hosts(tmp_path, n, clock)
-        for version in ("1", "2"):
-            to_staging(a, version)
-            a.approve(version)
-        together(lambda: retried(lambda: a.report("1", "production")),
-                 lambda: retried(lambda: b.report("2", "production")))
-        stages = sorted(str(r.stage) for r in a.reactor.store.records("credit-risk"))
-        assert stages == ["production", "superseded"]
+@pytest.mark.parametrize("n", range(RACES))
+def test_production_reports_of_two_approved_versions_leave_one_in_production(tmp_path: Path, clock: FixedClock,
+                                                                            n: int) -> None:
+    a, b, _ = two_hosts(tmp_path, n, clock)
+    for version in ("1", "2"):
+        to_staging(a, version)
+        a.approve(version)
+    together(lambda: retried(lambda: a.report("1", "production")),
+             lambda: retried(lambda: b.report("2", "production")))
+    stages = sorted(str(r.stage) for r in a.reactor.store.records("credit-risk"))
+    assert stages == ["production", "superseded"]
 
 
 @pytest.mark.parametrize("delivered_twice", [1, 16])
