@@ -17,11 +17,15 @@ RACES = 15
 
 
 def fresh(tmp_path: Path, n: int) -> Settings:
-    return Settings.from_env({
-        "REACTOR_MODE": "local", "REACTOR_STATE_DIR": str(tmp_path / f"race-{n}"),
-        "AZURE_SUBSCRIPTION_ID": TEST_SUBSCRIPTION, "AZURE_RESOURCE_GROUP": TEST_RG,
-        "AZUREML_WORKSPACE_NAME": TEST_WORKSPACE,
-    })
+    return Settings.from_env(
+        {
+            "REACTOR_MODE": "local",
+            "REACTOR_STATE_DIR": str(tmp_path / f"race-{n}"),
+            "AZURE_SUBSCRIPTION_ID": TEST_SUBSCRIPTION,
+            "AZURE_RESOURCE_GROUP": TEST_RG,
+            "AZUREML_WORKSPACE_NAME": TEST_WORKSPACE,
+        }
+    )
 
 
 def two_hosts(tmp_path: Path, n: int, clock: FixedClock) -> tuple[Driver, Driver, CallLog]:
@@ -34,8 +38,9 @@ def two_hosts(tmp_path: Path, n: int, clock: FixedClock) -> tuple[Driver, Driver
 def test_approve_and_reject_at_once_decide_one_after_the_other(tmp_path: Path, clock: FixedClock, n: int) -> None:
     a, b, log = two_hosts(tmp_path, n, clock)
     to_staging(a)
-    approve, reject = together(lambda: retried(lambda: a.approve("1")),
-                               lambda: retried(lambda: b.approve("1", reject=True)))
+    approve, reject = together(
+        lambda: retried(lambda: a.approve("1")), lambda: retried(lambda: b.approve("1", reject=True))
+    )
     stage = a.stage("1")
     production = log.entries(kind="cd", environment="production")
     assert sorted([approve.outcome, reject.outcome]) == ["handled", "rejected"]
@@ -48,7 +53,9 @@ def test_approve_and_reject_at_once_decide_one_after_the_other(tmp_path: Path, c
 
 
 @pytest.mark.parametrize("n", range(RACES))
-def test_the_same_approval_twice_at_once_sends_one_production_request(tmp_path: Path, clock: FixedClock, n: int) -> None:
+def test_the_same_approval_twice_at_once_sends_one_production_request(
+    tmp_path: Path, clock: FixedClock, n: int
+) -> None:
     a, b, log = two_hosts(tmp_path, n, clock)
     to_staging(a)
     outcomes = together(lambda: retried(lambda: a.approve("1")), lambda: retried(lambda: b.approve("1")))
@@ -66,33 +73,37 @@ def test_two_registrations_of_one_version_submit_one_test_job(tmp_path: Path, cl
 
 
 @pytest.mark.parametrize("n", range(RACES))
-def test_staging_reported_by_two_sources_at_once_asks_for_approval_once(tmp_path: Path, clock: FixedClock, n: int) -> None:
+def test_staging_reported_by_two_sources_at_once_asks_for_approval_once(
+    tmp_path: Path, clock: FixedClock, n: int
+) -> None:
     a, b, log = two_hosts(tmp_path, n, clock)
     a.register()
     a.finish("offline_test", auc=0.9, latency_ms=100)
-    deployed = synthetic.build("model_deployed", a.reactor.workspace_id, models="credit-risk:1",
-                               service="credit-risk-staging")
+    deployed = synthetic.build(
+        "model_deployed", a.reactor.workspace_id, models="credit-risk:1", service="credit-risk-staging"
+    )
     together(lambda: retried(lambda: a.report("1", "staging")), lambda: retried(lambda: b.deliver(deployed)))
     assert a.stage("1") == "staging"
     assert len(log.entries(kind="notify", template="approval_requested")) == 1
 
 
 @pytest.mark.parametrize("n", range(RACES))
-def test_production_reports_of_two_approved_versions_leave_one_in_production(tmp_path: Path, clock: FixedClock,
-                                                                            n: int) -> None:
+def test_production_reports_of_two_approved_versions_leave_one_in_production(
+    tmp_path: Path, clock: FixedClock, n: int
+) -> None:
     a, b, _ = two_hosts(tmp_path, n, clock)
     for version in ("1", "2"):
         to_staging(a, version)
         a.approve(version)
-    together(lambda: retried(lambda: a.report("1", "production")),
-             lambda: retried(lambda: b.report("2", "production")))
+    together(lambda: retried(lambda: a.report("1", "production")), lambda: retried(lambda: b.report("2", "production")))
     stages = sorted(str(r.stage) for r in a.reactor.store.records("credit-risk"))
     assert stages == ["production", "superseded"]
 
 
 @pytest.mark.parametrize("delivered_twice", [1, 16])
-def test_concurrent_deliveries_of_one_event_have_one_effect(tmp_path: Path, clock: FixedClock,
-                                                            delivered_twice: int) -> None:
+def test_concurrent_deliveries_of_one_event_have_one_effect(
+    tmp_path: Path, clock: FixedClock, delivered_twice: int
+) -> None:
     a, _, log = two_hosts(tmp_path, 0, clock)
     a.register()
     events = a.workspace.complete_job(a.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 1})
