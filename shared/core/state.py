@@ -111,6 +111,7 @@ class Adopted:
     raw: Mapping[str, Any]
     ledger: LedgerEntry
     intents: tuple[Intent, ...]  # every intent of the claim, with its status
+    interrupted: bool = False  # its delivery stopped without a word (killed, timed out), not after a clean release
 
 
 @dataclass(frozen=True, kw_only=True)

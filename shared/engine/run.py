@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from shared.core.lifecycle import ModelVersionRecord
@@ -33,7 +34,7 @@ def resumed(
     store: Store, executor: Executor, adopted: Adopted, records: Mapping[str, ModelVersionRecord], at: str
 ) -> Outcome:
     """Finish an adopted claim: run what is still pending, then write its final ledger entry."""
-    open_ = tuple(i for i in adopted.intents if i.status in (IntentStatus.PENDING, IntentStatus.UNANSWERED))
+    open_ = _in_doubt(adopted)
     results = carry_out(
         store, executor, Committed(claimed=Claimed.COMMITTED, claim_id=adopted.claim_id, pending=open_), records, at
     )
@@ -67,6 +68,19 @@ def resumed(
 
 
 _ANSWER = ("status", "error", "ref", "url")
+
+
+def _in_doubt(adopted: Adopted) -> tuple[Intent, ...]:
+    """The intents still to do, in plan order. After an interruption, the first of them may have been under way:
+    a CD request is then never sent blindly again (it is unconfirmed, like a request whose answer was lost)."""
+    order = {str(a.get("key")): n for n, a in enumerate((adopted.ledger.detail or {}).get("actions", []))}
+    open_ = sorted(
+        (i for i in adopted.intents if i.status in (IntentStatus.PENDING, IntentStatus.UNANSWERED)),
+        key=lambda i: order.get(i.key, len(order)),
+    )
+    if adopted.interrupted and open_ and open_[0].action.get("kind") == "trigger_cd":
+        open_[0] = replace(open_[0], status=IntentStatus.UNANSWERED)
+    return tuple(open_)
 
 
 def _view(brief: Mapping[str, Any], mine: Mapping[str, Intent], now_done: Mapping[str, Intent]) -> dict[str, Any]:

@@ -183,6 +183,7 @@ class SqliteStore(SqliteReads):
 
     def adopt(self, claim_id: str, now: datetime, lease_seconds: int) -> Adopted | None:
         with self._tx() as db:
+            held = db.execute("SELECT lease_until FROM journal WHERE claim_id = ?", (claim_id,)).fetchone()
             taken = db.execute(
                 "UPDATE journal SET lease_until = ? WHERE claim_id = ? AND done = 0 AND lease_until <= ?",
                 (now.timestamp() + lease_seconds, claim_id, now.timestamp()),
@@ -212,6 +213,7 @@ class SqliteStore(SqliteReads):
             raw=json.loads(row[1]),
             ledger=ledger,
             intents=tuple(_intent(r) for r in intents),
+            interrupted=bool(held and held[0]),
         )
 
     def reject(self, event_id: str, event_type: str, raw: Mapping[str, Any], reason: str, at: str) -> None:
