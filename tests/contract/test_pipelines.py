@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+from shared.app.azure import azureml_workspace
 from shared.app.settings import APP_ROOT, Settings
 from shared.core.actions import SubmitJob
 from tests.contract.test_workspace_contract import offline_test
@@ -19,7 +20,7 @@ PIPELINES = APP_ROOT / "pipelines"
 @pytest.fixture
 def workspace(tmp_path: Path) -> AzureMLWorkspace:
     """The adapter; `load` never touches the client."""
-    return AzureMLWorkspace(Settings.from_env({"REACTOR_STATE_DIR": str(tmp_path)}), client=object())  # type: ignore[arg-type]
+    return azureml_workspace(Settings.from_env({"REACTOR_STATE_DIR": str(tmp_path)}), client=object())  # type: ignore[arg-type]
 
 
 def as_dict(job: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 
 from shared.adapters.workspace.azureml.errors import translate
 from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+from shared.app.azure import azureml_workspace
 from shared.app.settings import APP_ROOT, Settings
 from shared.core.actions import SubmitJob
 from shared.core.errors import TransientError, UpstreamRejected
@@ -37,7 +38,7 @@ def workspace(arm: FakeAzureML, tmp_path: Path) -> AzureMLWorkspace:
     settings = Settings.from_env({"AZURE_SUBSCRIPTION_ID": SUBSCRIPTION, "AZURE_RESOURCE_GROUP": RESOURCE_GROUP,
                                   "AZUREML_WORKSPACE_NAME": WORKSPACE, "REACTOR_STATE_DIR": str(tmp_path),
                                   "REACTOR_MLFLOW_TRACKING_URI": (tmp_path / "mlruns").as_uri()})
-    return AzureMLWorkspace(settings, client=arm.client())
+    return azureml_workspace(settings, client=arm.client())
 
 
 def test_submit_puts_the_pipeline_job_with_the_model_and_champion_bound(workspace: AzureMLWorkspace,

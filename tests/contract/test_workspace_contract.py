@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from shared.adapters.workspace.azureml.metrics import TrackingClient, mlflow_client
-from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
 from shared.adapters.workspace.local import LocalWorkspace
+from shared.app.azure import azureml_workspace
 from shared.app.settings import APP_ROOT, Settings
 from shared.core.actions import SubmitJob
 from shared.core.errors import UpstreamRejected
@@ -50,7 +50,7 @@ class AzureHarness:
         self.tracking_uri = (tmp / "mlruns").as_uri()
         settings = Settings.from_env({"AZURE_SUBSCRIPTION_ID": SUBSCRIPTION, "AZURE_RESOURCE_GROUP": RESOURCE_GROUP,
                                       "AZUREML_WORKSPACE_NAME": WORKSPACE, "REACTOR_STATE_DIR": str(tmp)})
-        self.workspace = AzureMLWorkspace(settings, client=arm.client(), tracking=self._tracking)
+        self.workspace = azureml_workspace(settings, client=arm.client(), tracking=self._tracking)
 
     def _tracking(self) -> TrackingClient:
         return mlflow_client(self.tracking_uri)

@@ -11,11 +11,12 @@ import requests
 
 from shared.adapters.cd.common import parameters, require_approval
 from shared.adapters.http_errors import Retry, Upstream, send
+from shared.adapters.identity import azure_credential
 from shared.adapters.recent import Recent
-from shared.app.settings import ADO_PAT
 from shared.core.actions import TriggerCD
 from shared.core.errors import PolicyError, TransientError, UpstreamRejected
 from shared.core.ports import Receipt
+from shared.core.setting_names import ADO_PAT
 
 ADO_URL = "https://dev.azure.com"
 ADO_SCOPE = "499b84ac-1321-427f-aa17-267ca6975798/.default"
@@ -109,9 +110,7 @@ class ManagedIdentityToken:
 
         try:
             if self._credential is None:
-                from azure.identity import DefaultAzureCredential
-
-                self._credential = DefaultAzureCredential()
+                self._credential = azure_credential()
             return str(self._credential.get_token(ADO_SCOPE).token)
         except ClientAuthenticationError as exc:
             raise TransientError("cannot get an Entra token for Azure DevOps from the managed identity "

@@ -10,10 +10,10 @@ import requests
 from shared.adapters.cd.common import parameters, require_approval
 from shared.adapters.http_errors import Retry, Upstream, send
 from shared.adapters.recent import Recent
-from shared.app.settings import GITHUB_TOKEN
 from shared.core.actions import TriggerCD
 from shared.core.errors import PolicyError, UpstreamRejected
 from shared.core.ports import Receipt
+from shared.core.setting_names import GITHUB_TOKEN
 
 API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"

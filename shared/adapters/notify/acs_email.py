@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from shared.adapters.identity import azure_credential
 from shared.adapters.notify.render.emails import render_email, require_recipients
 from shared.adapters.recent import Recent
-from shared.app.settings import ACS_CONNECTION_STRING, ACS_ENDPOINT, EMAIL_SENDER
 from shared.core.actions import Notify
 from shared.core.errors import PermanentError, TransientError, UpstreamRejected
+from shared.core.setting_names import ACS_CONNECTION_STRING, ACS_ENDPOINT, EMAIL_SENDER
 
 OPERATION_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:mlops-reactor:acs-email")
 CLIENT_DEFAULTS: dict[str, Any] = {"retry_total": 2, "retry_backoff_max": 5}  # the platform does the long retries
@@ -81,11 +82,7 @@ class AcsEmailNotifier:
                     raise PermanentError(f"{ACS_CONNECTION_STRING} is not an ACS connection string "
                                          "(endpoint=https://…;accesskey=…)") from exc
             elif self.endpoint:
-                credential = self._credential
-                if credential is None:
-                    from azure.identity import DefaultAzureCredential
-
-                    credential = DefaultAzureCredential()
+                credential = self._credential if self._credential is not None else azure_credential()
                 self._client = EmailClient(self.endpoint, credential, **self.client_kwargs)
             else:
                 raise PermanentError(f"email channels need {ACS_CONNECTION_STRING} or {ACS_ENDPOINT}")

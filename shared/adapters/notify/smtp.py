@@ -11,9 +11,9 @@ from email.utils import formatdate
 
 from shared.adapters.notify.render.emails import render_email, require_recipients
 from shared.adapters.recent import Recent
-from shared.app.settings import SMTP_HOST, SMTP_PASSWORD, SMTP_STARTTLS, SMTP_USER
 from shared.core.actions import Notify
 from shared.core.errors import TransientError, UpstreamRejected
+from shared.core.setting_names import SMTP_HOST, SMTP_PASSWORD, SMTP_STARTTLS, SMTP_USER
 
 
 class SmtpNotifier:
