@@ -45,8 +45,9 @@ class LoggedDeployer:
         self.inner, self.log = inner, log
 
     def deploy(self, request: TriggerCD) -> Receipt:
-        self.log.add(kind="cd", key=request.key, model=request.model, version=request.version,
-                     environment=request.environment)
+        self.log.add(
+            kind="cd", key=request.key, model=request.model, version=request.version, environment=request.environment
+        )
         receipt: Receipt = self.inner.deploy(request)
         return receipt
 
@@ -65,9 +66,13 @@ class LoggedNotifier:
 def host(settings: Settings, clock: FixedClock, log: CallLog, **ports: Any) -> Reactor:
     """A reactor on the shared state folder, its CD and notices logged."""
     plain = bootstrap.build(settings, clock=clock)
-    return bootstrap.build(settings, clock=clock, deployer=ports.pop("deployer", None)
-                           or LoggedDeployer(plain.deployer, log),
-                           notifier=LoggedNotifier(plain.notifier, log), **ports)
+    return bootstrap.build(
+        settings,
+        clock=clock,
+        deployer=ports.pop("deployer", None) or LoggedDeployer(plain.deployer, log),
+        notifier=LoggedNotifier(plain.notifier, log),
+        **ports,
+    )
 
 
 def together(*calls: Callable[[], Any]) -> list[Any]:

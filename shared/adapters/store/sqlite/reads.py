@@ -13,7 +13,7 @@ _LEDGER = "SELECT event_id, event_type, at, outcome, model, version, detail FROM
 
 
 class SqliteReads:
-    """Lookups over the tables `shared.adapters.store.sqlite_schema` defines."""
+    """Lookups over the tables `shared.adapters.store.sqlite.schema` defines."""
 
     def _db(self) -> sqlite3.Connection:
         raise NotImplementedError

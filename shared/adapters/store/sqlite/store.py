@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.adapters.store.sqlite_reads import SqliteReads
-from shared.adapters.store.sqlite_schema import WAL_CHECKPOINT_PAGES, connect, migrate
+from shared.adapters.store.sqlite.reads import SqliteReads
+from shared.adapters.store.sqlite.schema import WAL_CHECKPOINT_PAGES, connect, migrate
 from shared.core.errors import TransientError
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.state import (
