@@ -17,6 +17,7 @@ EXPECTED = {
     "approvals": ("httpTrigger", "approvals/{model}/{version}", ["GET", "POST"], "FUNCTION"),
     "ledger": ("httpTrigger", "ledger/{kind}/{key?}/{version?}", ["GET"], "FUNCTION"),
     "health": ("httpTrigger", "health", ["GET"], "ANONYMOUS"),
+    "sweep": ("timerTrigger", None, None, None),
 }
 
 
