@@ -22,14 +22,19 @@ if TYPE_CHECKING:
     from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace, MLClientSlice
 
 
-def azureml_workspace(settings: Settings, *, client: MLClientSlice | None = None,
-                      tracking: Callable[[], TrackingClient] | None = None) -> AzureMLWorkspace:
+def azureml_workspace(
+    settings: Settings, *, client: MLClientSlice | None = None, tracking: Callable[[], TrackingClient] | None = None
+) -> AzureMLWorkspace:
     """The configured workspace, as the app's identity; tests hand in a fake client and tracking."""
     from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace, WorkspaceTarget
 
-    target = WorkspaceTarget(subscription_id=settings.subscription_id, resource_group=settings.resource_group,
-                             workspace_name=settings.workspace_name, client_id=settings.env.get(AZURE_CLIENT_ID) or "",
-                             tracking_uri=settings.env.get(MLFLOW_TRACKING_URI) or "")
+    target = WorkspaceTarget(
+        subscription_id=settings.subscription_id,
+        resource_group=settings.resource_group,
+        workspace_name=settings.workspace_name,
+        client_id=settings.env.get(AZURE_CLIENT_ID) or "",
+        tracking_uri=settings.env.get(MLFLOW_TRACKING_URI) or "",
+    )
     return AzureMLWorkspace(target, APP_ROOT, client=client, tracking=tracking)
 
 

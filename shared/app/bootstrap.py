@@ -28,9 +28,13 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
         from shared.core.clock import SystemClock
 
         ports["clock"] = SystemClock()
-    return Reactor(workspace_id=settings.workspace_id, public_url=settings.public_url,
-                   lease_seconds=settings.lease_seconds, approval_link_key=settings.secret(APPROVAL_LINK_KEY),
-                   **ports)
+    return Reactor(
+        workspace_id=settings.workspace_id,
+        public_url=settings.public_url,
+        lease_seconds=settings.lease_seconds,
+        approval_link_key=settings.secret(APPROVAL_LINK_KEY),
+        **ports,
+    )
 
 
 def _local_ports(settings: Settings, ports: dict[str, Any]) -> None:

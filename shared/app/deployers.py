@@ -20,8 +20,14 @@ if TYPE_CHECKING:
 class DeployerRouter:
     """Routes a TriggerCD by `policy.cd_targets[request.target].kind` (record, github, azure_devops)."""
 
-    def __init__(self, settings: Settings, policy: Policy, *, session: requests.Session | None = None,
-                 ado_token_provider: TokenProvider | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        policy: Policy,
+        *,
+        session: requests.Session | None = None,
+        ado_token_provider: TokenProvider | None = None,
+    ) -> None:
         self.settings, self.policy = settings, policy
         self.session = session
         self.ado_token_provider = ado_token_provider
@@ -43,21 +49,38 @@ class DeployerRouter:
         token = self.settings.secret(GITHUB_TOKEN)
         if not token:
             raise PermanentError(f"CD target {name!r} (github) needs the app setting {GITHUB_TOKEN}")
-        return GitHubDeployer(repo=target.repo or "", workflow=target.workflow or "", ref=target.ref, token=token,
-                              api_url=self.settings.env.get(GITHUB_API_URL) or API_URL, session=self.session)
+        return GitHubDeployer(
+            repo=target.repo or "",
+            workflow=target.workflow or "",
+            ref=target.ref,
+            token=token,
+            api_url=self.settings.env.get(GITHUB_API_URL) or API_URL,
+            session=self.session,
+        )
 
     def _azure_devops(self, name: str, target: CdTarget) -> Deployer:
         from shared.adapters.cd.azure_devops import ADO_URL as DEFAULT_ADO_URL
         from shared.adapters.cd.azure_devops import AzureDevOpsDeployer
 
-        return AzureDevOpsDeployer(organization=target.organization or "", project=target.project or "",
-                                   pipeline_id=target.pipeline_id or 0, ref=target.ref,
-                                   production_stage=target.production_stage, pat=self.settings.secret(ADO_PAT),
-                                   token_provider=self.ado_token_provider,
-                                   base_url=self.settings.env.get(ADO_URL) or DEFAULT_ADO_URL, session=self.session)
+        return AzureDevOpsDeployer(
+            organization=target.organization or "",
+            project=target.project or "",
+            pipeline_id=target.pipeline_id or 0,
+            ref=target.ref,
+            production_stage=target.production_stage,
+            pat=self.settings.secret(ADO_PAT),
+            token_provider=self.ado_token_provider,
+            base_url=self.settings.env.get(ADO_URL) or DEFAULT_ADO_URL,
+            session=self.session,
+        )
 
 
-def build_deployer(settings: Settings, policy: Policy, *, session: requests.Session | None = None,
-                   ado_token_provider: TokenProvider | None = None) -> Deployer:
+def build_deployer(
+    settings: Settings,
+    policy: Policy,
+    *,
+    session: requests.Session | None = None,
+    ado_token_provider: TokenProvider | None = None,
+) -> Deployer:
     """The composition root's Deployer: every policy CD target, each adapter built on its first request."""
     return DeployerRouter(settings, policy, session=session, ado_token_provider=ado_token_provider)

@@ -31,9 +31,15 @@ if TYPE_CHECKING:
 class NotifierRouter:
     """Routes a Notify by `policy.channels[notice.channel].kind` (outbox, teams, email = ACS, smtp)."""
 
-    def __init__(self, settings: Settings, policy: Policy, *, session: requests.Session | None = None,
-                 acs_client_kwargs: Mapping[str, Any] | None = None,
-                 smtp_tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        policy: Policy,
+        *,
+        session: requests.Session | None = None,
+        acs_client_kwargs: Mapping[str, Any] | None = None,
+        smtp_tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.settings, self.policy = settings, policy
         self.session, self.acs_client_kwargs, self.smtp_tls_context = session, acs_client_kwargs, smtp_tls_context
         self._outbox: Notifier | None = None
@@ -57,16 +63,24 @@ class NotifierRouter:
 
         if not channel.webhook_setting:
             raise PolicyError(f"policy: channels.{name}: a teams channel needs webhook_setting")
-        return TeamsNotifier(webhook_url=self._need(name, channel.webhook_setting, secret=True),
-                             setting=channel.webhook_setting, session=self.session)
+        return TeamsNotifier(
+            webhook_url=self._need(name, channel.webhook_setting, secret=True),
+            setting=channel.webhook_setting,
+            session=self.session,
+        )
 
     def _email(self, name: str, channel: Channel) -> Notifier:
         from shared.adapters.notify.acs_email import AcsEmailNotifier
 
         connection = self.settings.secret(ACS_CONNECTION_STRING)
         endpoint = None if connection else self._need(name, ACS_ENDPOINT, also=ACS_CONNECTION_STRING)
-        return AcsEmailNotifier(sender=self._need(name, EMAIL_SENDER), to=channel.to, connection_string=connection,
-                                endpoint=endpoint, client_kwargs=self.acs_client_kwargs)
+        return AcsEmailNotifier(
+            sender=self._need(name, EMAIL_SENDER),
+            to=channel.to,
+            connection_string=connection,
+            endpoint=endpoint,
+            client_kwargs=self.acs_client_kwargs,
+        )
 
     def _smtp(self, name: str, channel: Channel) -> Notifier:
         from shared.adapters.notify.smtp import SmtpNotifier
@@ -77,10 +91,16 @@ class NotifierRouter:
             port = int(env.get(SMTP_PORT) or 587)
         except ValueError as exc:
             raise PermanentError(f"{SMTP_PORT} must be a port number") from exc
-        return SmtpNotifier(host=self._need(name, SMTP_HOST), port=port, sender=self._need(name, EMAIL_SENDER),
-                            to=channel.to, user=env.get(SMTP_USER) or None,
-                            password=self.settings.secret(SMTP_PASSWORD), starttls=starttls,
-                            tls_context=self.smtp_tls_context)
+        return SmtpNotifier(
+            host=self._need(name, SMTP_HOST),
+            port=port,
+            sender=self._need(name, EMAIL_SENDER),
+            to=channel.to,
+            user=env.get(SMTP_USER) or None,
+            password=self.settings.secret(SMTP_PASSWORD),
+            starttls=starttls,
+            tls_context=self.smtp_tls_context,
+        )
 
     def _need(self, channel: str, setting: str, *, secret: bool = False, also: str = "") -> str:
         value = self.settings.secret(setting) if secret else (self.settings.env.get(setting) or None)
@@ -90,9 +110,15 @@ class NotifierRouter:
         return value
 
 
-def build_notifier(settings: Settings, policy: Policy, *, session: requests.Session | None = None,
-                   acs_client_kwargs: Mapping[str, Any] | None = None,
-                   smtp_tls_context: ssl.SSLContext | None = None) -> Notifier:
+def build_notifier(
+    settings: Settings,
+    policy: Policy,
+    *,
+    session: requests.Session | None = None,
+    acs_client_kwargs: Mapping[str, Any] | None = None,
+    smtp_tls_context: ssl.SSLContext | None = None,
+) -> Notifier:
     """The composition root's Notifier: every policy channel, each adapter built on its first notice."""
-    return NotifierRouter(settings, policy, session=session, acs_client_kwargs=acs_client_kwargs,
-                          smtp_tls_context=smtp_tls_context)
+    return NotifierRouter(
+        settings, policy, session=session, acs_client_kwargs=acs_client_kwargs, smtp_tls_context=smtp_tls_context
+    )

@@ -28,8 +28,22 @@ from shared.core.policy_sections import (
     Threshold,
 )
 
-__all__ = ["CdTarget", "CdTargets", "Channel", "Drift", "DriftRule", "Environments", "Gate", "ModelRule", "Notices",
-           "OnCall", "Policy", "Threshold", "load_policy", "parse_policy"]
+__all__ = [
+    "CdTarget",
+    "CdTargets",
+    "Channel",
+    "Drift",
+    "DriftRule",
+    "Environments",
+    "Gate",
+    "ModelRule",
+    "Notices",
+    "OnCall",
+    "Policy",
+    "Threshold",
+    "load_policy",
+    "parse_policy",
+]
 
 
 class Policy(Strict):

@@ -31,11 +31,14 @@ class Timeline:
     def show(self, outcomes: list[Outcome]) -> None:
         """What the reactor did with each event."""
         for o in outcomes:
-            kinds = ", ".join(f"{a['kind']}({a.get('job_name') or a.get('environment') or a.get('channel') or ''})"
-                              f"={a.get('status')}" for a in o.actions)
+            kinds = ", ".join(
+                f"{a['kind']}({a.get('job_name') or a.get('environment') or a.get('channel') or ''})={a.get('status')}"
+                for a in o.actions
+            )
             short = o.type.rsplit(".", 1)[-1]
-            self.out(f"          {short}: {o.outcome}{' -> ' + kinds if kinds else ''}"
-                     f"{' ! ' + o.error if o.error else ''}")
+            self.out(
+                f"          {short}: {o.outcome}{' -> ' + kinds if kinds else ''}{' ! ' + o.error if o.error else ''}"
+            )
 
 
 class _Story:
@@ -68,8 +71,10 @@ class _Story:
     def report(self, version: str, environment: str) -> None:
         """CD reports a deployment."""
         self.line.say(f"CD reports {MODEL}:{version} deployed to {environment}")
-        self.internal("MLOpsReactor.DeploymentReported",
-                      {"model": MODEL, "version": version, "environment": environment, "status": "succeeded"})
+        self.internal(
+            "MLOpsReactor.DeploymentReported",
+            {"model": MODEL, "version": version, "environment": environment, "status": "succeeded"},
+        )
 
     def first_version(self) -> dict[str, Any]:
         """Registration -> offline test -> staging -> approval -> production; returns the registration."""
@@ -79,8 +84,10 @@ class _Story:
         self.finish("offline_test", auc=0.86, latency_ms=120)
         self.report("1", "staging")
         self.line.say("the ML lead approves v1 for production")
-        self.internal("MLOpsReactor.ApprovalDecided", {"model": MODEL, "version": "1", "decision": "approve",
-                                                       "approver": "ml-lead@contoso.example"})
+        self.internal(
+            "MLOpsReactor.ApprovalDecided",
+            {"model": MODEL, "version": "1", "decision": "approve", "approver": "ml-lead@contoso.example"},
+        )
         self.report("1", "production")
         return registered
 
@@ -94,8 +101,12 @@ class _Story:
     def storm(self) -> None:
         """200 failed runs in one experiment: one alert, the rest grouped."""
         self.line.say("a storm: 200 training runs fail in one experiment")
-        storm = [synthetic.build("run_status_changed", self.reactor.workspace_id, experiment="nightly-training",
-                                 status="Failed") for _ in range(200)]
+        storm = [
+            synthetic.build(
+                "run_status_changed", self.reactor.workspace_id, experiment="nightly-training", status="Failed"
+            )
+            for _ in range(200)
+        ]
         outcomes = self.reactor.handle_delivery(storm)
         sent = sum(1 for o in outcomes for a in o.actions if a.get("status") == "done")
         self.line.say(f"          {len(outcomes)} failures -> {sent} alert(s), the rest grouped")
@@ -114,8 +125,10 @@ def run(state_dir: Path | None = None, out: Callable[[str], None] = print) -> Re
     story.deliver([registered])
     story.line.say("history")
     for record in sorted(story.reactor.store.records(MODEL), key=lambda r: r.version):
-        out(f"          {record.key}: {record.stage}" + (f" (approved by {record.approved_by})"
-                                                          if record.approved_by else ""))
+        out(
+            f"          {record.key}: {record.stage}"
+            + (f" (approved by {record.approved_by})" if record.approved_by else "")
+        )
         for step in record.history:
             out(f"              {step['from']} -> {step['to']}: {step['reason']}")
     story.line.say(f"outbox: {len(list((state / 'outbox').glob('*.txt')))} messages in {state / 'outbox'}")

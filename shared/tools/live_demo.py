@@ -13,8 +13,9 @@ from shared.tools.live_player import MODEL, LiveDemo
 from shared.tools.live_player import DemoError as DemoError
 
 
-def run(client: HostClient, workspace: LocalWorkspace, outbox: Path,
-        out: Callable[[str], None] = print) -> dict[str, str]:
+def run(
+    client: HostClient, workspace: LocalWorkspace, outbox: Path, out: Callable[[str], None] = print
+) -> dict[str, str]:
     """Play the story against the host; returns each version's final stage."""
     demo = LiveDemo(client, workspace, outbox, out)
     _preflight(client)
@@ -49,19 +50,24 @@ def _preflight(client: HostClient) -> None:
     if known.status_code == 401:
         raise DemoError("the host refused the function key: pass --key, or run the demo with the host's state dir")
     if known.status_code == 200 and known.json().get("records"):
-        raise DemoError(f"the host already holds {MODEL}'s history (an earlier demo?): restart it on a clean "
-                        "state (`make run ARGS=--reset` or `.venv/bin/python -m devhost --reset`), then run the demo")
+        raise DemoError(
+            f"the host already holds {MODEL}'s history (an earlier demo?): restart it on a clean "
+            "state (`make run ARGS=--reset` or `.venv/bin/python -m devhost --reset`), then run the demo"
+        )
 
 
 def _duplicate(demo: LiveDemo) -> None:
     first = demo.workspace.jobs()
-    registration = next(e for e in demo.delivered if e.get("eventType") == ev.MODEL_REGISTERED
-                        and e["data"].get("modelVersion") == "2")
+    registration = next(
+        e for e in demo.delivered if e.get("eventType") == ev.MODEL_REGISTERED and e["data"].get("modelVersion") == "2"
+    )
     demo.say(f"-- Event Grid delivers {MODEL}:2's registration again (same event id)")
     status = demo.post([registration], delivery_count=2)
     entries = demo.entries(str(registration["id"]))
-    demo.say(f"          webhook {status}; ledger entries for the event: {len(entries)}; "
-             f"jobs in the workspace: {len(first)} -> {len(demo.workspace.jobs())}: no second effect")
+    demo.say(
+        f"          webhook {status}; ledger entries for the event: {len(entries)}; "
+        f"jobs in the workspace: {len(first)} -> {len(demo.workspace.jobs())}: no second effect"
+    )
 
 
 def _history(demo: LiveDemo) -> dict[str, str]:

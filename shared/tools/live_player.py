@@ -23,8 +23,9 @@ class DemoError(RuntimeError):
 class LiveDemo:
     """Plays Azure ML (the workspace simulator), Event Grid, CD and the approver against one host."""
 
-    def __init__(self, client: HostClient, workspace: LocalWorkspace, outbox: Path,
-                 out: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, client: HostClient, workspace: LocalWorkspace, outbox: Path, out: Callable[[str], None] = print
+    ) -> None:
         self.client = client
         self.workspace = workspace
         self.outbox = outbox
@@ -73,8 +74,17 @@ class LiveDemo:
 
     def _show(self, event_type: str, outcome: str, detail: dict[str, Any]) -> None:
         if self.detail:
-            self.line.show([Outcome(id="", type=event_type, outcome=outcome, actions=tuple(detail.get("actions", [])),
-                                    error=detail.get("error"))])
+            self.line.show(
+                [
+                    Outcome(
+                        id="",
+                        type=event_type,
+                        outcome=outcome,
+                        actions=tuple(detail.get("actions", [])),
+                        error=detail.get("error"),
+                    )
+                ]
+            )
             for step in detail.get("transitions", []):
                 self.line.out(f"          stage {step['model']}:{step['version']} -> {step['to']} ({step['reason']})")
         self.mail()
@@ -88,11 +98,16 @@ class LiveDemo:
 
     def finish(self, purpose: str, version: str | None = None, **metrics: float) -> None:
         """Azure ML finishes the queued job (the simulator); its events go to the host."""
-        queued = [j for j in self.workspace.jobs(status="Queued") if j["purpose"] == purpose
-                  and j["model"] == MODEL and (version is None or j["version"] == version)]
+        queued = [
+            j
+            for j in self.workspace.jobs(status="Queued")
+            if j["purpose"] == purpose and j["model"] == MODEL and (version is None or j["version"] == version)
+        ]
         if not queued:
-            raise DemoError(f"no queued {purpose} job in the workspace simulator at {self.workspace.path}: "
-                            "run the demo with the host's REACTOR_STATE_DIR (or --state-dir), in local mode")
+            raise DemoError(
+                f"no queued {purpose} job in the workspace simulator at {self.workspace.path}: "
+                "run the demo with the host's REACTOR_STATE_DIR (or --state-dir), in local mode"
+            )
         job = queued[-1]
         if job.get("champion_version") and "auc" in metrics:
             metrics.setdefault("champion_auc", self.champion_auc)
@@ -102,14 +117,24 @@ class LiveDemo:
     def report(self, version: str, environment: str) -> None:
         """CD tells the host a deployment finished: POST /api/deployments."""
         self.say(f"CD reports {MODEL}:{version} deployed to {environment} (POST /api/deployments)")
-        self.call("POST", "deployments", {"model": MODEL, "version": version, "environment": environment,
-                                          "status": "succeeded", "run_url": f"https://ci.example/runs/{version}"})
+        self.call(
+            "POST",
+            "deployments",
+            {
+                "model": MODEL,
+                "version": version,
+                "environment": environment,
+                "status": "succeeded",
+                "run_url": f"https://ci.example/runs/{version}",
+            },
+        )
 
     def decide(self, version: str, decision: str, comment: str) -> None:
         """The approver decides: POST /api/approvals/{model}/{version}."""
         self.say(f"{APPROVER} {decision}s {MODEL}:{version} (POST /api/approvals/{MODEL}/{version})")
-        self.call("POST", f"approvals/{MODEL}/{version}",
-                  {"decision": decision, "approver": APPROVER, "comment": comment})
+        self.call(
+            "POST", f"approvals/{MODEL}/{version}", {"decision": decision, "approver": APPROVER, "comment": comment}
+        )
 
     def promote(self, version: str, auc: float) -> None:
         """Test -> gate -> staging -> approval -> production for a registered version."""
@@ -129,12 +154,20 @@ class LiveDemo:
 
     def storm(self, count: int = 200, batch: int = 20) -> tuple[int, int]:
         """`count` failed runs in one experiment, in batched deliveries; returns (alerts sent, grouped)."""
-        events = [synthetic.build("run_status_changed", self.workspace.workspace_id, experiment="nightly-training",
-                                  status="Failed") for _ in range(count)]
+        events = [
+            synthetic.build(
+                "run_status_changed", self.workspace.workspace_id, experiment="nightly-training", status="Failed"
+            )
+            for _ in range(count)
+        ]
         for start in range(0, count, batch):
-            self.post(events[start:start + batch])
-        actions = [a for e in events for entry in self.entries(str(e["id"]))
-                   for a in entry.get("detail", {}).get("actions", [])]
+            self.post(events[start : start + batch])
+        actions = [
+            a
+            for e in events
+            for entry in self.entries(str(e["id"]))
+            for a in entry.get("detail", {}).get("actions", [])
+        ]
         self.mail()
         return (sum(a.get("status") == "done" for a in actions), sum(a.get("status") == "grouped" for a in actions))
 

@@ -94,8 +94,9 @@ def imports_of(path: Path) -> Iterator[Import]:
     """Absolute names imported by a file (relative imports resolved against its package); type-only ones too."""
     rel = path.relative_to(APP_ROOT).as_posix()
     tree = ast.parse(path.read_text(encoding="utf-8"), rel)
-    typing_only = {id(n) for block in ast.walk(tree) if _is_type_checking(block)
-                   for stmt in block.body for n in ast.walk(stmt)}
+    typing_only = {
+        id(n) for block in ast.walk(tree) if _is_type_checking(block) for stmt in block.body for n in ast.walk(stmt)
+    }
     package = rel.removesuffix(".py").split("/")[:-1]
     for node in ast.walk(tree):
         for module in _names(node, package):

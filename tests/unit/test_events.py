@@ -11,10 +11,13 @@ def parse_file(name: str) -> ev.Event:
     return ev.parse(load_event(name)[0])
 
 
-@pytest.mark.parametrize(("name", "version"), [
-    ("model_registered.eventgrid.pascal.json", "20"),
-    ("model_registered.cloudevents.camel.json", "3"),
-])
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("model_registered.eventgrid.pascal.json", "20"),
+        ("model_registered.cloudevents.camel.json", "3"),
+    ],
+)
 def test_model_registered_reads_either_casing_and_version_type(name: str, version: str) -> None:
     event = parse_file(name)
     assert isinstance(event, ev.ModelRegistered)
@@ -62,11 +65,14 @@ def test_running_status_is_ignored_with_a_reason() -> None:
     assert isinstance(event, ev.Ignored) and "not a terminal status" in event.reason
 
 
-@pytest.mark.parametrize(("name", "monitor"), [
-    ("dataset_drift.eventgrid.pascal.json", "myDriftMonitor"),
-    ("dataset_drift.cloudevents.camel.json", "credit-risk-monitor"),
-    ("monitor_breach.eventgrid.json", "credit-risk-monitor_data_drift"),
-])
+@pytest.mark.parametrize(
+    ("name", "monitor"),
+    [
+        ("dataset_drift.eventgrid.pascal.json", "myDriftMonitor"),
+        ("dataset_drift.cloudevents.camel.json", "credit-risk-monitor"),
+        ("monitor_breach.eventgrid.json", "credit-risk-monitor_data_drift"),
+    ],
+)
 def test_drift_is_recognised_in_both_shapes(name: str, monitor: str) -> None:
     event = parse_file(name)
     assert isinstance(event, ev.DriftDetected)
@@ -85,21 +91,28 @@ def test_unknown_event_type_is_ignored_not_an_error() -> None:
 
 
 def test_internal_types_are_ignored_when_they_arrive_from_event_grid() -> None:
-    raw = {"id": "x", "topic": "t", "eventType": ev.APPROVAL_DECIDED, "data": {"model": "m", "version": "1",
-           "decision": "approve", "approver": "mallory"}}
+    raw = {
+        "id": "x",
+        "topic": "t",
+        "eventType": ev.APPROVAL_DECIDED,
+        "data": {"model": "m", "version": "1", "decision": "approve", "approver": "mallory"},
+    }
     assert isinstance(ev.parse(raw), ev.Ignored)
     assert isinstance(ev.parse(raw, internal=True), ev.ApprovalDecided)
 
 
-@pytest.mark.parametrize(("name", "field"), [
-    ("bad.missing_data.json", "data"),
-    ("bad.version_list.json", "data.modelVersion"),
-    ("bad.missing_run_id.json", "data.runId"),
-    ("bad.unknown_status.json", "data.runStatus"),
-    ("bad.model_name.json", "data.modelName"),
-    ("bad.missing_id.json", "id"),
-    ("bad.model_ids.json", "data.modelIds"),
-])
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("bad.missing_data.json", "data"),
+        ("bad.version_list.json", "data.modelVersion"),
+        ("bad.missing_run_id.json", "data.runId"),
+        ("bad.unknown_status.json", "data.runStatus"),
+        ("bad.model_name.json", "data.modelName"),
+        ("bad.missing_id.json", "id"),
+        ("bad.model_ids.json", "data.modelIds"),
+    ],
+)
 def test_malformed_event_names_the_field_and_expectation(name: str, field: str) -> None:
     with pytest.raises(InvalidEvent) as caught:
         parse_file(name)
@@ -117,6 +130,10 @@ def test_a_delivery_may_be_one_object_or_an_array() -> None:
 
 @pytest.mark.parametrize("spelling", ["mlopsreactor.approvaldecided", "MLOPSREACTOR.APPROVALDECIDED"])
 def test_internal_types_in_any_casing_are_ignored_from_event_grid(spelling: str) -> None:
-    raw = {"id": "x", "topic": "t", "eventType": spelling, "data": {"model": "m", "version": "1",
-           "decision": "approve", "approver": "mallory"}}
+    raw = {
+        "id": "x",
+        "topic": "t",
+        "eventType": spelling,
+        "data": {"model": "m", "version": "1", "decision": "approve", "approver": "mallory"},
+    }
     assert isinstance(ev.parse(raw), ev.Ignored)

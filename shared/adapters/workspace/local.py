@@ -35,9 +35,18 @@ class LocalWorkspace:
     def submit_job(self, job: SubmitJob) -> Receipt:
         if not (self.app_root / job.job_file).is_file():
             raise UpstreamRejected(f"job file {job.job_file} not found under {self.app_root}: check the policy")
-        body = {"name": job.job_name, "purpose": job.purpose, "model": job.model, "version": job.version,
-                "champion_version": job.champion_version, "job_file": job.job_file, "status": "Queued",
-                "tags": dict(job.tags), "metrics": {}, "experiment": f"mlops-reactor-{job.purpose}"}
+        body = {
+            "name": job.job_name,
+            "purpose": job.purpose,
+            "model": job.model,
+            "version": job.version,
+            "champion_version": job.champion_version,
+            "job_file": job.job_file,
+            "status": "Queued",
+            "tags": dict(job.tags),
+            "metrics": {},
+            "experiment": f"mlops-reactor-{job.purpose}",
+        }
         self._db().execute("INSERT OR IGNORE INTO jobs VALUES (?, ?)", (job.job_name, json.dumps(body)))
         return Receipt(ref=job.job_name, url=f"local://jobs/{job.job_name}")
 
@@ -66,8 +75,11 @@ class LocalWorkspace:
 
     def model_tags(self, model: str, version: str) -> dict[str, str]:
         """A model version's tags."""
-        row = self._db().execute("SELECT tags FROM models WHERE name = ? AND version = ?",
-                                 (model, str(version))).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT tags FROM models WHERE name = ? AND version = ?", (model, str(version)))
+            .fetchone()
+        )
         return json.loads(row[0]) if row else {}
 
     def register_model(self, model: str, tags: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -78,11 +90,13 @@ class LocalWorkspace:
         version = latest + 1
         row = (model, str(version), json.dumps(dict(tags or {})))
         db.execute("INSERT INTO models VALUES (?, ?, ?)", row)
-        return payloads.build("model_registered", self.workspace_id, model=model, version=str(version),
-                               tags=dict(tags or {}))
+        return payloads.build(
+            "model_registered", self.workspace_id, model=model, version=str(version), tags=dict(tags or {})
+        )
 
-    def complete_job(self, name: str, status: str = "Completed",
-                     metrics: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+    def complete_job(
+        self, name: str, status: str = "Completed", metrics: Mapping[str, float] | None = None
+    ) -> list[dict[str, Any]]:
         """Finish a job; returns the events Azure ML would emit (and a registration, for a retrain)."""
         job = self.job(name)
         job.update(status=status, metrics=dict(metrics or {}), finished_at=datetime.now(UTC).isoformat())

@@ -96,17 +96,28 @@ def ml_client(target: WorkspaceTarget) -> MLClientSlice:
             from azure.ai.ml import MLClient
 
             # Few, short in-process retries: Event Grid waits 30 s for an answer and redelivers on its own.
-            _clients[key] = MLClient(azure_credential(target.client_id), target.subscription_id,
-                                     target.resource_group, target.workspace_name, show_progress=False,
-                                     retry_total=2, retry_backoff_max=4)
+            _clients[key] = MLClient(
+                azure_credential(target.client_id),
+                target.subscription_id,
+                target.resource_group,
+                target.workspace_name,
+                show_progress=False,
+                retry_total=2,
+                retry_backoff_max=4,
+            )
         return _clients[key]
 
 
 class AzureMLWorkspace:
     """Jobs, metrics and model tags in one Azure ML workspace; job files are read under `app_root`."""
 
-    def __init__(self, target: WorkspaceTarget, app_root: Path, client: MLClientSlice | None = None,
-                 tracking: Callable[[], TrackingClient] | None = None) -> None:
+    def __init__(
+        self,
+        target: WorkspaceTarget,
+        app_root: Path,
+        client: MLClientSlice | None = None,
+        tracking: Callable[[], TrackingClient] | None = None,
+    ) -> None:
         self.target = target
         self.app_root = app_root
         self._client = client
@@ -184,8 +195,10 @@ class AzureMLWorkspace:
             raise translate(exc, doing, self._ws) from exc
 
     def _default_tracking(self) -> TrackingClient:
-        uri = self.target.tracking_uri or self._call(
-            "reading the MLflow tracking URI", self.client.workspaces.get, self._ws).mlflow_tracking_uri
+        uri = (
+            self.target.tracking_uri
+            or self._call("reading the MLflow tracking URI", self.client.workspaces.get, self._ws).mlflow_tracking_uri
+        )
         return mlflow_client(str(uri))
 
 
