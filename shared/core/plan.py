@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from urllib.parse import quote
 
+from shared.core import links
 from shared.core.actions import Action, Notify, TagModel
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.policy import Policy
@@ -58,12 +58,7 @@ def champion_of(ctx: Context, model: str) -> ModelVersionRecord | None:
 
 def studio_run(ctx: Context, run_id: str) -> str:
     """A run's page in Azure ML studio."""
-    return f"https://ml.azure.com/runs/{quote(run_id, safe='')}?wsid={_quoted(ctx.workspace_id)}"
-
-
-@lru_cache(maxsize=8)
-def _quoted(workspace_id: str) -> str:
-    return quote(workspace_id, safe="/")
+    return links.studio_run(run_id, ctx.workspace_id)
 
 
 def approval_url(ctx: Context, model: str, version: str) -> str:

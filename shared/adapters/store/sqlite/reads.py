@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from shared.core.lifecycle import ModelVersionRecord, Stage
@@ -15,8 +16,7 @@ _LEDGER = "SELECT event_id, event_type, at, outcome, model, version, detail FROM
 class SqliteReads:
     """Lookups over the tables `shared.adapters.store.sqlite.schema` defines."""
 
-    def _db(self) -> sqlite3.Connection:
-        raise NotImplementedError
+    _db: Callable[[], sqlite3.Connection]
 
     def _one(self, sql: str, *args: Any) -> Any:
         return self._db().execute(sql, args).fetchone()

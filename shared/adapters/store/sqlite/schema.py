@@ -35,15 +35,6 @@ CREATE INDEX IF NOT EXISTS dead_letters_event ON dead_letters (event_id);
 """
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, synchronous=NORMAL."""
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
-    return db
-
-
 def migrate(db: sqlite3.Connection, path: Path) -> None:
     """Create the schema, or refuse state written by another version."""
     version = db.execute("PRAGMA user_version").fetchone()[0]

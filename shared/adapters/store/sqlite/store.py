@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from shared.adapters.sqlite_file import ThreadConnections
 from shared.adapters.store.sqlite.reads import SqliteReads
-from shared.adapters.store.sqlite.schema import WAL_CHECKPOINT_PAGES, connect, migrate
+from shared.adapters.store.sqlite.schema import WAL_CHECKPOINT_PAGES, migrate
 from shared.core.errors import TransientError
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.state import (
@@ -51,16 +52,10 @@ class SqliteStore(SqliteReads):
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._db = ThreadConnections(path, checkpoint_pages=WAL_CHECKPOINT_PAGES)
         self._hits: Counter[str] = Counter()
         self._hits_lock = threading.Lock()
         migrate(self._db(), path)
-
-    def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = connect(self.path)
-        return db
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
