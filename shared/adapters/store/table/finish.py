@@ -152,10 +152,10 @@ class TableFinish(TableDecisions):
                 self._submit(SUBJECTS, batch[i : i + _BATCH])
 
     def _save_jobs(self, jobs: Iterable[JobRef], created: list[str] | None = None) -> None:
-        """Each job by name; `created` collects the names that were new (a rolled-back commit deletes them)."""
+        """Each job by name; `created` collects jobs newly submitted (a rolled-back commit deletes them)."""
         for job in jobs:
             entity = {"PartitionKey": part(job.name), "RowKey": JOB, **job_props(job)}
-            if created is not None:
+            if created is not None and job.status == "Submitted":
                 try:
                     self.table(JOBS).create_entity(entity)
                     created.append(job.name)
