@@ -14,6 +14,7 @@ import pytest
 
 from shared.adapters.store.sqlite import SqliteStore
 from shared.adapters.store.table.store import TableStore
+from shared.app.azure import table_store
 from shared.core.errors import TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.state import (
@@ -468,14 +469,12 @@ def test_table_store_truncates_a_body_over_the_entity_limit_and_says_so(azurite:
 def test_table_store_settings_pick_the_connection(azurite: str) -> None:  # noqa: F811
     from shared.app.settings import Settings
 
-    store = TableStore.from_settings(
-        Settings.from_env({"REACTOR_STORAGE_CONNECTION": azurite, "REACTOR_TABLE_PREFIX": "cfg"})
-    )
+    store = table_store(Settings.from_env({"REACTOR_STORAGE_CONNECTION": azurite, "REACTOR_TABLE_PREFIX": "cfg"}))
     assert store.prefix == "cfg" and store.account == "devstoreaccount1"
-    dev = TableStore.from_settings(Settings.from_env({"AzureWebJobsStorage": "UseDevelopmentStorage=true"}))
+    dev = table_store(Settings.from_env({"AzureWebJobsStorage": "UseDevelopmentStorage=true"}))
     assert dev.service.url.startswith("http://127.0.0.1:10002")
     with pytest.raises(ValueError, match="REACTOR_STORAGE_CONNECTION"):
-        TableStore.from_settings(Settings.from_env({}))
+        table_store(Settings.from_env({}))
 
 
 def test_sqlite_store_refuses_state_of_another_schema(tmp_path: Path) -> None:
