@@ -278,6 +278,7 @@ def test_release_keeps_results_and_adopt_takes_over_at_once(store: Store) -> Non
         ("tag:m:1", IntentStatus.DONE, {"ref": "r-tag:m:1"}),
     ]
     assert {i.key: i.action for i in adopted.intents}["cd:m:1"] == b.action
+    assert adopted.interrupted is False  # released cleanly: nothing was under way
     assert store.adopt("e1", NOW + timedelta(seconds=1), LEASE) is None
 
 
@@ -289,6 +290,7 @@ def test_adopt_only_a_claim_whose_lease_ran_out_and_only_once(store: Store) -> N
     assert store.claim_status("e1", LATER.timestamp()) is Claimed.STALLED
     adopted = store.adopt("e1", LATER, LEASE)
     assert adopted is not None and [i.key for i in adopted.intents] == ["cd:m:1"]
+    assert adopted.interrupted is True  # its lease ran out: the first open intent may have been under way
     assert store.adopt("e1", LATER, LEASE) is None
     other = store.adopt("e2", LATER, LEASE)
     assert other is not None and other.intents == ()
