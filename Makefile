@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench reliability clean
 
 # Azurite and playwright-core for the contract and browser tests (npm registry; no browser download).
 TOOLS := tools/node_modules/.installed
@@ -34,6 +34,10 @@ test: lint $(TOOLS)
 
 bench: install
 	$(PY) -m bench
+
+# The loop's promises at scale, on SQLite and Table Storage (Azurite): ARGS=--quick for a short run.
+reliability: install $(TOOLS)
+	$(PY) -m tests.reliability $(ARGS)
 
 clean:
 	rm -rf .reactor .pytest_cache .mypy_cache .ruff_cache

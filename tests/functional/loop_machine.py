@@ -80,14 +80,14 @@ class CrashingDeployer(LoggedDeployer):
 class World:
     """One fresh state folder with a driver whose store and CD can be killed at a chosen point."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Any = None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="reactor-machine-"))
         settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": str(self.folder / "state")})
         self.clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
         self.log = CallLog(self.folder / "calls.jsonl")
         self.faults = Faults()
         plain = Driver(host(settings, self.clock, self.log))
-        store = CrashingStore(SqliteStore(settings.state_dir / "reactor.db"), self.faults)
+        store = CrashingStore(store or SqliteStore(settings.state_dir / "reactor.db"), self.faults)
         reactor = host(
             settings, self.clock, self.log, store=store, deployer=CrashingDeployer(plain.cd, self.log, self.faults)
         )
