@@ -72,7 +72,7 @@ class Intent:
 class Commit:
     """The first write of an event: its claim, the subject's new state and the intended effects, all or nothing."""
 
-    claim_id: str
+    claim_id: str  # the event id, or `<event id>#<why>` for a forced run: stores find an event's claims by prefix
     occurrence: str | None
     raw: Mapping[str, Any]
     ledger: LedgerEntry  # the decision; the final entry when nothing is left to do

@@ -74,7 +74,10 @@ class SqliteReads:
     ) -> list[LedgerEntry]:
         where: list[str] = []
         args: list[Any] = []
-        for column, value in (("event_id", event_id), ("model", model), ("version", version)):
+        if event_id is not None:  # its claims are `<id>` and `<id>#...` (forced runs, rejections): a key range
+            where.append("claim_id >= ? AND claim_id < ? AND (claim_id = ? OR claim_id > ?)")
+            args += [event_id, event_id + "$", event_id, event_id + "#"]
+        for column, value in (("model", model), ("version", version)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)

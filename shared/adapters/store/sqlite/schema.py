@@ -17,7 +17,6 @@ CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, claim_id TEXT NOT N
 CREATE UNIQUE INDEX IF NOT EXISTS journal_occurrence ON journal (occurrence) WHERE occurrence IS NOT NULL;
 CREATE INDEX IF NOT EXISTS journal_model ON journal (model, seq) WHERE model IS NOT NULL;
 CREATE INDEX IF NOT EXISTS journal_version ON journal (model, version, seq) WHERE model IS NOT NULL;
-CREATE INDEX IF NOT EXISTS journal_event ON journal (event_id);
 CREATE INDEX IF NOT EXISTS journal_stalled ON journal (lease_until) WHERE done = 0;
 CREATE TABLE IF NOT EXISTS subjects (subject TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS intents (key TEXT PRIMARY KEY, claim_id TEXT NOT NULL, status TEXT NOT NULL,
