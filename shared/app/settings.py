@@ -19,6 +19,7 @@ PUBLIC_URL = "REACTOR_PUBLIC_URL"
 LEASE_SECONDS = "REACTOR_LEASE_SECONDS"
 APPROVAL_LINK_KEY = "REACTOR_APPROVAL_LINK_KEY"  # (secret) the approvals function's own key, put in approval links
 HOSTNAME = "WEBSITE_HOSTNAME"  # set by App Service: the app's default host name
+MAX_BODY_BYTES = "REACTOR_MAX_BODY_BYTES"  # largest request body / event accepted; default 1 MiB (Event Grid's)
 AUTH_ENABLED = "WEBSITE_AUTH_ENABLED"  # set by App Service Authentication: only then is the principal header trusted
 
 # Local dev host (devhost/) and its clients (`python -m shared send|demo`). (secret) = never logged.
@@ -82,6 +83,7 @@ class Settings:
     public_url: str
     lease_seconds: int
     env: Mapping[str, str]
+    max_body_bytes: int = 1 << 20
 
     @property
     def workspace_id(self) -> str:
@@ -119,4 +121,5 @@ class Settings:
             public_url=_public_url(env),
             lease_seconds=int(env.get(LEASE_SECONDS) or 360),
             env=env,
+            max_body_bytes=int(env.get(MAX_BODY_BYTES) or 1 << 20),
         )

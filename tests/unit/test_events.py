@@ -11,10 +11,13 @@ def parse_file(name: str) -> ev.Event:
     return ev.parse(load_event(name)[0])
 
 
-@pytest.mark.parametrize(("name", "version"), [
-    ("model_registered.eventgrid.pascal.json", "20"),
-    ("model_registered.cloudevents.camel.json", "3"),
-])
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("model_registered.eventgrid.pascal.json", "20"),
+        ("model_registered.cloudevents.camel.json", "3"),
+    ],
+)
 def test_model_registered_reads_either_casing_and_version_type(name: str, version: str) -> None:
     event = parse_file(name)
     assert isinstance(event, ev.ModelRegistered)
@@ -62,11 +65,14 @@ def test_running_status_is_ignored_with_a_reason() -> None:
     assert isinstance(event, ev.Ignored) and "not a terminal status" in event.reason
 
 
-@pytest.mark.parametrize(("name", "monitor"), [
-    ("dataset_drift.eventgrid.pascal.json", "myDriftMonitor"),
-    ("dataset_drift.cloudevents.camel.json", "credit-risk-monitor"),
-    ("monitor_breach.eventgrid.json", "credit-risk-monitor_data_drift"),
-])
+@pytest.mark.parametrize(
+    ("name", "monitor"),
+    [
+        ("dataset_drift.eventgrid.pascal.json", "myDriftMonitor"),
+        ("dataset_drift.cloudevents.camel.json", "credit-risk-monitor"),
+        ("monitor_breach.eventgrid.json", "credit-risk-monitor_data_drift"),
+    ],
+)
 def test_drift_is_recognised_in_both_shapes(name: str, monitor: str) -> None:
     event = parse_file(name)
     assert isinstance(event, ev.DriftDetected)
@@ -85,21 +91,28 @@ def test_unknown_event_type_is_ignored_not_an_error() -> None:
 
 
 def test_internal_types_are_ignored_when_they_arrive_from_event_grid() -> None:
-    raw = {"id": "x", "topic": "t", "eventType": ev.APPROVAL_DECIDED, "data": {"model": "m", "version": "1",
-           "decision": "approve", "approver": "mallory"}}
+    raw = {
+        "id": "x",
+        "topic": "t",
+        "eventType": ev.APPROVAL_DECIDED,
+        "data": {"model": "m", "version": "1", "decision": "approve", "approver": "mallory"},
+    }
     assert isinstance(ev.parse(raw), ev.Ignored)
     assert isinstance(ev.parse(raw, internal=True), ev.ApprovalDecided)
 
 
-@pytest.mark.parametrize(("name", "field"), [
-    ("bad.missing_data.json", "data"),
-    ("bad.version_list.json", "data.modelVersion"),
-    ("bad.missing_run_id.json", "data.runId"),
-    ("bad.unknown_status.json", "data.runStatus"),
-    ("bad.model_name.json", "data.modelName"),
-    ("bad.missing_id.json", "id"),
-    ("bad.model_ids.json", "data.modelIds"),
-])
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("bad.missing_data.json", "data"),
+        ("bad.version_list.json", "data.modelVersion"),
+        ("bad.missing_run_id.json", "data.runId"),
+        ("bad.unknown_status.json", "data.runStatus"),
+        ("bad.model_name.json", "data.modelName"),
+        ("bad.missing_id.json", "id"),
+        ("bad.model_ids.json", "data.modelIds"),
+    ],
+)
 def test_malformed_event_names_the_field_and_expectation(name: str, field: str) -> None:
     with pytest.raises(InvalidEvent) as caught:
         parse_file(name)
@@ -117,6 +130,80 @@ def test_a_delivery_may_be_one_object_or_an_array() -> None:
 
 @pytest.mark.parametrize("spelling", ["mlopsreactor.approvaldecided", "MLOPSREACTOR.APPROVALDECIDED"])
 def test_internal_types_in_any_casing_are_ignored_from_event_grid(spelling: str) -> None:
-    raw = {"id": "x", "topic": "t", "eventType": spelling, "data": {"model": "m", "version": "1",
-           "decision": "approve", "approver": "mallory"}}
+    raw = {
+        "id": "x",
+        "topic": "t",
+        "eventType": spelling,
+        "data": {"model": "m", "version": "1", "decision": "approve", "approver": "mallory"},
+    }
     assert isinstance(ev.parse(raw), ev.Ignored)
+
+
+REGISTERED = "Microsoft.MachineLearningServices.ModelRegistered"
+TOPIC = "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "expected"),
+    [
+        ({"modelName": ["m"], "modelVersion": "1"}, "data.modelName", "a non-empty string"),
+        ({"modelName": 7, "modelVersion": "1"}, "data.modelName", "a non-empty string"),
+        ({"modelName": None, "modelVersion": "1"}, "data.modelName", "a non-empty string"),
+        ({"modelName": "m", "modelVersion": [1]}, "data.modelVersion", "a version as an integer or a string"),
+        ({"modelName": "m", "modelVersion": None}, "data.modelVersion", "a version as an integer or a string"),
+        ({"modelName": "m", "modelVersion": True}, "data.modelVersion", "a version as an integer or a string"),
+        ({"modelName": "m", "modelVersion": "1", "modelTags": ["a"]}, "data.modelTags", "an object of tags"),
+    ],
+)
+def test_wrong_types_in_data_name_the_field_and_expectation(data: object, field: str, expected: str) -> None:
+    raw = {"id": "x", "topic": TOPIC, "eventType": REGISTERED, "data": data}
+    with pytest.raises(InvalidEvent) as caught:
+        ev.parse(raw)
+    assert caught.value.field == field
+    assert f"'{field}' must be {expected}" in str(caught.value)
+
+
+def test_cloudevents_with_event_grid_fields_says_which_schema_it_was_read_as() -> None:
+    raw = {"specversion": "1.0", "id": "x", "eventType": REGISTERED, "topic": TOPIC, "data": {}}
+    with pytest.raises(InvalidEvent) as caught:
+        ev.parse(raw)
+    assert caught.value.field == "type"
+    assert "read as CloudEvents 1.0 (it has specversion), where 'eventType' is not a field" in str(caught.value)
+
+
+def test_event_grid_schema_with_cloudevents_fields_says_which_schema_it_was_read_as() -> None:
+    raw = {"id": "x", "type": REGISTERED, "source": TOPIC, "data": {"modelName": "m", "modelVersion": "1"}}
+    with pytest.raises(InvalidEvent) as caught:
+        ev.parse(raw)
+    assert caught.value.field == "eventType"
+    assert "read as the Event Grid schema (it has no specversion)" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"id": "x", "topic": TOPIC, "eventType": REGISTERED, "eventTime": 5, "data": {}}, "eventTime"),
+        ({"specversion": "1.0", "id": "x", "source": TOPIC, "type": REGISTERED, "time": ["t"], "data": {}}, "time"),
+        ({"id": "x", "topic": TOPIC, "eventType": REGISTERED, "subject": {"a": 1}, "data": {}}, "subject"),
+        ({"id": 5, "topic": TOPIC, "eventType": REGISTERED, "data": {}}, "id"),
+        ({"id": "x", "topic": [TOPIC], "eventType": REGISTERED, "data": {}}, "topic"),
+        ({"id": "x", "topic": TOPIC, "eventType": {"a": "b"}, "data": {}}, "eventType"),
+    ],
+)
+def test_envelope_fields_of_the_wrong_type_are_invalid_events(raw: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        ev.parse(raw)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("spelling", [3, "3", " 3", "3 ", " 3 "])
+def test_a_version_has_one_canonical_spelling(spelling: object) -> None:
+    raw = {"id": "x", "topic": TOPIC, "eventType": REGISTERED, "data": {"modelName": "m", "modelVersion": spelling}}
+    event = ev.parse(raw)
+    assert isinstance(event, ev.ModelRegistered) and event.version == "3"
+
+
+def test_an_event_refused_at_the_edge_is_an_invalid_event_saying_why() -> None:
+    raw = {"id": "x", "eventType": REGISTERED, "mlopsreactor_refused": "the event is more than 10 bytes"}
+    with pytest.raises(InvalidEvent, match="invalid event: the event is more than 10 bytes"):
+        ev.parse(raw)
