@@ -72,7 +72,8 @@ def decode(event: dict[str, Any]) -> Any:
         pass
     if "specversion" in event:
         known = ("id", "source", "type", "specversion", "time", "subject", "datacontenttype", "dataschema")
-        return CloudEvent(**{k: event.get(k) for k in known}, data=event.get("data"))
+        extensions = {k: v for k, v in event.items() if k not in known and k != "data"}
+        return CloudEvent(**{k: event.get(k) for k in known}, data=event.get("data"), **extensions)
     return EventGridEvent(
         id=event.get("id"),
         topic=event.get("topic"),

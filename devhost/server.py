@@ -81,14 +81,15 @@ class DevHost:
         return "Functions:\n" + "\n".join(lines) + "\n"
 
     def _too_large(self, request: Request) -> Response | None:
-        request.max_content_length = self.max_body_bytes  # a chunked body is cut off at the limit
+        # A chunked body has no Content-Length: read one byte past the limit to know it is above it.
+        request.max_content_length = self.max_body_bytes + 1
         try:
             size = request.content_length if request.content_length is not None else len(request.get_data())
         except RequestEntityTooLarge:
-            size = None
-        if size is not None and size <= self.max_body_bytes:
+            size = self.max_body_bytes + 1
+        if size <= self.max_body_bytes:
             return None
-        shown = f"{size} bytes" if size is not None else "more than that"
+        shown = f"{size} bytes" if request.content_length is not None else "more than that"
         return _text(
             f"413 Content Too Large: the body is {shown}; the limit is {self.max_body_bytes} bytes "
             "(REACTOR_MAX_BODY_BYTES)",

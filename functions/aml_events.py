@@ -13,7 +13,9 @@ log = logging.getLogger("mlops_reactor")
 def raw_event(event: func.EventGridEvent | func.CloudEvent) -> dict[str, Any]:
     """The event as delivered, whichever class the worker chose (it picks CloudEvent when specversion is set)."""
     if isinstance(event, func.CloudEvent):
+        extensions = getattr(event, "extension_attrs", None) or {}  # other fields, e.g. another schema's
         return {
+            **extensions,
             "specversion": event.specversion,
             "id": event.id,
             "source": event.source,
