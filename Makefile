@@ -34,5 +34,6 @@ test: lint $(TOOLS)
 bench: install
 	$(PY) -m bench
 
+# make clean: back to a fresh checkout: local state, caches, the venv and the npm test tools.
 clean:
-	rm -rf .reactor .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .reactor .pytest_cache .mypy_cache .ruff_cache .hypothesis $(VENV) tools/node_modules

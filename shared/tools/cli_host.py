@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,11 @@ def _demo(args: argparse.Namespace) -> int:
     if args.in_process:
         from shared.tools import demo
 
-        demo.run(Path(args.state_dir) if args.state_dir else None)
+        if args.state_dir:
+            demo.run(Path(args.state_dir))
+            return 0
+        with tempfile.TemporaryDirectory(prefix="mlops-reactor-demo-") as folder:  # removed at the end
+            demo.run(Path(folder))
         return 0
     from shared.adapters.workspace.local import LocalWorkspace
     from shared.app.settings import APP_ROOT
