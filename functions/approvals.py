@@ -31,7 +31,7 @@ def approvals(req: func.HttpRequest) -> func.HttpResponse:
         trust_body_identity=local,
         max_bytes=settings().max_body_bytes,
     )
-    if "json" in content_type:
+    if "json" in content_type or answer[0] == 413:  # too large: not worth a page
         return respond(answer)
     page = approval_page.after_decision(reactor(), model, version, answer, ask_name=local, signed_in=who)
     if page is None:  # recorded: post/redirect/get, so the browser shows the new stage and a reload is harmless
