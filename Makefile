@@ -1,5 +1,5 @@
 # make run: the dev host on localhost:7071, like func start (ARGS=--reset starts on a clean state);
-# make test: ruff, mypy (shared/), pytest; make bench: figures.
+# make test: ruff (lint + format check), mypy (every package), pytest; make bench: figures.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -26,7 +26,8 @@ run: install
 
 lint: install
 	$(PY) -m ruff check .
-	$(PY) -m mypy shared
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test: lint $(TOOLS)
 	$(PY) -m pytest -q

@@ -15,17 +15,20 @@ from pathlib import Path
 from shared.adapters.store.sqlite import WAL_CHECKPOINT_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-PROBE = ("import resource, sys, time\nt = time.perf_counter()\nimport {module}\nt = time.perf_counter() - t\n"
-         "heavy = [m for m in ('azure.ai.ml', 'mlflow') if m in sys.modules]\n"
-         "print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, ','.join(heavy))")
+PROBE = (
+    "import resource, sys, time\nt = time.perf_counter()\nimport {module}\nt = time.perf_counter() - t\n"
+    "heavy = [m for m in ('azure.ai.ml', 'mlflow') if m in sys.modules]\n"
+    "print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, ','.join(heavy))"
+)
 
 
 def import_cost(module: str, runs: int = 7) -> tuple[float, float, str]:
     """Median seconds and median peak RSS (MiB) to import `module` in a fresh interpreter."""
     times, peaks, heavy = [], [], ""
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", PROBE.format(module=module)], cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE.format(module=module)], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout.split()
         times.append(float(out[0]))
         peaks.append(int(out[1]) / 1024)
         heavy = out[2] if len(out) > 2 else ""
@@ -63,9 +66,12 @@ def core_rate(kind: str, count: int, numbered: str | None = None, **fields: str)
         settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": folder})
         reactor = bootstrap.build(settings, clock=FixedClock(datetime(2026, 11, 22, 9, 0, 1, tzinfo=UTC)))
         reactor.notifier.console = None  # type: ignore[attr-defined]
-        texts = [json.dumps(synthetic.build(kind, settings.workspace_id, **fields, **({numbered: str(i + 1)}
-                                                                                   if numbered else {})))
-                 for i in range(count)]
+        texts = [
+            json.dumps(
+                synthetic.build(kind, settings.workspace_id, **fields, **({numbered: str(i + 1)} if numbered else {}))
+            )
+            for i in range(count)
+        ]
         start = time.perf_counter()
         for text in texts:
             reactor.handle(json.loads(text))
@@ -94,10 +100,14 @@ def main() -> None:
     registrations, _ = core_rate("model_registered", 1000, numbered="version")
     print("throughput (one core, SQLite WAL, synchronous=NORMAL; median of 5 alternating rounds)")
     print(f"  raw floor (json.loads + 2 transactions)  {floor:8.0f} events/s")
-    print(f"  core: run failures (grouped alerts)       {failures:8.0f} events/s = {ratio:.2f} of floor"
-          f" (target >= 0.5; rounds {min(r[2] for r in rounds):.2f}-{max(r[2] for r in rounds):.2f})")
-    print(f"  core: new model versions (job + tag)      {registrations:8.0f} events/s = "
-          f"{registrations / floor:.2f} of floor")
+    print(
+        f"  core: run failures (grouped alerts)       {failures:8.0f} events/s = {ratio:.2f} of floor"
+        f" (target >= 0.5; rounds {min(r[2] for r in rounds):.2f}-{max(r[2] for r in rounds):.2f})"
+    )
+    print(
+        f"  core: new model versions (job + tag)      {registrations:8.0f} events/s = "
+        f"{registrations / floor:.2f} of floor"
+    )
     _, storm = core_rate("run_status_changed", 10000, experiment="storm", status="Failed")
     print(f"storm: 10000 failures of one experiment in one window -> {storm} notice(s) (target 1)")
 

@@ -72,17 +72,20 @@ def decode(event: dict[str, Any]) -> Any:
         pass
     if "specversion" in event:
         known = ("id", "source", "type", "specversion", "time", "subject", "datacontenttype", "dataschema")
+        cloud: dict[str, Any] = {k: event.get(k) for k in known}  # as sent: the worker does not check types
         extensions = {k: v for k, v in event.items() if k not in known and k != "data"}
-        return CloudEvent(**{k: event.get(k) for k in known}, data=event.get("data"), **extensions)
-    return EventGridEvent(
-        id=event.get("id"),
-        topic=event.get("topic"),
-        subject=event.get("subject"),
-        event_type=event.get("eventType"),
-        event_time=event.get("eventTime"),
-        data=event.get("data"),
-        data_version=event.get("dataVersion"),
-    )
+        return CloudEvent(**cloud, data=event.get("data"), **extensions)
+    names = {
+        "id": "id",
+        "topic": "topic",
+        "subject": "subject",
+        "event_type": "eventType",
+        "event_time": "eventTime",
+        "data": "data",
+        "data_version": "dataVersion",
+    }
+    grid: dict[str, Any] = {arg: event.get(key) for arg, key in names.items()}
+    return EventGridEvent(**grid)
 
 
 def run(function: Registered, event: Any) -> str | None:

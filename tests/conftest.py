@@ -18,8 +18,10 @@ EVENTS = Path(__file__).parent / "events"
 TEST_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 TEST_RG = "ml-rg"
 TEST_WORKSPACE = "ml-ws"
-WORKSPACE_ID = (f"/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/{TEST_RG}"
-                "/providers/Microsoft.MachineLearningServices/workspaces/ml-ws")
+WORKSPACE_ID = (
+    f"/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/{TEST_RG}"
+    "/providers/Microsoft.MachineLearningServices/workspaces/ml-ws"
+)
 
 
 def load_event(name: str) -> Any:
@@ -30,11 +32,15 @@ def load_event(name: str) -> Any:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Local mode, the test workspace trusted, state in a temp folder."""
-    return Settings.from_env({
-        "REACTOR_MODE": "local", "REACTOR_STATE_DIR": str(tmp_path / "state"),
-        "AZURE_SUBSCRIPTION_ID": TEST_SUBSCRIPTION, "AZURE_RESOURCE_GROUP": TEST_RG,
-        "AZUREML_WORKSPACE_NAME": TEST_WORKSPACE,
-    })
+    return Settings.from_env(
+        {
+            "REACTOR_MODE": "local",
+            "REACTOR_STATE_DIR": str(tmp_path / "state"),
+            "AZURE_SUBSCRIPTION_ID": TEST_SUBSCRIPTION,
+            "AZURE_RESOURCE_GROUP": TEST_RG,
+            "AZUREML_WORKSPACE_NAME": TEST_WORKSPACE,
+        }
+    )
 
 
 @pytest.fixture

@@ -21,9 +21,11 @@ def score(model, features, labels) -> dict[str, float]:
         start = time.perf_counter()
         model.predict_proba(features.iloc[[i]])
         timings.append((time.perf_counter() - start) * 1000)
-    return {"auc": float(roc_auc_score(labels, proba)),
-            "accuracy": float(accuracy_score(labels, (proba >= 0.5).astype(int))),
-            "latency_ms": float(np.percentile(timings, 95))}
+    return {
+        "auc": float(roc_auc_score(labels, proba)),
+        "accuracy": float(accuracy_score(labels, (proba >= 0.5).astype(int))),
+        "latency_ms": float(np.percentile(timings, 95)),
+    }
 
 
 def main() -> None:

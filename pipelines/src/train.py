@@ -24,8 +24,7 @@ def main() -> None:
 
     data = read_folder(args.training_data)
     labels = data.pop(args.label_column)
-    x_train, x_valid, y_train, y_valid = train_test_split(data, labels, test_size=0.2, random_state=0,
-                                                          stratify=labels)
+    x_train, x_valid, y_train, y_valid = train_test_split(data, labels, test_size=0.2, random_state=0, stratify=labels)
     model = GradientBoostingClassifier(random_state=0).fit(x_train, y_train)
     valid_auc = float(roc_auc_score(y_valid, model.predict_proba(x_valid)[:, 1]))
     mlflow.log_metric("valid_auc", valid_auc)
@@ -35,8 +34,9 @@ def main() -> None:
     out = Path(args.model_output)
     out.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, out / MODEL_FILE)
-    (out / "training.json").write_text(json.dumps({"model_name": args.model_name, "valid_auc": valid_auc,
-                                                   "features": list(data.columns)}, indent=2))
+    (out / "training.json").write_text(
+        json.dumps({"model_name": args.model_name, "valid_auc": valid_auc, "features": list(data.columns)}, indent=2)
+    )
 
 
 if __name__ == "__main__":

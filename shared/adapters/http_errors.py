@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
+from shared.adapters.redact import redact, safe_cause, url_secrets
 from shared.core.errors import TransientError, UpstreamRejected
 
 GENERIC_HINT = "the request was refused; see the upstream message"
@@ -38,12 +36,16 @@ class Retry:
     sleep: Callable[[float], None] = time.sleep
 
 
-class RedactedError(Exception):
-    """Stands in for a vendor exception whose text carried a secret (e.g. a webhook URL with its signature)."""
-
-
-def send(session: requests.Session, method: str, url: str, upstream: Upstream, *, timeout: float = 10.0,
-         retry: Retry | None = None, **kwargs: Any) -> requests.Response:
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    upstream: Upstream,
+    *,
+    timeout: float = 10.0,
+    retry: Retry | None = None,
+    **kwargs: Any,
+) -> requests.Response:
     """Send once (again only after a 429 with a short Retry-After); return a 2xx response or raise from the tree."""
     retry = retry or Retry()
     for attempt in range(1, retry.attempts + 1):
@@ -54,26 +56,42 @@ def send(session: requests.Session, method: str, url: str, upstream: Upstream, *
         if attempt < retry.attempts and wait <= retry.cap:
             retry.sleep(wait)
             continue
-        raise TransientError(f"{upstream.service} is throttling requests for {upstream.subject} "
-                             f"(HTTP {response.status_code}): retry after {wait:g}s", retry_after=wait)
+        raise TransientError(
+            f"{upstream.service} is throttling requests for {upstream.subject} "
+            f"(HTTP {response.status_code}): retry after {wait:g}s",
+            retry_after=wait,
+        )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _request(session: requests.Session, method: str, url: str, upstream: Upstream, *, timeout: float,
-             **kwargs: Any) -> requests.Response:
+def _request(
+    session: requests.Session, method: str, url: str, upstream: Upstream, *, timeout: float, **kwargs: Any
+) -> requests.Response:
     secrets = (*upstream.secrets, *url_secrets(url))
     try:
         return session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
-    except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError) as exc:
+    except (
+        requests.Timeout,
+        requests.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+    ) as exc:
         sent = not _before_sending(exc)
-        what = (f"{upstream.service} did not answer within {timeout:g}s" if isinstance(exc, requests.Timeout)
-                else f"cannot reach {upstream.service}" if not sent else f"lost the answer of {upstream.service}")
-        raise TransientError(f"{what} for {upstream.subject} ({type(exc).__name__})",
-                             maybe_done=sent) from safe_cause(exc, secrets)
+        what = (
+            f"{upstream.service} did not answer within {timeout:g}s"
+            if isinstance(exc, requests.Timeout)
+            else f"cannot reach {upstream.service}"
+            if not sent
+            else f"lost the answer of {upstream.service}"
+        )
+        raise TransientError(f"{what} for {upstream.subject} ({type(exc).__name__})", maybe_done=sent) from safe_cause(
+            exc, secrets
+        )
     except requests.RequestException as exc:
-        raise UpstreamRejected(f"cannot build the request to {upstream.service} for {upstream.subject} "
-                               f"({type(exc).__name__}): check the configured URL") from safe_cause(exc, secrets)
+        raise UpstreamRejected(
+            f"cannot build the request to {upstream.service} for {upstream.subject} "
+            f"({type(exc).__name__}): check the configured URL"
+        ) from safe_cause(exc, secrets)
 
 
 def _before_sending(exc: requests.RequestException) -> bool:
@@ -91,21 +109,27 @@ def check(response: requests.Response, upstream: Upstream) -> requests.Response:
     if 200 <= status < 300:
         return response
     if status >= 500 or status == 408:
-        raise TransientError(f"{upstream.service} answered {status} for {upstream.subject}: a server-side failure, "
-                             "the event will be retried", retry_after=retry_after(response))
+        raise TransientError(
+            f"{upstream.service} answered {status} for {upstream.subject}: a server-side failure, "
+            "the event will be retried",
+            retry_after=retry_after(response),
+        )
     hint = upstream.hints.get(status, GENERIC_HINT)
     if 300 <= status < 400:
         hint = "it answered a redirect: check the configured base URL and the credentials"
     detail = upstream_message(response, (*upstream.secrets, *url_secrets(response.url or "")))
-    raise UpstreamRejected(f"{upstream.service} answered {status} for {upstream.subject}: {hint}"
-                           + (f" (upstream said: {detail})" if detail else ""))
+    raise UpstreamRejected(
+        f"{upstream.service} answered {status} for {upstream.subject}: {hint}"
+        + (f" (upstream said: {detail})" if detail else "")
+    )
 
 
 def throttled_for(response: requests.Response) -> float | None:
     """Seconds to wait when the answer is a rate limit (429, or GitHub's 403 rate limit), else None."""
     headers = response.headers
     limited = response.status_code == 429 or (
-        response.status_code == 403 and ("Retry-After" in headers or headers.get("x-ratelimit-remaining") == "0"))
+        response.status_code == 403 and ("Retry-After" in headers or headers.get("x-ratelimit-remaining") == "0")
+    )
     if not limited:
         return None
     wait = retry_after(response)
@@ -138,61 +162,3 @@ def upstream_message(response: requests.Response, secrets: Iterable[str] = ()) -
         text = "" if "html" in response.headers.get("Content-Type", "") else response.text
     text = " ".join(text.split())
     return redact(text[:200], secrets)
-
-
-def url_secrets(url: str) -> tuple[str, ...]:
-    """The parts of a URL that may authorise a call (query string, long query values), to keep out of messages."""
-    query = urlsplit(url).query
-    values = [part.partition("=")[2] for part in query.split("&")]
-    return tuple(v for v in (url if query else "", query, *values) if len(v) >= 8)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret (longest first) with a marker."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
-def safe_cause(exc: BaseException, secrets: Iterable[str]) -> BaseException:
-    """The exception to chain with `from`: itself, or a redacted stand-in if its chain mentions a secret."""
-    secrets = tuple(s for s in secrets if s)
-    chain: list[str] = []
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        chain.append(f"{type(current).__name__}: {current!s} {current.args!r}")
-        current = current.__cause__ or current.__context__
-    text = " | ".join(chain)
-    if not any(s in text for s in secrets):
-        return exc
-    stand_in = RedactedError(redact(text, secrets))
-    stand_in.__traceback__ = exc.__traceback__
-    stand_in.__suppress_context__ = True
-    return stand_in
-
-
-class _RedactingFilter(logging.Filter):
-    """Rewrites urllib3's debug lines (which print the request path and query) without the registered secrets."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-        self.lock = threading.Lock()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if any(s in text for s in self.secrets):
-            record.msg, record.args = redact(text, self.secrets), None
-        return True
-
-
-_FILTER = _RedactingFilter()
-logging.getLogger("urllib3.connectionpool").addFilter(_FILTER)
-
-
-def keep_out_of_logs(url: str) -> None:
-    """Register a secret URL's parts so urllib3's own log lines never show them."""
-    with _FILTER.lock:
-        _FILTER.secrets.update(url_secrets(url))

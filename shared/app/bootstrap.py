@@ -28,9 +28,13 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
         from shared.core.clock import SystemClock
 
         ports["clock"] = SystemClock()
-    return Reactor(workspace_id=settings.workspace_id, public_url=settings.public_url,
-                   lease_seconds=settings.lease_seconds, approval_link_key=settings.secret(APPROVAL_LINK_KEY),
-                   **ports)
+    return Reactor(
+        workspace_id=settings.workspace_id,
+        public_url=settings.public_url,
+        lease_seconds=settings.lease_seconds,
+        approval_link_key=settings.secret(APPROVAL_LINK_KEY),
+        **ports,
+    )
 
 
 def _local_ports(settings: Settings, ports: dict[str, Any]) -> None:
@@ -49,13 +53,13 @@ def _local_ports(settings: Settings, ports: dict[str, Any]) -> None:
 def _azure_ports(settings: Settings, ports: dict[str, Any]) -> None:
     """Azure ML, Table Storage, the policy's CD targets and channels; each SDK loads on first use."""
     if "store" not in ports:
-        from shared.adapters.store.table.store import TableStore
+        from shared.app.azure import table_store
 
-        ports["store"] = TableStore.from_settings(settings)
+        ports["store"] = table_store(settings)
     if "workspace" not in ports:
-        from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+        from shared.app.azure import azureml_workspace
 
-        ports["workspace"] = AzureMLWorkspace(settings, app_root=APP_ROOT)
+        ports["workspace"] = azureml_workspace(settings)
     if "deployer" not in ports:
         from shared.app.deployers import build_deployer
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
+from shared.app.by_kind import ByKind
 from shared.app.settings import ADO_PAT, ADO_URL, GITHUB_API_URL, GITHUB_TOKEN, Settings
 from shared.core.actions import TriggerCD
-from shared.core.errors import PermanentError, PolicyError
+from shared.core.errors import PermanentError
 from shared.core.policy import CdTarget, Policy
 from shared.core.ports import Deployer, Receipt
 
@@ -20,53 +20,67 @@ if TYPE_CHECKING:
 class DeployerRouter:
     """Routes a TriggerCD by `policy.cd_targets[request.target].kind` (record, github, azure_devops)."""
 
-    def __init__(self, settings: Settings, policy: Policy, *, session: requests.Session | None = None,
-                 ado_token_provider: TokenProvider | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        policy: Policy,
+        *,
+        session: requests.Session | None = None,
+        ado_token_provider: TokenProvider | None = None,
+    ) -> None:
         self.settings, self.policy = settings, policy
         self.session = session
         self.ado_token_provider = ado_token_provider
-        self._adapters: dict[str, Deployer] = {}
-        self._lock = threading.Lock()
+        builders = {"record": self._record, "github": self._github, "azure_devops": self._azure_devops}
+        self.adapter: ByKind[CdTarget, Deployer] = ByKind(policy.cd_targets, builders, "cd_targets has no target named")
 
     def deploy(self, request: TriggerCD) -> Receipt:
         """Hand the request to its target's adapter."""
         return self.adapter(request.target).deploy(request)
 
-    def adapter(self, name: str) -> Deployer:
-        """The adapter for a named CD target (cached)."""
-        with self._lock:
-            if name not in self._adapters:
-                target = self.policy.cd_targets.get(name)
-                if target is None:
-                    raise PolicyError(f"policy: cd_targets has no target named {name!r}")
-                self._adapters[name] = self._build(name, target)
-            return self._adapters[name]
+    def _record(self, name: str, target: CdTarget) -> Deployer:
+        from shared.adapters.cd.recorder import RecordingDeployer
 
-    def _build(self, name: str, target: CdTarget) -> Deployer:
-        env = self.settings.env
-        if target.kind == "record":
-            from shared.adapters.cd.recorder import RecordingDeployer
+        return RecordingDeployer(self.settings.state_dir / "cd_requests")
 
-            return RecordingDeployer(self.settings.state_dir / "cd_requests")
-        if target.kind == "github":
-            from shared.adapters.cd.github import API_URL, GitHubDeployer
+    def _github(self, name: str, target: CdTarget) -> Deployer:
+        from shared.adapters.cd.github import API_URL, GitHubDeployer
 
-            token = self.settings.secret(GITHUB_TOKEN)
-            if not token:
-                raise PermanentError(f"CD target {name!r} (github) needs the app setting {GITHUB_TOKEN}")
-            return GitHubDeployer(repo=target.repo or "", workflow=target.workflow or "", ref=target.ref,
-                                  token=token, api_url=env.get(GITHUB_API_URL) or API_URL, session=self.session)
+        token = self.settings.secret(GITHUB_TOKEN)
+        if not token:
+            raise PermanentError(f"CD target {name!r} (github) needs the app setting {GITHUB_TOKEN}")
+        return GitHubDeployer(
+            repo=target.repo or "",
+            workflow=target.workflow or "",
+            ref=target.ref,
+            token=token,
+            api_url=self.settings.env.get(GITHUB_API_URL) or API_URL,
+            session=self.session,
+        )
+
+    def _azure_devops(self, name: str, target: CdTarget) -> Deployer:
         from shared.adapters.cd.azure_devops import ADO_URL as DEFAULT_ADO_URL
         from shared.adapters.cd.azure_devops import AzureDevOpsDeployer
 
-        return AzureDevOpsDeployer(organization=target.organization or "", project=target.project or "",
-                                   pipeline_id=target.pipeline_id or 0, ref=target.ref,
-                                   production_stage=target.production_stage, pat=self.settings.secret(ADO_PAT),
-                                   token_provider=self.ado_token_provider,
-                                   base_url=env.get(ADO_URL) or DEFAULT_ADO_URL, session=self.session)
+        return AzureDevOpsDeployer(
+            organization=target.organization or "",
+            project=target.project or "",
+            pipeline_id=target.pipeline_id or 0,
+            ref=target.ref,
+            production_stage=target.production_stage,
+            pat=self.settings.secret(ADO_PAT),
+            token_provider=self.ado_token_provider,
+            base_url=self.settings.env.get(ADO_URL) or DEFAULT_ADO_URL,
+            session=self.session,
+        )
 
 
-def build_deployer(settings: Settings, policy: Policy, *, session: requests.Session | None = None,
-                   ado_token_provider: TokenProvider | None = None) -> Deployer:
+def build_deployer(
+    settings: Settings,
+    policy: Policy,
+    *,
+    session: requests.Session | None = None,
+    ado_token_provider: TokenProvider | None = None,
+) -> Deployer:
     """The composition root's Deployer: every policy CD target, each adapter built on its first request."""
     return DeployerRouter(settings, policy, session=session, ado_token_provider=ado_token_provider)

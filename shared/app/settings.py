@@ -7,59 +7,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.core.links import workspace_arm_id as workspace_arm_id
+from shared.core.setting_names import *  # noqa: F403  (the names, re-exported: one place to look)
+from shared.core.setting_names import (
+    AUTH_ENABLED,
+    HOSTNAME,
+    LEASE_SECONDS,
+    MAX_BODY_BYTES,
+    MODE,
+    POLICY,
+    PUBLIC_URL,
+    RESOURCE_GROUP,
+    STATE_DIR,
+    SUBSCRIPTION,
+    WORKSPACE,
+    flag,
+)
+
 APP_ROOT = Path(__file__).resolve().parents[2]
-
-SUBSCRIPTION = "AZURE_SUBSCRIPTION_ID"
-RESOURCE_GROUP = "AZURE_RESOURCE_GROUP"
-WORKSPACE = "AZUREML_WORKSPACE_NAME"
-MODE = "REACTOR_MODE"
-POLICY = "REACTOR_POLICY"
-STATE_DIR = "REACTOR_STATE_DIR"
-PUBLIC_URL = "REACTOR_PUBLIC_URL"
-LEASE_SECONDS = "REACTOR_LEASE_SECONDS"
-APPROVAL_LINK_KEY = "REACTOR_APPROVAL_LINK_KEY"  # (secret) the approvals function's own key, put in approval links
-HOSTNAME = "WEBSITE_HOSTNAME"  # set by App Service: the app's default host name
-MAX_BODY_BYTES = "REACTOR_MAX_BODY_BYTES"  # largest request body / event accepted; default 1 MiB (Event Grid's)
-AUTH_ENABLED = "WEBSITE_AUTH_ENABLED"  # set by App Service Authentication: only then is the principal header trusted
-
-# Local dev host (devhost/) and its clients (`python -m shared send|demo`). (secret) = never logged.
-FUNCTION_KEY = "REACTOR_FUNCTION_KEY"  # (secret) key for FUNCTION-level HTTP triggers; default: generated
-EVENTGRID_KEY = "REACTOR_EVENTGRID_KEY"  # (secret) the eventgrid_extension system key; default: generated
-HOST_URL = "REACTOR_HOST_URL"  # where `send` and `demo` post; default http://localhost:7071
-
-# CD and notification adapters (docs/integrations.md). (secret) = never logged, a Key Vault reference in Azure.
-GITHUB_TOKEN = "REACTOR_GITHUB_TOKEN"  # (secret) fine-grained PAT or app token with Actions: write
-GITHUB_API_URL = "REACTOR_GITHUB_API_URL"  # default https://api.github.com (GitHub Enterprise: its /api/v3)
-ADO_PAT = "REACTOR_ADO_PAT"  # (secret) optional; unset = Entra token of the managed identity
-ADO_URL = "REACTOR_ADO_URL"  # default https://dev.azure.com
-EMAIL_SENDER = "REACTOR_EMAIL_SENDER"  # From address for email (ACS: a verified domain) and smtp channels
-ACS_CONNECTION_STRING = "REACTOR_ACS_CONNECTION_STRING"  # (secret) optional; else REACTOR_ACS_ENDPOINT + identity
-ACS_ENDPOINT = "REACTOR_ACS_ENDPOINT"  # https://<resource>.communication.azure.com
-SMTP_HOST = "REACTOR_SMTP_HOST"
-SMTP_PORT = "REACTOR_SMTP_PORT"  # default 587
-SMTP_USER = "REACTOR_SMTP_USER"  # optional: no AUTH when unset
-SMTP_PASSWORD = "REACTOR_SMTP_PASSWORD"  # (secret)
-SMTP_STARTTLS = "REACTOR_SMTP_STARTTLS"  # default true; false only on a trusted relay
-
-# Azure ML workspace and Table Storage adapters (docs/azure.md). (secret) = never logged.
-AZURE_CLIENT_ID = "AZURE_CLIENT_ID"  # client id of the user-assigned managed identity (DefaultAzureCredential)
-MLFLOW_TRACKING_URI = "REACTOR_MLFLOW_TRACKING_URI"  # optional; default: the workspace's mlflow_tracking_uri
-STORAGE_CONNECTION = "REACTOR_STORAGE_CONNECTION"  # (secret) Table Storage connection string; else the next two
-STORAGE_TABLE_URL = "REACTOR_STORAGE_TABLE_URL"  # https://<account>.table.core.windows.net + managed identity
-WEBJOBS_STORAGE = "AzureWebJobsStorage"  # (secret) the host's storage; the last fallback for the Table store
-TABLE_PREFIX = "REACTOR_TABLE_PREFIX"  # default "reactor": tables reactorClaims, reactorRecords, ...
 
 LOCAL_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 LOCAL_RESOURCE_GROUP = "local-rg"
 LOCAL_WORKSPACE = "local-ws"
-
-
-def workspace_arm_id(subscription: str, resource_group: str, workspace: str) -> str:
-    """The ARM id Event Grid puts in `topic` / `source` for a workspace."""
-    return (
-        f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
-        f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
-    )
 
 
 def _public_url(env: Mapping[str, str]) -> str:
@@ -93,7 +62,7 @@ class Settings:
     @property
     def platform_sign_in(self) -> bool:
         """Whether App Service Authentication fronts the app, so its principal headers can be trusted."""
-        return (self.env.get(AUTH_ENABLED) or "").lower() == "true"
+        return flag(self.env.get(AUTH_ENABLED))
 
     def secret(self, name: str) -> str | None:
         """An app setting named by the policy (e.g. a webhook URL); never logged."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Purpose = Literal["offline_test", "retrain"]
@@ -101,3 +101,27 @@ class RequestApproval(Action):
     @property
     def kind(self) -> str:
         return "request_approval"
+
+
+_KINDS: dict[str, type[Action]] = {
+    "submit_job": SubmitJob,
+    "trigger_cd": TriggerCD,
+    "notify": Notify,
+    "tag_model": TagModel,
+    "request_approval": RequestApproval,
+}
+
+
+def action_from(view: Mapping[str, Any]) -> Action:
+    """The action a `describe()` view (as stored with its intent) stands for."""
+    cls = _KINDS[str(view["kind"])]
+    names = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in view.items() if k in names}
+    return cls(**values)
+
+
+def window_of(action: Action) -> str | None:
+    """The alert group whose window this action opens or joins (per channel), if it is a grouped notice."""
+    if isinstance(action, Notify) and action.group:
+        return f"{action.channel}:{action.group}"
+    return None

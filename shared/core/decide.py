@@ -8,7 +8,6 @@ from typing import Any
 
 from shared.core import events as ev
 from shared.core.actions import Action, SubmitJob, TriggerCD
-from shared.core.errors import TransientError
 from shared.core.gate import evaluate
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.plan import (
@@ -45,17 +44,27 @@ def _on_registered(event: Any, ctx: Context, policy: Policy) -> Plan:
         return Plan(ignored=f"{e.model}:{e.version} is already known (stage {known.stage}){hint}")
     rule = policy.rule_for(e.model, e.tags)
     champion = champion_of(ctx, e.model)
-    name = job_name("offline_test", e.model, e.id + (f"#retest:{ctx.forced}" if retest else ""))
+    seed = f"{e.model}:{e.version}" + (f"#retest:{len(known.history)}" if retest and known else "")
+    name = job_name("offline_test", e.model, seed)
     job = SubmitJob(
-        key=name, purpose="offline_test", job_file=rule.test_job, job_name=name, model=e.model,
-        version=e.version, model_type=rule.model_type,
+        key=name,
+        purpose="offline_test",
+        job_file=rule.test_job,
+        job_name=name,
+        model=e.model,
+        version=e.version,
+        model_type=rule.model_type,
         champion_version=champion.version if champion else None,
-        tags={"mlops_reactor_event": e.id, "mlops_reactor_model": f"{e.model}:{e.version}",
-              "mlops_reactor_purpose": "offline_test"},
+        tags={
+            "mlops_reactor_event": e.id,
+            "mlops_reactor_model": f"{e.model}:{e.version}",
+            "mlops_reactor_purpose": "offline_test",
+        },
     )
-    step = Transition(model=e.model, version=e.version, to=Stage.TESTING, reason=f"offline test {name} submitted",
-                      job=name)
-    return Plan(actions=(job, stage_tag(e, e.model, e.version, Stage.TESTING)), transitions=(step,))
+    step = Transition(
+        model=e.model, version=e.version, to=Stage.TESTING, reason=f"offline test {name} submitted", job=name
+    )
+    return Plan(actions=(job, stage_tag(known, e.model, e.version, Stage.TESTING)), transitions=(step,))
 
 
 def _on_run(event: Any, ctx: Context, policy: Policy) -> Plan:
@@ -63,8 +72,19 @@ def _on_run(event: Any, ctx: Context, policy: Policy) -> Plan:
     links = {"Run in Azure ML studio": studio_run(ctx, e.run_id)}
     facts = {"Experiment": e.experiment, "Run": e.run_id, "Status": e.status}
     failed = e.status in ev.FAILED_STATUSES
-    page = page_oncall(e, ctx, policy, "run_failed", f"Run {e.status.lower()} in {e.experiment}", facts, links,
-                 f"run_failed:{e.experiment}") if failed else ()
+    page = (
+        page_oncall(
+            ctx,
+            policy,
+            "run_failed",
+            f"Run {e.status.lower()} in {e.experiment}",
+            facts,
+            links,
+            f"run_failed:{e.experiment}",
+        )
+        if failed
+        else ()
+    )
     job = ctx.job
     if job is None:
         if not failed:
@@ -76,47 +96,85 @@ def _on_run(event: Any, ctx: Context, policy: Policy) -> Plan:
     if job.purpose == "retrain":
         if not failed:
             return Plan(job_status=done, notes=("retraining finished; its model registration goes round the loop",))
-        notice = notices_for(e, policy.drift.channels, "retrain_failed",
-                             f"Retraining of {job.model} {e.status.lower()}", {**facts, "Model": job.model}, links)
+        notice = notices_for(
+            job.name,
+            policy.drift.channels,
+            "retrain_failed",
+            f"Retraining of {job.model} {e.status.lower()}",
+            {**facts, "Model": job.model},
+            links,
+        )
         return Plan(actions=page + notice, job_status=done)
     key = f"{job.model}:{job.version}"
     record = ctx.records.get(key)
-    if record is None:
-        # The job is ours but its registration is not recorded yet (its handling is being retried): wait for it.
-        raise TransientError(f"result of {job.name} arrived before {key} was recorded as testing; will retry")
+    if record is None:  # the engine loads the record with the job (they are committed together)
+        return Plan(job_status=done, ignored=f"{key} is not recorded: {job.name}'s result is not applied")
     if record.stage is not Stage.TESTING or record.test_job not in (None, job.name):
         return Plan(job_status=done, ignored=f"{key} is {record.stage}, not testing with {job.name}: not applied")
     rule = policy.rule_for(record.model, record.tags)
     if e.status == "NotResponding":  # it may still come back: page, keep testing
         return Plan(actions=page)
     if failed:
-        notice = notices_for(e, rule.notify.verdict, "test_failed", f"Offline test of {key} {e.status.lower()}",
-                          {**facts, "Model": key, "Next": "fix the cause, then replay the registration with force"},
-                          links)
-        step = Transition(model=record.model, version=record.version, to=Stage.REJECTED,
-                          reason=f"offline test {job.name} {e.status.lower()}: no verdict")
-        return Plan(actions=page + notice + (stage_tag(e, record.model, record.version, Stage.REJECTED),),
-                    transitions=(step,), job_status=done)
+        notice = notices_for(
+            f"{key}:{job.name}",
+            rule.notify.verdict,
+            "test_failed",
+            f"Offline test of {key} {e.status.lower()}",
+            {**facts, "Model": key, "Next": "fix the cause, then replay the registration with force"},
+            links,
+        )
+        step = Transition(
+            model=record.model,
+            version=record.version,
+            to=Stage.REJECTED,
+            reason=f"offline test {job.name} {e.status.lower()}: no verdict",
+        )
+        return Plan(
+            actions=page + notice + (stage_tag(record, record.model, record.version, Stage.REJECTED),),
+            transitions=(step,),
+            job_status=done,
+        )
     if ctx.metrics is None:
         return Plan(notes=(f"dry-run: the gate reads {job.name}'s metrics only when applied",))
-    return _verdict(e, ctx, ctx.metrics, policy, record, done, links)
+    return _verdict(job.name, ctx.metrics, policy, record, done, links)
 
 
-def _verdict(e: ev.RunFinished, ctx: Context, metrics: Mapping[str, float], policy: Policy,
-             record: ModelVersionRecord, done: tuple[tuple[str, str], ...], links: Mapping[str, str]) -> Plan:
+def _verdict(
+    test_job: str,
+    metrics: Mapping[str, float],
+    policy: Policy,
+    record: ModelVersionRecord,
+    done: tuple[tuple[str, str], ...],
+    links: Mapping[str, str],
+) -> Plan:
     rule = policy.rule_for(record.model, record.tags)
     verdict = evaluate(rule.gate, metrics)
     stage = Stage.CANDIDATE if verdict.passed else Stage.REJECTED
-    facts = {"Model": record.key, "Verdict": "passed" if verdict.passed else "rejected",
-             "Checks": "\n".join(verdict.checks) or "no checks configured", "Owners": ", ".join(rule.owners) or "-"}
+    facts = {
+        "Model": record.key,
+        "Verdict": "passed" if verdict.passed else "rejected",
+        "Checks": "\n".join(verdict.checks) or "no checks configured",
+        "Owners": ", ".join(rule.owners) or "-",
+    }
     title = f"{record.key} {'passed the offline test' if verdict.passed else 'was rejected'}"
-    actions: tuple[Action, ...] = (stage_tag(e, record.model, record.version, stage),)
+    actions: tuple[Action, ...] = (stage_tag(record, record.model, record.version, stage),)
     if verdict.passed:
-        actions = (TriggerCD(key=f"{e.id}:cd:staging", environment="staging", target=rule.cd.staging,
-                             model=record.model, version=record.version), *actions)
-    actions += notices_for(e, rule.notify.verdict, "verdict", title, facts, links)
-    reason = "gate passed" if verdict.passed else "gate failed: " + "; ".join(
-        c for c in verdict.checks if c.startswith("FAIL"))
+        actions = (
+            TriggerCD(
+                key=f"cd:{record.key}:staging:{test_job}",
+                environment="staging",
+                target=rule.cd.staging,
+                model=record.model,
+                version=record.version,
+            ),
+            *actions,
+        )
+    actions += notices_for(f"{record.key}:{test_job}", rule.notify.verdict, "verdict", title, facts, links)
+    reason = (
+        "gate passed"
+        if verdict.passed
+        else "gate failed: " + "; ".join(c for c in verdict.checks if c.startswith("FAIL"))
+    )
     step = Transition(model=record.model, version=record.version, to=stage, reason=reason, metrics=metrics)
     return Plan(actions=actions, transitions=(step,), job_status=done)
 
@@ -126,8 +184,13 @@ def _on_drift(event: Any, ctx: Context, policy: Policy) -> Plan:
     facts = {"Monitor": e.monitor, "Run": e.run_id, "Detail": e.detail or "-"}
     rule = policy.drift_rule(e.monitor)
     if rule is None:
-        notice = notices_for(e, policy.drift.channels, "drift", f"Drift detected by {e.monitor}",
-                          {**facts, "Retraining": "none: no drift rule maps this monitor to a model"})
+        notice = notices_for(
+            f"{e.monitor}:{e.run_id}",
+            policy.drift.channels,
+            "drift",
+            f"Drift detected by {e.monitor}",
+            {**facts, "Retraining": "none: no drift rule maps this monitor to a model"},
+        )
         return Plan(actions=notice, notes=(f"no drift rule for monitor {e.monitor}",))
     busy = [j.name for j in ctx.retrain_jobs if j.status not in ev.TERMINAL_STATUSES]
     if busy:
@@ -136,13 +199,23 @@ def _on_drift(event: Any, ctx: Context, policy: Policy) -> Plan:
     last = max((datetime.fromisoformat(j.submitted_at) for j in ctx.retrain_jobs), default=None)
     if last is not None and ctx.now - last < cooldown:
         return Plan(ignored=f"retraining of {rule.model} is cooling down until {(last + cooldown).isoformat()}")
-    window = int(ctx.now.timestamp() // cooldown.total_seconds()) if cooldown else e.id
+    window = int(ctx.now.timestamp() // cooldown.total_seconds()) if cooldown else e.run_id
     name = job_name("retrain", rule.model, f"{rule.model}:{window}")
-    job = SubmitJob(key=name, purpose="retrain", job_file=rule.retrain_job, job_name=name, model=rule.model,
-                    tags={"mlops_reactor_event": e.id, "mlops_reactor_model": rule.model,
-                          "mlops_reactor_purpose": "retrain"})
-    notice = notices_for(e, policy.drift.channels, "drift", f"Drift detected: retraining {rule.model}",
-                      {**facts, "Model": rule.model, "Retraining job": name})
+    job = SubmitJob(
+        key=name,
+        purpose="retrain",
+        job_file=rule.retrain_job,
+        job_name=name,
+        model=rule.model,
+        tags={"mlops_reactor_event": e.id, "mlops_reactor_model": rule.model, "mlops_reactor_purpose": "retrain"},
+    )
+    notice = notices_for(
+        name,
+        policy.drift.channels,
+        "drift",
+        f"Drift detected: retraining {rule.model}",
+        {**facts, "Model": rule.model, "Retraining job": name},
+    )
     return Plan(actions=(job, *notice))
 
 

@@ -1,13 +1,13 @@
 """The error tree, split by what the platform must do with the event.
 
-    ReactorError
-    ├── TransientError        raise: the platform redelivers (429, 5xx, timeouts, lease held elsewhere)
-    └── PermanentError        record, alert, acknowledge: retrying cannot help
-        ├── InvalidEvent      malformed payload (names the field and what was expected)
-        ├── UntrustedSource   topic/source is not the configured workspace
-        ├── PolicyError       policy.yaml invalid (file, path, expected)
-        ├── GateViolation     a transition the lifecycle forbids
-        └── UpstreamRejected  a 4xx from Azure ML / CD / Teams / email that retrying cannot fix
+ReactorError
+├── TransientError        raise: the platform redelivers (429, 5xx, timeouts, lease held elsewhere)
+└── PermanentError        record, alert, acknowledge: retrying cannot help
+    ├── InvalidEvent      malformed payload (names the field and what was expected)
+    ├── UntrustedSource   topic/source is not the configured workspace
+    ├── PolicyError       policy.yaml invalid (file, path, expected)
+    ├── GateViolation     a transition the lifecycle forbids
+    └── UpstreamRejected  a 4xx from Azure ML / CD / Teams / email that retrying cannot fix
 """
 
 from __future__ import annotations

@@ -28,10 +28,12 @@ def evaluate(gate: Gate, metrics: Mapping[str, float]) -> Verdict:
         if value is not None and bound.max is not None:
             ok = ok and value <= bound.max
         limits = " and ".join(
-            text for text in (
+            text
+            for text in (
                 None if bound.min is None else f">= {bound.min:g}",
                 None if bound.max is None else f"<= {bound.max:g}",
-            ) if text
+            )
+            if text
         )
         shown = "missing" if value is None else f"{value:g}"
         checks.append(f"{'PASS' if ok else 'FAIL'} {bound.metric} = {shown} (needs {limits})")

@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from urllib.parse import quote
 
-from shared.core import events as ev
+from shared.core import links
 from shared.core.actions import Action, Notify, TagModel
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.policy import Policy
@@ -59,12 +58,7 @@ def champion_of(ctx: Context, model: str) -> ModelVersionRecord | None:
 
 def studio_run(ctx: Context, run_id: str) -> str:
     """A run's page in Azure ML studio."""
-    return f"https://ml.azure.com/runs/{quote(run_id, safe='')}?wsid={_quoted(ctx.workspace_id)}"
-
-
-@lru_cache(maxsize=8)
-def _quoted(workspace_id: str) -> str:
-    return quote(workspace_id, safe="/")
+    return links.studio_run(run_id, ctx.workspace_id)
 
 
 def approval_url(ctx: Context, model: str, version: str) -> str:
@@ -72,23 +66,48 @@ def approval_url(ctx: Context, model: str, version: str) -> str:
     return f"{ctx.public_url}/api/approvals/{model}/{version}"
 
 
-def notices_for(event: ev.Event, channels: tuple[str, ...], template: str, title: str, facts: Mapping[str, str],
-                links: Mapping[str, str] | None = None, group: str | None = None,
-                window_start: str | None = None) -> tuple[Notify, ...]:
-    """One notice per channel, each with its own key."""
+def notices_for(
+    about: str,
+    channels: tuple[str, ...],
+    template: str,
+    title: str,
+    facts: Mapping[str, str],
+    links: Mapping[str, str] | None = None,
+    group: str | None = None,
+    window_start: str | None = None,
+) -> tuple[Notify, ...]:
+    """One notice per channel, keyed by what it is about (never by the event that carried it).
+
+    A grouped notice is keyed by its group's window: the first event of a window sends it, the rest join it.
+    """
     return tuple(
-        Notify(key=f"{event.id}:notify:{template}:{c}", channel=c, template=template, title=title,
-               facts=dict(facts), links=dict(links or {}), group=group, window_start=window_start)
+        Notify(
+            key=f"alert:{c}:{group}:{window_start}" if group else f"notify:{template}:{about}:{c}",
+            channel=c,
+            template=template,
+            title=title,
+            facts=dict(facts),
+            links=dict(links or {}),
+            group=group,
+            window_start=window_start,
+        )
         for c in channels
     )
 
 
-def page_oncall(event: ev.Event, ctx: Context, policy: Policy, template: str, title: str,
-                facts: Mapping[str, str], links: Mapping[str, str], group: str) -> tuple[Notify, ...]:
+def page_oncall(
+    ctx: Context,
+    policy: Policy,
+    template: str,
+    title: str,
+    facts: Mapping[str, str],
+    links: Mapping[str, str],
+    group: str,
+) -> tuple[Notify, ...]:
     """On-call notices, one per group window (the executor drops the rest of a storm)."""
     width = policy.oncall.group_window_minutes * 60
     start = _window_start(int(ctx.now.timestamp()) // width * width, ctx.now.tzinfo)
-    return notices_for(event, policy.oncall.channels, template, title, facts, links, group, start)
+    return notices_for(group, policy.oncall.channels, template, title, facts, links, group, start)
 
 
 @lru_cache(maxsize=64)
@@ -96,9 +115,9 @@ def _window_start(epoch: int, zone: tzinfo | None) -> str:
     return datetime.fromtimestamp(epoch, zone).isoformat()
 
 
-def stage_tag(event: ev.Event, model: str, version: str, stage: Stage) -> TagModel:
-    """Tag the model version with its new stage."""
-    return TagModel(key=f"{event.id}:tag:{model}:{version}", model=model, version=version,
-                    tags={STAGE_TAG: str(stage)})
-
-
+def stage_tag(record: ModelVersionRecord | None, model: str, version: str, stage: Stage) -> TagModel:
+    """Tag the model version with its new stage (keyed by the step: the record's history so far, and the stage)."""
+    step = len(record.history) if record else 0
+    return TagModel(
+        key=f"tag:{model}:{version}:{step}:{stage}", model=model, version=version, tags={STAGE_TAG: str(stage)}
+    )

@@ -1,138 +1,52 @@
-"""Load and validate policy.yaml: what reacts to what. Errors name the file, the path and what was expected."""
+"""Load and validate policy.yaml: what reacts to what. Errors name the file, the path and what was expected.
+
+The whole policy and its cross-references here; each section's own shape in policy_sections.py.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError, model_validator
 
 from shared.core.errors import PolicyError
+from shared.core.policy_sections import (
+    CdTarget,
+    CdTargets,
+    Channel,
+    Drift,
+    DriftRule,
+    Environments,
+    Gate,
+    ModelRule,
+    Notices,
+    OnCall,
+    Strict,
+    Threshold,
+)
+
+__all__ = [
+    "CdTarget",
+    "CdTargets",
+    "Channel",
+    "Drift",
+    "DriftRule",
+    "Environments",
+    "Gate",
+    "ModelRule",
+    "Notices",
+    "OnCall",
+    "Policy",
+    "Threshold",
+    "load_policy",
+    "parse_policy",
+]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Threshold(_Strict):
-    """A bound on one metric logged by the offline test job."""
-
-    metric: str
-    min: float | None = None
-    max: float | None = None
-
-    @model_validator(mode="after")
-    def _one_bound(self) -> Threshold:
-        if self.min is None and self.max is None:
-            raise ValueError("give 'min' or 'max' (or both)")
-        return self
-
-
-class Gate(_Strict):
-    """When an offline test passes: thresholds, and the challenger beating the champion by a margin."""
-
-    thresholds: tuple[Threshold, ...] = ()
-    primary_metric: str | None = None
-    higher_is_better: bool = True
-    champion_margin: float = 0.0
-    champion_prefix: str = "champion_"
-
-
-class CdTargets(_Strict):
-    """Which CD target (by name, see `cd_targets`) deploys to each environment."""
-
-    staging: str
-    production: str
-
-
-class Notices(_Strict):
-    """Which channels get which notice about a model."""
-
-    verdict: tuple[str, ...] = ()
-    approval: tuple[str, ...] = ()
-    promoted: tuple[str, ...] = ()
-
-
-class ModelRule(_Strict):
-    """How the models whose name matches `match` (and carry `tags`) go round the loop."""
-
-    match: str
-    tags: dict[str, str] = Field(default_factory=dict)
-    test_job: str
-    model_type: Literal["custom_model", "mlflow_model", "triton_model"] = "custom_model"
-    gate: Gate = Gate()
-    cd: CdTargets
-    approvers: tuple[str, ...] = ()
-    owners: tuple[str, ...] = ()
-    notify: Notices = Notices()
-
-    def applies_to(self, model: str, tags: Mapping[str, str]) -> bool:
-        """Name matches the glob and every required tag has the required value."""
-        return fnmatch.fnmatchcase(model, self.match) and all(tags.get(k) == v for k, v in self.tags.items())
-
-
-class CdTarget(_Strict):
-    """A CD system that deploys a model version: recorded locally, GitHub Actions or Azure DevOps."""
-
-    kind: Literal["record", "github", "azure_devops"]
-    repo: str | None = None
-    workflow: str | None = None
-    ref: str = "main"
-    organization: str | None = None
-    project: str | None = None
-    pipeline_id: int | None = None
-    production_stage: str | None = None
-
-
-class Channel(_Strict):
-    """Where a notice goes. Secrets (webhook URLs, passwords) are named app settings, never values here."""
-
-    kind: Literal["outbox", "teams", "email", "smtp"]
-    webhook_setting: str | None = None
-    to: tuple[str, ...] = ()
-
-
-class DriftRule(_Strict):
-    """A monitor (name, or prefix of the v2 signal name) whose drift retrains a model."""
-
-    monitor: str
-    model: str
-    retrain_job: str
-
-    def applies_to(self, monitor: str) -> bool:
-        """v1: the monitor name; v2: the signal name, `<monitor>_<signal>`."""
-        pattern = self.monitor.lower()
-        name = monitor.lower()
-        return fnmatch.fnmatchcase(name, pattern) or name.startswith(pattern + "_")
-
-
-class Drift(_Strict):
-    """Retraining on drift: which monitor retrains which model, how often at most, who hears of it."""
-
-    cooldown_minutes: int = Field(default=360, ge=0)
-    channels: tuple[str, ...] = ()
-    rules: tuple[DriftRule, ...] = ()
-
-
-class OnCall(_Strict):
-    """Which failed runs page on-call, where, and how they are grouped."""
-
-    experiments: tuple[str, ...] = ("*",)
-    channels: tuple[str, ...] = ()
-    group_window_minutes: int = Field(default=15, ge=1)
-
-
-class Environments(_Strict):
-    """How a ModelDeployed event's service name maps to an environment (globs)."""
-
-    staging: tuple[str, ...] = ("*staging*", "*stg*")
-    production: tuple[str, ...] = ("*prod*",)
-
-
-class Policy(_Strict):
+class Policy(Strict):
     """The whole policy file."""
 
     models: tuple[ModelRule, ...]

@@ -7,7 +7,7 @@ from typing import Any
 from shared.core import events as ev
 from shared.core.actions import Action, RequestApproval, TriggerCD
 from shared.core.errors import GateViolation
-from shared.core.lifecycle import Stage, Transition
+from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.plan import Context, Plan, approval_url, notices_for, page_oncall, stage_tag
 from shared.core.policy import Policy
 
@@ -33,16 +33,26 @@ def on_reported(event: Any, ctx: Context, policy: Policy) -> Plan:
     return _deployment(e, ctx, policy, e.model, e.version, e.environment, e.succeeded, e.run_url)
 
 
-def _deployment(e: ev.Event, ctx: Context, policy: Policy, model: str, version: str, env: str,
-                succeeded: bool, run_url: str) -> Plan:
+def _deployment(
+    e: ev.Event, ctx: Context, policy: Policy, model: str, version: str, env: str, succeeded: bool, run_url: str
+) -> Plan:
     key = f"{model}:{version}"
     record = ctx.records.get(key)
     rule = policy.rule_for(model, record.tags if record else {})
     links = {"CD run": run_url} if run_url else {}
     facts = {"Model": key, "Environment": env}
     if not succeeded:
-        return Plan(actions=page_oncall(e, ctx, policy, "deploy_failed", f"Deployment of {key} to {env} failed",
-                                  facts, links, f"deploy_failed:{key}:{env}"))
+        return Plan(
+            actions=page_oncall(
+                ctx,
+                policy,
+                "deploy_failed",
+                f"Deployment of {key} to {env} failed",
+                facts,
+                links,
+                f"deploy_failed:{key}:{env}",
+            )
+        )
     needed, target = (Stage.CANDIDATE, Stage.STAGING) if env == "staging" else (Stage.APPROVED, Stage.PRODUCTION)
     if record is not None and record.stage is target:
         stale = _superseded(ctx, model, version, key) if target is Stage.PRODUCTION else ()
@@ -52,28 +62,50 @@ def _deployment(e: ev.Event, ctx: Context, policy: Policy, model: str, version: 
     if record is None or record.stage is not needed:
         stage = record.stage if record else "unknown to this app"
         violation = f"{key} was deployed to {env} while {stage}: {env} is only reachable from {needed}"
-        page = page_oncall(e, ctx, policy, "out_of_band", f"Out-of-band deployment of {key} to {env}",
-                     {**facts, "Stage": str(stage), "Problem": violation}, links, f"out_of_band:{key}:{env}")
+        page = page_oncall(
+            ctx,
+            policy,
+            "out_of_band",
+            f"Out-of-band deployment of {key} to {env}",
+            {**facts, "Stage": str(stage), "Problem": violation},
+            links,
+            f"out_of_band:{key}:{env}",
+        )
         return Plan(actions=page, violation=violation)
     step = Transition(model=model, version=version, to=target, reason=f"CD reported {env} deployed")
-    actions: tuple[Action, ...] = (stage_tag(e, model, version, target),)
+    actions: tuple[Action, ...] = (stage_tag(record, model, version, target),)
     steps: tuple[Transition, ...] = (step,)
     if target is Stage.STAGING:
-        actions += (RequestApproval(key=f"{e.id}:approval:{key}", model=model, version=version,
-                                    approvers=rule.approvers, channels=rule.notify.approval,
-                                    url=approval_url(ctx, model, version)),)
+        actions += (
+            RequestApproval(
+                key=f"approval:{key}:{len(record.history)}",
+                model=model,
+                version=version,
+                approvers=rule.approvers,
+                channels=rule.notify.approval,
+                url=approval_url(ctx, model, version),
+            ),
+        )
     else:
         steps += _superseded(ctx, model, version, key)
-        actions += notices_for(e, rule.notify.promoted, "promoted", f"{key} is in production",
-                            {**facts, "Approved by": record.approved_by or "-"}, links)
+        actions += notices_for(
+            key,
+            rule.notify.promoted,
+            "promoted",
+            f"{key} is in production",
+            {**facts, "Approved by": record.approved_by or "-"},
+            links,
+        )
     return Plan(actions=actions, transitions=steps)
 
 
 def _superseded(ctx: Context, model: str, version: str, key: str) -> tuple[Transition, ...]:
     """The other production versions of a model, superseded by `key`."""
-    return tuple(Transition(model=model, version=r.version, to=Stage.SUPERSEDED, reason=f"superseded by {key}")
-                 for r in ctx.records.values()
-                 if r.model == model and r.version != version and r.stage is Stage.PRODUCTION)
+    return tuple(
+        Transition(model=model, version=r.version, to=Stage.SUPERSEDED, reason=f"superseded by {key}")
+        for r in ctx.records.values()
+        if r.model == model and r.version != version and r.stage is Stage.PRODUCTION
+    )
 
 
 def on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:
@@ -82,24 +114,45 @@ def on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:
     key = f"{e.model}:{e.version}"
     record = ctx.records.get(key)
     if record is None or record.stage is not Stage.STAGING:
-        stage = record.stage if record else "unknown"
-        raise GateViolation(f"{key} is {stage}: only a version in staging can be approved or rejected")
+        raise GateViolation(f"{key} is {_stage_and_who(record)}: only a version in staging can be approved or rejected")
     rule = policy.rule_for(e.model, record.tags)
     if rule.approvers and e.approver.lower() not in {a.lower() for a in rule.approvers}:
-        raise GateViolation(f"{e.approver} may not decide on {key}: the policy's approvers are "
-                            f"{', '.join(rule.approvers)}")
-    facts = {"Model": key, "Decision": "approved" if e.approved else "rejected", "By": e.approver,
-             "Comment": e.comment or "-"}
+        raise GateViolation(
+            f"{e.approver} may not decide on {key}: the policy's approvers are {', '.join(rule.approvers)}"
+        )
+    facts = {
+        "Model": key,
+        "Decision": "approved" if e.approved else "rejected",
+        "By": e.approver,
+        "Comment": e.comment or "-",
+    }
     if not e.approved:
-        step = Transition(model=e.model, version=e.version, to=Stage.REJECTED, reason="human rejection",
-                          by=e.approver)
-        notices = notices_for(e, rule.notify.verdict, "approval_rejected", f"{key} rejected by {e.approver}", facts)
-        return Plan(actions=(stage_tag(e, e.model, e.version, Stage.REJECTED), *notices), transitions=(step,))
-    step = Transition(model=e.model, version=e.version, to=Stage.APPROVED, reason="human approval",
-                      by=e.approver)
-    cd = TriggerCD(key=f"{e.id}:cd:production", environment="production", target=rule.cd.production,
-                   model=e.model, version=e.version, approved_by=e.approver)
-    notices = notices_for(e, rule.notify.promoted, "approved", f"{key} approved by {e.approver}", facts)
-    return Plan(actions=(cd, stage_tag(e, e.model, e.version, Stage.APPROVED), *notices), transitions=(step,))
+        step = Transition(model=e.model, version=e.version, to=Stage.REJECTED, reason="human rejection", by=e.approver)
+        notices = notices_for(
+            f"{key}:{len(record.history)}",
+            rule.notify.verdict,
+            "approval_rejected",
+            f"{key} rejected by {e.approver}",
+            facts,
+        )
+        return Plan(actions=(stage_tag(record, e.model, e.version, Stage.REJECTED), *notices), transitions=(step,))
+    step = Transition(model=e.model, version=e.version, to=Stage.APPROVED, reason="human approval", by=e.approver)
+    cd = TriggerCD(
+        key=f"cd:{key}:production",
+        environment="production",
+        target=rule.cd.production,
+        model=e.model,
+        version=e.version,
+        approved_by=e.approver,
+    )
+    notices = notices_for(key, rule.notify.promoted, "approved", f"{key} approved by {e.approver}", facts)
+    return Plan(actions=(cd, stage_tag(record, e.model, e.version, Stage.APPROVED), *notices), transitions=(step,))
 
 
+def _stage_and_who(record: ModelVersionRecord | None) -> str:
+    """A version's stage, with who took it there when a person did ("rejected by ...")."""
+    if record is None:
+        return "unknown"
+    last = record.history[-1] if record.history else {}
+    by = last.get("by") if last.get("to") == str(record.stage) else None
+    return f"already {record.stage} by {by}" if by else str(record.stage)

@@ -11,9 +11,10 @@ from urllib.parse import quote
 
 import requests
 
+from shared.app.host_keys import KEYS_FILE as KEYS_FILE
+from shared.app.host_keys import read_keys as read_keys
 from shared.app.settings import EVENTGRID_KEY, FUNCTION_KEY, HOST_URL, Settings
 
-KEYS_FILE = "devhost-keys.json"
 EVENTGRID_PATH = "/runtime/webhooks/eventgrid"
 DEFAULT_URL = "http://localhost:7071"
 
@@ -24,15 +25,6 @@ class HostKeys:
 
     function: str | None = None
     eventgrid: str | None = None
-
-
-def read_keys(state_dir: Path) -> dict[str, str]:
-    """The keys the dev host stored under its state folder ({} before it first ran)."""
-    try:
-        found = json.loads((state_dir / KEYS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def keys_for(

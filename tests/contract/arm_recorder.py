@@ -52,17 +52,26 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = dt.datetime.now(dt.UTC)
-    san = x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.DNSName("*.localhost"),
-                                       x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1)).add_extension(san, critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    san = x509.SubjectAlternativeName(
+        [x509.DNSName("localhost"), x509.DNSName("*.localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(san, critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -79,8 +88,13 @@ class ArmRecorder:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 parts = urlsplit(self.path)
-                seen = Recorded(self.command, parts.path, parse_qs(parts.query),
-                                {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+                seen = Recorded(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length),
+                )
                 recorder.requests.append(seen)
                 answer = next((a for a in (r(seen) for r in recorder.routes) if a is not None), None)
                 answer = answer or Answer(404, {"error": {"code": "ResourceNotFound", "message": "not found"}})
@@ -114,9 +128,11 @@ class ArmRecorder:
 
     def route(self, method: str, suffix: str, answer: Callable[[Recorded], Answer]) -> None:
         """Answer requests whose path ends with `suffix` (case-insensitive)."""
+
         def matcher(seen: Recorded) -> Answer | None:
             ok = seen.method == method and seen.path.lower().endswith(suffix.lower())
             return answer(seen) if ok else None
+
         self.routes.append(matcher)
 
     def find(self, method: str, contains: str) -> list[Recorded]:

@@ -13,12 +13,16 @@ from tests.contract.arm_recorder import Answer, ArmRecorder, Recorded
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 RESOURCE_GROUP = "ml-rg"
 WORKSPACE = "ml-ws"
-WS_PATH = (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
-           f"/providers/Microsoft.MachineLearningServices/workspaces/{WORKSPACE}")
-ALREADY_EXISTS = ("A job with this name already exists. If you are trying to create a new job, use a different "
-                  "name. If you are trying to update an existing job, the existing job's Settings, Inputs, Outputs, "
-                  "Jobs, InputBindings, OutputBindings cannot be changed. Only description, tags, displayName, "
-                  "properties, and isArchived can be updated.")
+WS_PATH = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
+    f"/providers/Microsoft.MachineLearningServices/workspaces/{WORKSPACE}"
+)
+ALREADY_EXISTS = (
+    "A job with this name already exists. If you are trying to create a new job, use a different "
+    "name. If you are trying to update an existing job, the existing job's Settings, Inputs, Outputs, "
+    "Jobs, InputBindings, OutputBindings cannot be changed. Only description, tags, displayName, "
+    "properties, and isArchived can be updated."
+)
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -58,22 +62,45 @@ class FakeAzureML(ArmRecorder):
     def register_model(self, name: str, version: str, tags: dict[str, str]) -> None:
         """A registered model version, as the service would return it."""
         path = f"{WS_PATH}/models/{name}/versions/{version}"
-        self.models[path.lower()] = {"id": path, "name": version, "properties": {
-            "modelType": "custom_model", "flavors": {}, "tags": dict(tags), "properties": {},
-            "modelUri": f"azureml://subscriptions/{SUBSCRIPTION}/resourcegroups/{RESOURCE_GROUP}/workspaces/"
-                        f"{WORKSPACE}/datastores/workspaceblobstore/paths/models/{name}/{version}/"}}
+        self.models[path.lower()] = {
+            "id": path,
+            "name": version,
+            "properties": {
+                "modelType": "custom_model",
+                "flavors": {},
+                "tags": dict(tags),
+                "properties": {},
+                "modelUri": f"azureml://subscriptions/{SUBSCRIPTION}/resourcegroups/{RESOURCE_GROUP}/workspaces/"
+                f"{WORKSPACE}/datastores/workspaceblobstore/paths/models/{name}/{version}/",
+            },
+        }
 
     def client(self, **kwargs: Any) -> Any:
         """The real MLClient, pointed at this server through custom cloud endpoints."""
         from azure.ai.ml import MLClient
 
         port = self.server.server_address[1]
-        meta = {"azure_portal": self.url, "resource_manager": self.url, "active_directory": self.url,
-                "aml_resource_id": self.url, "storage_endpoint": f"localhost:{port}",
-                "registry_discovery_endpoint": self.url}
-        return MLClient(StaticTokenCredential(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, cloud=f"ReactorTest{port}",
-                        cloud_metadata=meta, show_progress=False, enable_telemetry=False,
-                        connection_verify=str(self.cert), retry_total=0, **kwargs)
+        meta = {
+            "azure_portal": self.url,
+            "resource_manager": self.url,
+            "active_directory": self.url,
+            "aml_resource_id": self.url,
+            "storage_endpoint": f"localhost:{port}",
+            "registry_discovery_endpoint": self.url,
+        }
+        return MLClient(
+            StaticTokenCredential(),
+            SUBSCRIPTION,
+            RESOURCE_GROUP,
+            WORKSPACE,
+            cloud=f"ReactorTest{port}",
+            cloud_metadata=meta,
+            show_progress=False,
+            enable_telemetry=False,
+            connection_verify=str(self.cert),
+            retry_total=0,
+            **kwargs,
+        )
 
     def _scripted(self, seen: Recorded) -> Answer | None:
         for i, (method, contains, answer) in enumerate(self.failures):
@@ -85,16 +112,32 @@ class FakeAzureML(ArmRecorder):
     def _workspace(self, seen: Recorded) -> Answer | None:
         if seen.method != "GET" or seen.path.lower() != WS_PATH.lower():
             return None
-        return Answer(200, {"id": WS_PATH, "name": WORKSPACE, "location": "westeurope", "properties": {
-            "workspaceId": "00000000-aaaa-bbbb-cccc-000000000000", "mlFlowTrackingUri": "azureml://tracking"}})
+        return Answer(
+            200,
+            {
+                "id": WS_PATH,
+                "name": WORKSPACE,
+                "location": "westeurope",
+                "properties": {
+                    "workspaceId": "00000000-aaaa-bbbb-cccc-000000000000",
+                    "mlFlowTrackingUri": "azureml://tracking",
+                },
+            },
+        )
 
     def _codes(self, seen: Recorded) -> Answer | None:
         # The source folder's content hash is already known: the SDK reuses that code asset, no blob upload.
         if seen.method != "GET" or "/codes/" not in seen.path:
             return None
         path = f"{WS_PATH}/codes/reactor-src/versions/1"
-        asset = {"id": path, "name": "1", "properties": {
-            "codeUri": "https://store.blob.core.windows.net/azureml/LocalUpload/abc/src", "isAnonymous": True}}
+        asset = {
+            "id": path,
+            "name": "1",
+            "properties": {
+                "codeUri": "https://store.blob.core.windows.net/azureml/LocalUpload/abc/src",
+                "isAnonymous": True,
+            },
+        }
         return Answer(200, {"value": [asset]} if seen.path.endswith("/versions") else asset)
 
     def _components(self, seen: Recorded) -> Answer | None:
@@ -111,8 +154,9 @@ class FakeAzureML(ArmRecorder):
         if seen.method != "PUT":
             return None
         if name in self.jobs:
-            return Answer(400, {"error": {"code": "UserError", "message": ALREADY_EXISTS,
-                                          "innerError": {"code": "Immutable"}}})
+            return Answer(
+                400, {"error": {"code": "UserError", "message": ALREADY_EXISTS, "innerError": {"code": "Immutable"}}}
+            )
         body = seen.json()
         body["properties"]["status"] = "NotStarted"
         self.jobs[name] = {**body, "id": seen.path, "name": name, "type": "Microsoft.MachineLearningServices/jobs"}

@@ -21,8 +21,10 @@ DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFP
 
 def connection_string(port: int) -> str:
     """The connection string of the dev account on a local port."""
-    return (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
-            f"TableEndpoint=http://127.0.0.1:{port}/{DEV_ACCOUNT};")
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
+        f"TableEndpoint=http://127.0.0.1:{port}/{DEV_ACCOUNT};"
+    )
 
 
 def _free_port() -> int:
@@ -52,8 +54,20 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = Path(tmp_path_factory.mktemp("azurite")) / "azurite.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(AZURITE), "--inMemoryPersistence", "--tableHost", "127.0.0.1", "--tablePort", str(port),
-             "--skipApiVersionCheck", "--loose", "--disableTelemetry"], stdout=out, stderr=subprocess.STDOUT)
+            [
+                str(AZURITE),
+                "--inMemoryPersistence",
+                "--tableHost",
+                "127.0.0.1",
+                "--tablePort",
+                str(port),
+                "--skipApiVersionCheck",
+                "--loose",
+                "--disableTelemetry",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while not _listening(port):

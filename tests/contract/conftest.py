@@ -57,14 +57,21 @@ def github_server() -> Iterator[StubServer]:
 @pytest.fixture
 def github(github_server: StubServer, retry: Retry) -> GitHubDeployer:
     """The GitHub deployer pointed at the local server."""
-    return GitHubDeployer(repo="contoso/ml-deploy", workflow="deploy.yml", token=shapes.GITHUB_TOKEN,
-                          api_url=github_server.url, timeout=2.0, retry=retry)
+    return GitHubDeployer(
+        repo="contoso/ml-deploy",
+        workflow="deploy.yml",
+        token=shapes.GITHUB_TOKEN,
+        api_url=github_server.url,
+        timeout=2.0,
+        retry=retry,
+    )
 
 
 @pytest.fixture
 def ado_server() -> Iterator[StubServer]:
     """Azure DevOps' Runs API; answers a Run unless told otherwise."""
     server = StubServer(shapes.ado_run("contoso", "ml", 42))
+
     def run(seen: Seen) -> Answer:
         run_id = 100 + len(server.seen)
         web = f"https://dev.azure.com/contoso/ml/_build/results?buildId={run_id}"
@@ -77,8 +84,16 @@ def ado_server() -> Iterator[StubServer]:
 @pytest.fixture
 def ado(ado_server: StubServer, retry: Retry) -> AzureDevOpsDeployer:
     """The Azure DevOps deployer (PAT auth) pointed at the local server."""
-    return AzureDevOpsDeployer(organization="contoso", project="ml", pipeline_id=42, production_stage="Production",
-                               pat=shapes.ADO_PAT, base_url=ado_server.url, timeout=2.0, retry=retry)
+    return AzureDevOpsDeployer(
+        organization="contoso",
+        project="ml",
+        pipeline_id=42,
+        production_stage="Production",
+        pat=shapes.ADO_PAT,
+        base_url=ado_server.url,
+        timeout=2.0,
+        retry=retry,
+    )
 
 
 @pytest.fixture
@@ -129,14 +144,23 @@ def acs_answer(server: StubServer, seen: Seen) -> Answer:
     if seen.method == "GET":
         return Answer(200, {"id": seen.path.rsplit("/", 1)[1], "status": "Succeeded"})
     op = seen.headers["operation-id"]
-    return Answer(202, {"id": op, "status": "Running"}, headers={
-        "Operation-Location": f"{server.url}/emails/operations/{op}?api-version=2025-09-01", "retry-after": "0"})
+    return Answer(
+        202,
+        {"id": op, "status": "Running"},
+        headers={
+            "Operation-Location": f"{server.url}/emails/operations/{op}?api-version=2025-09-01",
+            "retry-after": "0",
+        },
+    )
 
 
 @pytest.fixture
 def acs(acs_server: StubServer, tls: LocalTls) -> AcsEmailNotifier:
     """The real EmailClient (connection string auth) pointed at the local HTTPS server, trusting the test CA."""
-    return AcsEmailNotifier(sender="DoNotReply@contoso.example", to=("oncall@contoso.example",),
-                            connection_string=f"endpoint={acs_server.url}/;accesskey={shapes.ACS_KEY}",
-                            client_kwargs={"connection_verify": str(tls.ca_file), "retry_total": 0},
-                            wait_seconds=5.0)
+    return AcsEmailNotifier(
+        sender="DoNotReply@contoso.example",
+        to=("oncall@contoso.example",),
+        connection_string=f"endpoint={acs_server.url}/;accesskey={shapes.ACS_KEY}",
+        client_kwargs={"connection_verify": str(tls.ca_file), "retry_total": 0},
+        wait_seconds=5.0,
+    )

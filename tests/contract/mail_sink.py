@@ -35,8 +35,7 @@ class MailSink:
     host: str = "127.0.0.1"
     port: int = 0
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such user"
         envelope.rcpt_tos.append(address)
@@ -65,8 +64,12 @@ class MailSink:
             self.port = s.getsockname()[1]
         extra: dict[str, Any] = {}
         if tls is not None:
-            extra = {"tls_context": tls, "require_starttls": True, "authenticator": self.authenticate,
-                     "auth_required": True}
+            extra = {
+                "tls_context": tls,
+                "require_starttls": True,
+                "authenticator": self.authenticate,
+                "auth_required": True,
+            }
         controller = Controller(self, hostname=self.host, port=self.port, **extra)
         controller.start()
         try:

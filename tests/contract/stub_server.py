@@ -94,13 +94,17 @@ class StubServer:
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                            self.rfile.read(length))
+                seen = Seen(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length)
+                )
                 stub.seen.append(seen)
                 answer = stub._next(seen)
                 time.sleep(answer.delay)
-                payload = b"" if answer.body is None else (
-                    answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode())
+                payload = (
+                    b""
+                    if answer.body is None
+                    else (answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode())
+                )
                 try:
                     self.send_response(answer.status)
                     if payload and "Content-Type" not in answer.headers:

@@ -17,20 +17,24 @@ STAGING = TriggerCD(key="evt-1:cd:staging", environment="staging", target="ado",
 PRODUCTION = replace(STAGING, key="evt-2:cd:production", environment="production", approved_by="lead@contoso")
 
 
-def test_a_run_carries_string_template_parameters_and_the_ref(ado: AzureDevOpsDeployer,
-                                                                ado_server: StubServer) -> None:
+def test_a_run_carries_string_template_parameters_and_the_ref(ado: AzureDevOpsDeployer, ado_server: StubServer) -> None:
     receipt = ado.deploy(STAGING)
 
     body = ado_server.seen[0].json()
-    assert body["templateParameters"] == {"model": "credit-risk", "version": "7", "environment": "staging",
-                                          "correlationId": "evt-1:cd:staging"}
+    assert body["templateParameters"] == {
+        "model": "credit-risk",
+        "version": "7",
+        "environment": "staging",
+        "correlationId": "evt-1:cd:staging",
+    }
     assert body["resources"] == {"repositories": {"self": {"refName": "refs/heads/main"}}}
     assert receipt.ref == "ado-run-101"
     assert receipt.url.endswith("buildId=101")
 
 
-def test_staging_skips_the_production_stage_and_production_does_not(ado: AzureDevOpsDeployer,
-                                                                     ado_server: StubServer) -> None:
+def test_staging_skips_the_production_stage_and_production_does_not(
+    ado: AzureDevOpsDeployer, ado_server: StubServer
+) -> None:
     ado.deploy(STAGING)
     ado.deploy(PRODUCTION)
 
@@ -54,8 +58,9 @@ def test_without_a_pat_the_entra_token_is_a_bearer_token(ado_server: StubServer)
         asked.append("token")
         return shapes.ADO_TOKEN
 
-    deployer = AzureDevOpsDeployer(organization="contoso", project="ml", pipeline_id=42,
-                                   token_provider=provider, base_url=ado_server.url)
+    deployer = AzureDevOpsDeployer(
+        organization="contoso", project="ml", pipeline_id=42, token_provider=provider, base_url=ado_server.url
+    )
     deployer.deploy(STAGING)
 
     assert ado_server.seen[0].headers["authorization"] == f"Bearer {shapes.ADO_TOKEN}"
@@ -63,16 +68,23 @@ def test_without_a_pat_the_entra_token_is_a_bearer_token(ado_server: StubServer)
     assert ADO_SCOPE == "499b84ac-1321-427f-aa17-267ca6975798/.default"
 
 
-@pytest.mark.parametrize(("status", "fix"), [
-    (400, "declares the parameters model, version, environment, correlationId and approvedBy"),
-    (401, "the PAT in REACTOR_ADO_PAT was not accepted"),
-    (403, "'Queue builds'"),
-    (404, "Azure DevOps answered 404 for pipeline 42 in contoso/ml: check the policy's cd_targets "
-          "organization/project/pipeline_id"),
-    (422, "check the pipeline's parameters"),
-])
-def test_a_client_error_is_permanent_and_says_what_to_fix(ado: AzureDevOpsDeployer, ado_server: StubServer,
-                                                            status: int, fix: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "fix"),
+    [
+        (400, "declares the parameters model, version, environment, correlationId and approvedBy"),
+        (401, "the PAT in REACTOR_ADO_PAT was not accepted"),
+        (403, "'Queue builds'"),
+        (
+            404,
+            "Azure DevOps answered 404 for pipeline 42 in contoso/ml: check the policy's cd_targets "
+            "organization/project/pipeline_id",
+        ),
+        (422, "check the pipeline's parameters"),
+    ],
+)
+def test_a_client_error_is_permanent_and_says_what_to_fix(
+    ado: AzureDevOpsDeployer, ado_server: StubServer, status: int, fix: str
+) -> None:
     ado_server.answer(Answer(status, {"message": "Unexpected parameter 'model'"}))
 
     with pytest.raises(UpstreamRejected) as caught:
@@ -82,16 +94,18 @@ def test_a_client_error_is_permanent_and_says_what_to_fix(ado: AzureDevOpsDeploy
     assert shapes.ADO_PAT not in str(caught.value)
 
 
-def test_a_sign_in_page_instead_of_a_run_is_a_refused_credential(ado: AzureDevOpsDeployer,
-                                                                  ado_server: StubServer) -> None:
+def test_a_sign_in_page_instead_of_a_run_is_a_refused_credential(
+    ado: AzureDevOpsDeployer, ado_server: StubServer
+) -> None:
     ado_server.answer(Answer(203, b"<html>Sign in</html>", headers={"Content-Type": "text/html"}))
 
     with pytest.raises(UpstreamRejected, match="credentials were not accepted"):
         ado.deploy(STAGING)
 
 
-def test_throttling_then_success_retries_in_process(ado: AzureDevOpsDeployer, ado_server: StubServer,
-                                                    sleeps: list[float]) -> None:
+def test_throttling_then_success_retries_in_process(
+    ado: AzureDevOpsDeployer, ado_server: StubServer, sleeps: list[float]
+) -> None:
     ado_server.answer(Answer(429, headers={"Retry-After": "3"}))
 
     assert ado.deploy(STAGING).ref.startswith("ado-run-")

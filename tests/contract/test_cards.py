@@ -15,9 +15,14 @@ HOSTILE = "[click me](https://evil.example/login) **urgent** _x_ <img src=x oner
 
 
 def _notice(**fields: object) -> Notify:
-    base: dict[str, object] = {"key": "evt-1:notify:run_failed:oncall", "channel": "oncall",
-                               "template": "run_failed", "title": "Run failed in exp", "facts": {"Run": "r1"},
-                               "links": {"Run in Azure ML studio": "https://ml.azure.com/runs/r1"}}
+    base: dict[str, object] = {
+        "key": "evt-1:notify:run_failed:oncall",
+        "channel": "oncall",
+        "template": "run_failed",
+        "title": "Run failed in exp",
+        "facts": {"Run": "r1"},
+        "links": {"Run in Azure ML studio": "https://ml.azure.com/runs/r1"},
+    }
     return Notify(**{**base, **fields})  # type: ignore[arg-type]
 
 
@@ -48,8 +53,9 @@ def test_facts_go_in_a_factset_and_links_in_open_url_actions() -> None:
 
     factsets = [b for b in card["body"] if b["type"] == "FactSet"]
     assert factsets[0]["facts"] == [{"title": "Run", "value": "r1"}]
-    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Run in Azure ML studio",
-                                "url": "https://ml.azure.com/runs/r1"}]
+    assert card["actions"] == [
+        {"type": "Action.OpenUrl", "title": "Run in Azure ML studio", "url": "https://ml.azure.com/runs/r1"}
+    ]
 
 
 def test_a_grouped_alert_says_how_many_were_held_back() -> None:
@@ -90,8 +96,12 @@ def test_only_web_links_become_actions() -> None:
 
 
 def test_an_email_has_the_same_content_in_html_and_text_with_event_strings_escaped() -> None:
-    email = render_email(_notice(title="Run failed in <b>exp</b>", facts={"Run": "<script>alert(1)</script>",
-                                                                          "Checks": "PASS a >= 1\nFAIL b & c"}))
+    email = render_email(
+        _notice(
+            title="Run failed in <b>exp</b>",
+            facts={"Run": "<script>alert(1)</script>", "Checks": "PASS a >= 1\nFAIL b & c"},
+        )
+    )
 
     assert email.subject == "[MLOps Reactor] Run failed: Run failed in <b>exp</b>"
     assert "<script>" not in email.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in email.html

@@ -34,23 +34,35 @@ def _normalise(params: dict[str, str]) -> dict[str, str]:
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Harness:
     if request.param == "recording":
         recorder = RecordingDeployer(tmp_path / "cd")
-        return Harness(recorder, lambda: [
-            {"model": r.model, "version": r.version, "environment": r.environment, "correlation_id": r.key,
-             **({"approved_by": r.approved_by} if r.approved_by else {})} for r in recorder.requests()])
+        return Harness(
+            recorder,
+            lambda: [
+                {
+                    "model": r.model,
+                    "version": r.version,
+                    "environment": r.environment,
+                    "correlation_id": r.key,
+                    **({"approved_by": r.approved_by} if r.approved_by else {}),
+                }
+                for r in recorder.requests()
+            ],
+        )
     if request.param == "github":
         server = request.getfixturevalue("github_server")
         return Harness(request.getfixturevalue("github"), lambda: [s.json()["inputs"] for s in server.seen])
     server = request.getfixturevalue("ado_server")
-    return Harness(request.getfixturevalue("ado"),
-                   lambda: [_normalise(s.json()["templateParameters"]) for s in server.seen])
+    return Harness(
+        request.getfixturevalue("ado"), lambda: [_normalise(s.json()["templateParameters"]) for s in server.seen]
+    )
 
 
 def test_a_staging_request_reaches_cd_with_model_version_environment_and_correlation_id(harness: Harness) -> None:
     receipt = harness.deployer.deploy(STAGING)
 
     assert receipt.ref
-    assert harness.received() == [{"model": "credit-risk", "version": "7", "environment": "staging",
-                                   "correlation_id": "evt-1:cd:staging"}]
+    assert harness.received() == [
+        {"model": "credit-risk", "version": "7", "environment": "staging", "correlation_id": "evt-1:cd:staging"}
+    ]
 
 
 def test_the_same_key_twice_deploys_once_and_answers_the_same_receipt(harness: Harness) -> None:

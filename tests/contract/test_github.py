@@ -18,19 +18,35 @@ from tests.contract.stub_server import Answer, StubServer
 REQUEST = TriggerCD(key="evt-1:cd:staging", environment="staging", target="gh", model="credit-risk", version="7")
 
 
-def test_dispatch_sends_ref_string_inputs_and_asks_for_run_details(github: GitHubDeployer,
-                                                                     github_server: StubServer) -> None:
+def test_dispatch_sends_ref_string_inputs_and_asks_for_run_details(
+    github: GitHubDeployer, github_server: StubServer
+) -> None:
     github.deploy(REQUEST)
 
     (seen,) = github_server.seen
-    assert seen.json() == {"ref": "main", "return_run_details": True, "inputs": {
-        "model": "credit-risk", "version": "7", "environment": "staging", "correlation_id": "evt-1:cd:staging"}}
+    assert seen.json() == {
+        "ref": "main",
+        "return_run_details": True,
+        "inputs": {
+            "model": "credit-risk",
+            "version": "7",
+            "environment": "staging",
+            "correlation_id": "evt-1:cd:staging",
+        },
+    }
 
 
-def test_a_200_with_run_details_records_the_run_id_and_link(github: GitHubDeployer,
-                                                              github_server: StubServer) -> None:
-    github_server.answer(Answer(200, {"workflow_run_id": 987654, "run_url": "https://api.github.com/x",
-                                      "html_url": "https://github.com/contoso/ml-deploy/actions/runs/987654"}))
+def test_a_200_with_run_details_records_the_run_id_and_link(github: GitHubDeployer, github_server: StubServer) -> None:
+    github_server.answer(
+        Answer(
+            200,
+            {
+                "workflow_run_id": 987654,
+                "run_url": "https://api.github.com/x",
+                "html_url": "https://github.com/contoso/ml-deploy/actions/runs/987654",
+            },
+        )
+    )
 
     receipt = github.deploy(REQUEST)
 
@@ -45,17 +61,24 @@ def test_a_204_is_success_with_a_link_to_the_workflow(github: GitHubDeployer) ->
     assert receipt.url == "https://github.com/contoso/ml-deploy/actions/workflows/deploy.yml"
 
 
-@pytest.mark.parametrize(("status", "fix"), [
-    (400, "ref and the workflow's inputs"),
-    (401, "check REACTOR_GITHUB_TOKEN"),
-    (403, "'Actions: write' permission on contoso/ml-deploy"),
-    (404, "GitHub answered 404 for workflow deploy.yml in contoso/ml-deploy: check the policy's cd_targets "
-          "repo/workflow"),
-    (422, "declares the inputs model, version, environment, correlation_id and approved_by"),
-])
-def test_a_client_error_is_permanent_and_says_what_to_fix(github: GitHubDeployer, github_server: StubServer,
-                                                            status: int, fix: str) -> None:
-    github_server.answer(Answer(status, {"message": "Unexpected inputs provided: [\"x\"]"}))
+@pytest.mark.parametrize(
+    ("status", "fix"),
+    [
+        (400, "ref and the workflow's inputs"),
+        (401, "check REACTOR_GITHUB_TOKEN"),
+        (403, "'Actions: write' permission on contoso/ml-deploy"),
+        (
+            404,
+            "GitHub answered 404 for workflow deploy.yml in contoso/ml-deploy: check the policy's cd_targets "
+            "repo/workflow",
+        ),
+        (422, "declares the inputs model, version, environment, correlation_id and approved_by"),
+    ],
+)
+def test_a_client_error_is_permanent_and_says_what_to_fix(
+    github: GitHubDeployer, github_server: StubServer, status: int, fix: str
+) -> None:
+    github_server.answer(Answer(status, {"message": 'Unexpected inputs provided: ["x"]'}))
 
     with pytest.raises(UpstreamRejected) as caught:
         github.deploy(REQUEST)
@@ -65,8 +88,9 @@ def test_a_client_error_is_permanent_and_says_what_to_fix(github: GitHubDeployer
     assert shapes.GITHUB_TOKEN not in str(caught.value)
 
 
-def test_a_failed_dispatch_is_not_remembered_so_the_retry_sends_again(github: GitHubDeployer,
-                                                                       github_server: StubServer) -> None:
+def test_a_failed_dispatch_is_not_remembered_so_the_retry_sends_again(
+    github: GitHubDeployer, github_server: StubServer
+) -> None:
     github_server.answer(Answer(500))
     with pytest.raises(TransientError):
         github.deploy(REQUEST)
@@ -76,8 +100,9 @@ def test_a_failed_dispatch_is_not_remembered_so_the_retry_sends_again(github: Gi
     assert len(github_server.seen) == 2
 
 
-def test_a_429_with_a_short_retry_after_is_retried_in_process(github: GitHubDeployer, github_server: StubServer,
-                                                                sleeps: list[float]) -> None:
+def test_a_429_with_a_short_retry_after_is_retried_in_process(
+    github: GitHubDeployer, github_server: StubServer, sleeps: list[float]
+) -> None:
     github_server.answer(Answer(429, headers={"Retry-After": "2"}))
 
     github.deploy(REQUEST)
@@ -86,8 +111,9 @@ def test_a_429_with_a_short_retry_after_is_retried_in_process(github: GitHubDepl
     assert len(github_server.seen) == 2
 
 
-def test_a_429_that_persists_becomes_transient_with_retry_after(github: GitHubDeployer, github_server: StubServer,
-                                                                  sleeps: list[float]) -> None:
+def test_a_429_that_persists_becomes_transient_with_retry_after(
+    github: GitHubDeployer, github_server: StubServer, sleeps: list[float]
+) -> None:
     github_server.answer(*[Answer(429, headers={"Retry-After": "1"})] * 3)
 
     with pytest.raises(TransientError) as caught:
@@ -98,8 +124,9 @@ def test_a_429_that_persists_becomes_transient_with_retry_after(github: GitHubDe
     assert len(github_server.seen) == 3
 
 
-def test_a_long_retry_after_is_left_to_the_platform(github: GitHubDeployer, github_server: StubServer,
-                                                     sleeps: list[float]) -> None:
+def test_a_long_retry_after_is_left_to_the_platform(
+    github: GitHubDeployer, github_server: StubServer, sleeps: list[float]
+) -> None:
     github_server.answer(Answer(429, headers={"Retry-After": "120"}))
 
     with pytest.raises(TransientError) as caught:
@@ -109,10 +136,16 @@ def test_a_long_retry_after_is_left_to_the_platform(github: GitHubDeployer, gith
     assert sleeps == []
 
 
-def test_githubs_403_rate_limit_is_throttling_not_a_permission_problem(github: GitHubDeployer,
-                                                                        github_server: StubServer) -> None:
-    github_server.answer(*[Answer(403, {"message": "API rate limit exceeded"},
-                                  headers={"x-ratelimit-remaining": "0", "Retry-After": "60"})])
+def test_githubs_403_rate_limit_is_throttling_not_a_permission_problem(
+    github: GitHubDeployer, github_server: StubServer
+) -> None:
+    github_server.answer(
+        *[
+            Answer(
+                403, {"message": "API rate limit exceeded"}, headers={"x-ratelimit-remaining": "0", "Retry-After": "60"}
+            )
+        ]
+    )
 
     with pytest.raises(TransientError, match="throttling"):
         github.deploy(REQUEST)
@@ -127,8 +160,13 @@ def test_a_server_error_is_transient(github: GitHubDeployer, github_server: Stub
 
 def test_a_slow_answer_is_a_transient_timeout(github_server: StubServer) -> None:
     github_server.answer(Answer(204, delay=1.0))
-    slow = GitHubDeployer(repo="contoso/ml-deploy", workflow="deploy.yml", token=shapes.GITHUB_TOKEN,
-                          api_url=github_server.url, timeout=0.2)
+    slow = GitHubDeployer(
+        repo="contoso/ml-deploy",
+        workflow="deploy.yml",
+        token=shapes.GITHUB_TOKEN,
+        api_url=github_server.url,
+        timeout=0.2,
+    )
 
     with pytest.raises(TransientError, match=r"did not answer within 0\.2s") as caught:
         slow.deploy(REQUEST)
@@ -140,8 +178,14 @@ def test_an_unreachable_api_is_transient_and_the_token_stays_out_of_the_trace() 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    deployer = GitHubDeployer(repo="contoso/ml-deploy", workflow="deploy.yml", token=shapes.GITHUB_TOKEN,
-                              api_url=f"http://127.0.0.1:{port}", timeout=1.0, retry=Retry(sleep=lambda _: None))
+    deployer = GitHubDeployer(
+        repo="contoso/ml-deploy",
+        workflow="deploy.yml",
+        token=shapes.GITHUB_TOKEN,
+        api_url=f"http://127.0.0.1:{port}",
+        timeout=1.0,
+        retry=Retry(sleep=lambda _: None),
+    )
 
     with pytest.raises(TransientError, match="cannot reach GitHub") as caught:
         deployer.deploy(REQUEST)
@@ -171,13 +215,18 @@ def test_an_answer_cut_off_mid_body_is_transient_and_may_have_been_carried_out()
     def cut_off() -> None:
         conn, _ = listener.accept()
         conn.recv(65536)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"workf")
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"workf')
         conn.close()
 
     threading.Thread(target=cut_off, daemon=True).start()
-    deployer = GitHubDeployer(repo="contoso/ml-deploy", workflow="deploy.yml", token=shapes.GITHUB_TOKEN,
-                              api_url=f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=2.0,
-                              retry=Retry(sleep=lambda _: None))
+    deployer = GitHubDeployer(
+        repo="contoso/ml-deploy",
+        workflow="deploy.yml",
+        token=shapes.GITHUB_TOKEN,
+        api_url=f"http://127.0.0.1:{listener.getsockname()[1]}",
+        timeout=2.0,
+        retry=Retry(sleep=lambda _: None),
+    )
     with pytest.raises(TransientError) as caught:
         deployer.deploy(REQUEST)
     listener.close()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+from shared.app.azure import azureml_workspace
 from shared.app.settings import APP_ROOT, Settings
 from shared.core.actions import SubmitJob
 from tests.contract.test_workspace_contract import offline_test
@@ -19,7 +20,7 @@ PIPELINES = APP_ROOT / "pipelines"
 @pytest.fixture
 def workspace(tmp_path: Path) -> AzureMLWorkspace:
     """The adapter; `load` never touches the client."""
-    return AzureMLWorkspace(Settings.from_env({"REACTOR_STATE_DIR": str(tmp_path)}), client=object())  # type: ignore[arg-type]
+    return azureml_workspace(Settings.from_env({"REACTOR_STATE_DIR": str(tmp_path)}), client=object())  # type: ignore[arg-type]
 
 
 def as_dict(job: Any) -> dict[str, Any]:
@@ -34,8 +35,11 @@ def test_offline_test_binds_model_champion_tags_and_name(workspace: AzureMLWorks
     assert type(job).__name__ == "PipelineJob"
     assert job.name == "test-credit-risk-0123456789"
     assert job.experiment_name == "mlops-reactor-offline-test"
-    assert job.tags == {"mlops_reactor_event": "evt-1", "mlops_reactor_model": "credit-risk:7",
-                        "mlops_reactor_purpose": "offline_test"}
+    assert job.tags == {
+        "mlops_reactor_event": "evt-1",
+        "mlops_reactor_model": "credit-risk:7",
+        "mlops_reactor_purpose": "offline_test",
+    }
     assert spec["inputs"]["model"] == {"type": "custom_model", "path": "azureml:credit-risk:7"}
     assert spec["inputs"]["champion_model"] == {"type": "custom_model", "path": "azureml:credit-risk:5"}
     assert spec["inputs"]["test_data"]["type"] == "uri_folder"
@@ -48,8 +52,7 @@ def test_offline_test_binds_model_champion_tags_and_name(workspace: AzureMLWorks
 def test_offline_test_takes_the_policy_model_type(workspace: AzureMLWorkspace) -> None:
     base = offline_test()
     job = SubmitJob(**{**base.__dict__, "model_type": "mlflow_model"})
-    assert as_dict(workspace.load(job))["inputs"]["model"] == {"type": "mlflow_model",
-                                                               "path": "azureml:credit-risk:7"}
+    assert as_dict(workspace.load(job))["inputs"]["model"] == {"type": "mlflow_model", "path": "azureml:credit-risk:7"}
 
 
 def test_offline_test_without_champion_leaves_the_optional_input_unbound(workspace: AzureMLWorkspace) -> None:
@@ -59,9 +62,16 @@ def test_offline_test_without_champion_leaves_the_optional_input_unbound(workspa
 
 
 def test_retrain_binds_training_data_model_name_and_registered_output(workspace: AzureMLWorkspace) -> None:
-    job = workspace.load(SubmitJob(key="r", purpose="retrain", job_file="pipelines/retrain.yml",
-                                   job_name="retrain-fraud-1", model="fraud",
-                                   tags={"mlops_reactor_event": "evt-9", "mlops_reactor_purpose": "retrain"}))
+    job = workspace.load(
+        SubmitJob(
+            key="r",
+            purpose="retrain",
+            job_file="pipelines/retrain.yml",
+            job_name="retrain-fraud-1",
+            model="fraud",
+            tags={"mlops_reactor_event": "evt-9", "mlops_reactor_purpose": "retrain"},
+        )
+    )
     spec = as_dict(job)
     assert job.name == "retrain-fraud-1"
     assert job.experiment_name == "mlops-reactor-retrain"

@@ -12,15 +12,24 @@ from shared.core.errors import TransientError, UpstreamRejected
 from tests.contract.mail_sink import MailSink
 from tests.contract.tls import LocalTls
 
-NOTICE = Notify(key="evt-1:notify:out_of_band:oncall", channel="oncall", template="out_of_band",
-                title="Out-of-band deployment of m:<6> to production",
-                facts={"Model": "m:<6>", "Problem": "deployed while \"rejected\" & unapproved"},
-                links={"CD run": "https://github.com/contoso/ml-deploy/actions/runs/1?a=1&b=2"})
+NOTICE = Notify(
+    key="evt-1:notify:out_of_band:oncall",
+    channel="oncall",
+    template="out_of_band",
+    title="Out-of-band deployment of m:<6> to production",
+    facts={"Model": "m:<6>", "Problem": 'deployed while "rejected" & unapproved'},
+    links={"CD run": "https://github.com/contoso/ml-deploy/actions/runs/1?a=1&b=2"},
+)
 
 
 def _smtp(sink: MailSink, **overrides: object) -> SmtpNotifier:
-    options: dict[str, object] = {"host": sink.host, "port": sink.port, "sender": "reactor@contoso.example",
-                                  "to": ("oncall@contoso.example", "lead@contoso.example"), "starttls": False}
+    options: dict[str, object] = {
+        "host": sink.host,
+        "port": sink.port,
+        "sender": "reactor@contoso.example",
+        "to": ("oncall@contoso.example", "lead@contoso.example"),
+        "starttls": False,
+    }
     return SmtpNotifier(**{**options, **overrides})  # type: ignore[arg-type]
 
 
@@ -36,7 +45,7 @@ def test_the_message_has_subject_both_parts_and_escaped_html(smtp_server: MailSi
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
     assert text is not None and html is not None
-    assert "Problem: deployed while \"rejected\" & unapproved" in text.get_content()
+    assert 'Problem: deployed while "rejected" & unapproved' in text.get_content()
     html_body = html.get_content()
     assert "m:&lt;6&gt;" in html_body and "m:<6>" not in html_body
     assert "&quot;rejected&quot; &amp; unapproved" in html_body
@@ -53,8 +62,9 @@ def test_the_message_id_is_derived_from_the_notice_key(smtp_server: MailSink) ->
 def test_starttls_and_auth_with_a_trusted_certificate(tls: LocalTls) -> None:
     sink = MailSink()
     with sink.running(tls=tls.server_context()):
-        _smtp(sink, starttls=True, tls_context=tls.client_context(), user="user",
-              password="right-password").send(NOTICE)
+        _smtp(sink, starttls=True, tls_context=tls.client_context(), user="user", password="right-password").send(
+            NOTICE
+        )
 
     assert sink.logins == [("user", "right-password")]
     assert len(sink.received) == 1
@@ -62,8 +72,10 @@ def test_starttls_and_auth_with_a_trusted_certificate(tls: LocalTls) -> None:
 
 def test_a_refused_login_names_the_settings_to_fix(tls: LocalTls) -> None:
     sink = MailSink()
-    with sink.running(tls=tls.server_context()), pytest.raises(UpstreamRejected,
-                                                               match="REACTOR_SMTP_USER and REACTOR_SMTP_PASSWORD"):
+    with (
+        sink.running(tls=tls.server_context()),
+        pytest.raises(UpstreamRejected, match="REACTOR_SMTP_USER and REACTOR_SMTP_PASSWORD"),
+    ):
         _smtp(sink, starttls=True, tls_context=tls.client_context(), user="user", password="wrong").send(NOTICE)
 
     assert sink.received == []
@@ -105,6 +117,5 @@ def test_an_unreachable_server_is_transient() -> None:
         port = s.getsockname()[1]
 
     with pytest.raises(TransientError, match="cannot talk to SMTP server") as caught:
-        SmtpNotifier(host="127.0.0.1", port=port, sender="a@b.example", to=("c@d.example",),
-                     timeout=2.0).send(NOTICE)
+        SmtpNotifier(host="127.0.0.1", port=port, sender="a@b.example", to=("c@d.example",), timeout=2.0).send(NOTICE)
     assert caught.value.__cause__ is not None

@@ -11,6 +11,7 @@ import pytest
 
 from shared.adapters.workspace.azureml.errors import translate
 from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+from shared.app.azure import azureml_workspace
 from shared.app.settings import APP_ROOT, Settings
 from shared.core.actions import SubmitJob
 from shared.core.errors import TransientError, UpstreamRejected
@@ -34,14 +35,21 @@ def arm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzureML
 @pytest.fixture
 def workspace(arm: FakeAzureML, tmp_path: Path) -> AzureMLWorkspace:
     """The adapter on the real MLClient pointed at FakeAzureML."""
-    settings = Settings.from_env({"AZURE_SUBSCRIPTION_ID": SUBSCRIPTION, "AZURE_RESOURCE_GROUP": RESOURCE_GROUP,
-                                  "AZUREML_WORKSPACE_NAME": WORKSPACE, "REACTOR_STATE_DIR": str(tmp_path),
-                                  "REACTOR_MLFLOW_TRACKING_URI": (tmp_path / "mlruns").as_uri()})
-    return AzureMLWorkspace(settings, client=arm.client())
+    settings = Settings.from_env(
+        {
+            "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
+            "AZURE_RESOURCE_GROUP": RESOURCE_GROUP,
+            "AZUREML_WORKSPACE_NAME": WORKSPACE,
+            "REACTOR_STATE_DIR": str(tmp_path),
+            "REACTOR_MLFLOW_TRACKING_URI": (tmp_path / "mlruns").as_uri(),
+        }
+    )
+    return azureml_workspace(settings, client=arm.client())
 
 
-def test_submit_puts_the_pipeline_job_with_the_model_and_champion_bound(workspace: AzureMLWorkspace,
-                                                                        arm: FakeAzureML) -> None:
+def test_submit_puts_the_pipeline_job_with_the_model_and_champion_bound(
+    workspace: AzureMLWorkspace, arm: FakeAzureML
+) -> None:
     receipt = workspace.submit_job(offline_test(champion="5"))
     [put] = arm.find("PUT", f"{WS_PATH}/jobs/{JOB}")
     body = put.json()["properties"]
@@ -49,12 +57,19 @@ def test_submit_puts_the_pipeline_job_with_the_model_and_champion_bound(workspac
     assert put.query["api-version"]
     assert body["jobType"] == "Pipeline"
     assert body["experimentName"] == "mlops-reactor-offline-test"
-    assert body["tags"] == {"mlops_reactor_event": "evt-1", "mlops_reactor_model": "credit-risk:7",
-                            "mlops_reactor_purpose": "offline_test"}
-    assert body["inputs"]["model"] == {"jobInputType": "custom_model",
-                                       "uri": f"{WS_PATH}/models/credit-risk/versions/7"}
-    assert body["inputs"]["champion_model"] == {"jobInputType": "custom_model",
-                                                "uri": f"{WS_PATH}/models/credit-risk/versions/5"}
+    assert body["tags"] == {
+        "mlops_reactor_event": "evt-1",
+        "mlops_reactor_model": "credit-risk:7",
+        "mlops_reactor_purpose": "offline_test",
+    }
+    assert body["inputs"]["model"] == {
+        "jobInputType": "custom_model",
+        "uri": f"{WS_PATH}/models/credit-risk/versions/7",
+    }
+    assert body["inputs"]["champion_model"] == {
+        "jobInputType": "custom_model",
+        "uri": f"{WS_PATH}/models/credit-risk/versions/5",
+    }
     step = body["jobs"]["evaluate"]["inputs"]
     assert step["champion_model"]["value"] == "${{parent.inputs.champion_model}}"
     assert receipt.ref == JOB and JOB in receipt.url
@@ -67,10 +82,17 @@ def test_without_a_champion_the_optional_input_stays_unbound(workspace: AzureMLW
     assert "champion_model" not in body["jobs"]["evaluate"]["inputs"]
 
 
-def test_retrain_binds_the_model_name_and_registers_the_output_under_it(workspace: AzureMLWorkspace,
-                                                                       arm: FakeAzureML) -> None:
-    job = SubmitJob(key="retrain-fraud-1", purpose="retrain", job_file="pipelines/retrain.yml",
-                    job_name="retrain-fraud-1", model="fraud", tags={"mlops_reactor_purpose": "retrain"})
+def test_retrain_binds_the_model_name_and_registers_the_output_under_it(
+    workspace: AzureMLWorkspace, arm: FakeAzureML
+) -> None:
+    job = SubmitJob(
+        key="retrain-fraud-1",
+        purpose="retrain",
+        job_file="pipelines/retrain.yml",
+        job_name="retrain-fraud-1",
+        model="fraud",
+        tags={"mlops_reactor_purpose": "retrain"},
+    )
     workspace.submit_job(job)
     body = arm.find("PUT", "/jobs/retrain-fraud-1")[0].json()["properties"]
     assert body["inputs"]["model_name"] == {"jobInputType": "literal", "value": "fraud"}
@@ -84,8 +106,9 @@ def test_a_redelivery_finds_the_job_and_sends_no_second_put(workspace: AzureMLWo
     assert len(arm.find("PUT", f"/jobs/{JOB}")) == 1
 
 
-def test_already_exists_from_a_concurrent_submit_returns_that_job(workspace: AzureMLWorkspace,
-                                                                  arm: FakeAzureML) -> None:
+def test_already_exists_from_a_concurrent_submit_returns_that_job(
+    workspace: AzureMLWorkspace, arm: FakeAzureML
+) -> None:
     workspace.submit_job(offline_test())
     arm.hide_next_job_get()  # our look-up misses it, so the PUT races and gets "already exists"
     receipt = workspace.submit_job(offline_test())
@@ -100,8 +123,11 @@ def test_forbidden_names_the_role_to_grant(workspace: AzureMLWorkspace, arm: Fak
 
 
 def test_throttling_is_transient_and_keeps_retry_after(workspace: AzureMLWorkspace, arm: FakeAzureML) -> None:
-    arm.fail_next("PUT", "/jobs/", Answer(429, {"error": {"code": "TooManyRequests", "message": "slow down"}},
-                                          {"Retry-After": "7"}))
+    arm.fail_next(
+        "PUT",
+        "/jobs/",
+        Answer(429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, {"Retry-After": "7"}),
+    )
     with pytest.raises(TransientError) as caught:
         workspace.submit_job(offline_test())
     assert caught.value.retry_after == 7.0
@@ -138,9 +164,11 @@ def test_unreachable_service_is_transient() -> None:
 
 
 def test_importing_the_adapters_loads_no_azure_sdk() -> None:
-    code = ("import sys, shared.adapters.workspace.azureml.workspace, shared.adapters.store.table.store; "
-            "names = ('azure.ai.ml', 'azure.data.tables', 'azure.identity', 'mlflow'); "
-            "heavy = [m for m in names if m in sys.modules]; "
-            "print(heavy); sys.exit(1 if heavy else 0)")
+    code = (
+        "import sys, shared.adapters.workspace.azureml.workspace, shared.adapters.store.table.store; "
+        "names = ('azure.ai.ml', 'azure.data.tables', 'azure.identity', 'mlflow'); "
+        "heavy = [m for m in names if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=APP_ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

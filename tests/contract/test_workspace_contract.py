@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from shared.adapters.workspace.azureml.metrics import TrackingClient, mlflow_client
-from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
 from shared.adapters.workspace.local import LocalWorkspace
+from shared.app.azure import azureml_workspace
 from shared.app.settings import APP_ROOT, Settings
 from shared.core.actions import SubmitJob
 from shared.core.errors import UpstreamRejected
@@ -19,10 +19,21 @@ from tests.contract.azureml_fake_arm import RESOURCE_GROUP, SUBSCRIPTION, WORKSP
 
 def offline_test(name: str = "test-credit-risk-0123456789", champion: str | None = None) -> SubmitJob:
     """The SubmitJob decide() makes for a new model version."""
-    return SubmitJob(key=name, purpose="offline_test", job_file="pipelines/offline_test.yml", job_name=name,
-                     model="credit-risk", version="7", model_type="custom_model", champion_version=champion,
-                     tags={"mlops_reactor_event": "evt-1", "mlops_reactor_model": "credit-risk:7",
-                           "mlops_reactor_purpose": "offline_test"})
+    return SubmitJob(
+        key=name,
+        purpose="offline_test",
+        job_file="pipelines/offline_test.yml",
+        job_name=name,
+        model="credit-risk",
+        version="7",
+        model_type="custom_model",
+        champion_version=champion,
+        tags={
+            "mlops_reactor_event": "evt-1",
+            "mlops_reactor_model": "credit-risk:7",
+            "mlops_reactor_purpose": "offline_test",
+        },
+    )
 
 
 class LocalHarness:
@@ -48,9 +59,15 @@ class AzureHarness:
     def __init__(self, tmp: Path, arm: FakeAzureML) -> None:
         self.arm = arm
         self.tracking_uri = (tmp / "mlruns").as_uri()
-        settings = Settings.from_env({"AZURE_SUBSCRIPTION_ID": SUBSCRIPTION, "AZURE_RESOURCE_GROUP": RESOURCE_GROUP,
-                                      "AZUREML_WORKSPACE_NAME": WORKSPACE, "REACTOR_STATE_DIR": str(tmp)})
-        self.workspace = AzureMLWorkspace(settings, client=arm.client(), tracking=self._tracking)
+        settings = Settings.from_env(
+            {
+                "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
+                "AZURE_RESOURCE_GROUP": RESOURCE_GROUP,
+                "AZUREML_WORKSPACE_NAME": WORKSPACE,
+                "REACTOR_STATE_DIR": str(tmp),
+            }
+        )
+        self.workspace = azureml_workspace(settings, client=arm.client(), tracking=self._tracking)
 
     def _tracking(self) -> TrackingClient:
         return mlflow_client(self.tracking_uri)

@@ -19,8 +19,9 @@ class Driver:
     def __init__(self, reactor: Reactor) -> None:
         self.reactor = reactor
         # Tests may wrap an embedded adapter (to inject a fault); the driver plays the one inside.
-        workspace, notifier, deployer = (getattr(p, "inner", p) for p in
-                                         (reactor.workspace, reactor.notifier, reactor.deployer))
+        workspace, notifier, deployer = (
+            getattr(p, "inner", p) for p in (reactor.workspace, reactor.notifier, reactor.deployer)
+        )
         assert isinstance(workspace, LocalWorkspace) and isinstance(notifier, OutboxNotifier)
         self.workspace: LocalWorkspace = workspace
         self.outbox: OutboxNotifier = notifier
@@ -44,12 +45,18 @@ class Driver:
         return self.reactor.handle(raw, internal=True)
 
     def report(self, version: str, environment: str, model: str = "credit-risk", status: str = "succeeded") -> Outcome:
-        return self.internal("MLOpsReactor.DeploymentReported", model=model, version=version,
-                             environment=environment, status=status)
+        return self.internal(
+            "MLOpsReactor.DeploymentReported", model=model, version=version, environment=environment, status=status
+        )
 
     def approve(self, version: str, by: str = APPROVER, model: str = "credit-risk", reject: bool = False) -> Outcome:
-        return self.internal("MLOpsReactor.ApprovalDecided", model=model, version=version, approver=by,
-                             decision="reject" if reject else "approve")
+        return self.internal(
+            "MLOpsReactor.ApprovalDecided",
+            model=model,
+            version=version,
+            approver=by,
+            decision="reject" if reject else "approve",
+        )
 
     def stage(self, version: str, model: str = "credit-risk") -> str | None:
         record = self.reactor.store.get_record(model, version)

@@ -12,8 +12,15 @@ from tests.conftest import EVENTS
 
 
 def cli(settings: Settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shared", *args], cwd=APP_ROOT, env=dict(settings.env),
-                          input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "shared", *args],
+        cwd=APP_ROOT,
+        env=dict(settings.env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_replay_json_is_one_object_and_dry_run_by_default(settings: Settings) -> None:

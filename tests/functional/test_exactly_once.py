@@ -6,10 +6,11 @@ import pytest
 
 from shared.app import bootstrap
 from shared.app.settings import Settings
-from shared.core.actions import SubmitJob
+from shared.core.actions import Notify, SubmitJob
 from shared.core.clock import FixedClock
 from shared.core.errors import TransientError
 from shared.core.ports import Receipt
+from shared.core.state import Commit, Intent, LedgerEntry
 from shared.engine.reactor import Reactor
 from shared.tools import synthetic
 from tests.conftest import WORKSPACE_ID, load_event
@@ -30,8 +31,9 @@ def test_duplicate_delivery_submits_one_pipeline(drive: Driver) -> None:
 
 def test_duplicate_test_result_triggers_one_cd_and_one_notice(drive: Driver) -> None:
     drive.register()
-    events = drive.workspace.complete_job(drive.queued("offline_test")["name"], "Completed",
-                                          {"auc": 0.9, "latency_ms": 1})
+    events = drive.workspace.complete_job(
+        drive.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 1}
+    )
     first = drive.deliver(*events)
     second = drive.deliver(*events)
     assert [o.outcome for o in first] == ["handled", "duplicate"]
@@ -42,16 +44,18 @@ def test_duplicate_test_result_triggers_one_cd_and_one_notice(drive: Driver) -> 
 
 def test_run_completed_and_status_changed_completed_are_one_occurrence(drive: Driver) -> None:
     drive.register()
-    completed, status_changed = drive.workspace.complete_job(drive.queued("offline_test")["name"], "Completed",
-                                                             {"auc": 0.9, "latency_ms": 1})
+    completed, status_changed = drive.workspace.complete_job(
+        drive.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 1}
+    )
     [first] = drive.deliver(status_changed)
     [second] = drive.deliver(completed)
     assert (first.outcome, second.outcome) == ("handled", "duplicate")
 
 
 def test_storm_of_1000_failures_sends_one_notice_per_window(drive: Driver, clock: FixedClock) -> None:
-    storm = [synthetic.build("run_status_changed", WORKSPACE_ID, experiment="nightly", status="Failed")
-             for _ in range(1000)]
+    storm = [
+        synthetic.build("run_status_changed", WORKSPACE_ID, experiment="nightly", status="Failed") for _ in range(1000)
+    ]
     outcomes = drive.deliver(*storm)
     assert all(o.outcome == "handled" for o in outcomes)
     assert len(drive.notices("run_failed")) == 1
@@ -68,11 +72,20 @@ def test_storms_are_grouped_per_experiment(drive: Driver) -> None:
     assert sorted(n.facts["Experiment"] for n in drive.notices("run_failed")) == ["a", "b"]
 
 
-@pytest.mark.parametrize("name", [
-    "bad.missing_data.json", "bad.version_list.json", "bad.missing_run_id.json", "bad.unknown_status.json",
-    "bad.model_name.json", "bad.missing_id.json", "bad.model_ids.json", "bad.untrusted_topic.json",
-    "bad.not_an_object.json",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bad.missing_data.json",
+        "bad.version_list.json",
+        "bad.missing_run_id.json",
+        "bad.unknown_status.json",
+        "bad.model_name.json",
+        "bad.missing_id.json",
+        "bad.model_ids.json",
+        "bad.untrusted_topic.json",
+        "bad.not_an_object.json",
+    ],
+)
 def test_bad_input_is_rejected_clearly_and_dead_lettered(drive: Driver, name: str) -> None:
     [outcome] = drive.reactor.handle_delivery(load_event(name))
     assert outcome.outcome == "rejected"
@@ -84,13 +97,26 @@ def test_bad_input_is_rejected_clearly_and_dead_lettered(drive: Driver, name: st
 
 
 def test_dead_lettered_event_can_be_replayed_after_the_cause_is_fixed(tmp_path: Path, clock: FixedClock) -> None:
-    wrong = Settings.from_env({"REACTOR_STATE_DIR": str(tmp_path), "AZURE_SUBSCRIPTION_ID": "other",
-                               "AZURE_RESOURCE_GROUP": "rg", "AZUREML_WORKSPACE_NAME": "ws", "REACTOR_MODE": "local"})
+    wrong = Settings.from_env(
+        {
+            "REACTOR_STATE_DIR": str(tmp_path),
+            "AZURE_SUBSCRIPTION_ID": "other",
+            "AZURE_RESOURCE_GROUP": "rg",
+            "AZUREML_WORKSPACE_NAME": "ws",
+            "REACTOR_MODE": "local",
+        }
+    )
     event = load_event("model_registered.eventgrid.pascal.json")[0]
     [rejected] = bootstrap.build(wrong, clock=clock).handle_delivery([event])
     assert rejected.outcome == "rejected"
-    fixed = Settings.from_env({**wrong.env, "AZURE_SUBSCRIPTION_ID": "11111111-2222-3333-4444-555555555555",
-                               "AZURE_RESOURCE_GROUP": "ml-rg", "AZUREML_WORKSPACE_NAME": "ml-ws"})
+    fixed = Settings.from_env(
+        {
+            **wrong.env,
+            "AZURE_SUBSCRIPTION_ID": "11111111-2222-3333-4444-555555555555",
+            "AZURE_RESOURCE_GROUP": "ml-rg",
+            "AZUREML_WORKSPACE_NAME": "ml-ws",
+        }
+    )
     reactor = bootstrap.build(fixed, clock=clock)
     stored = reactor.store.get_event(rejected.id)
     assert stored == event
@@ -119,15 +145,19 @@ class FlakyWorkspace:
         return getattr(self.inner, name)
 
 
-def test_transient_failure_releases_the_claim_and_the_redelivery_succeeds(settings: Settings,
-                                                                           clock: FixedClock) -> None:
+def test_transient_failure_keeps_the_committed_intent_and_the_redelivery_carries_it_out(
+    settings: Settings, clock: FixedClock
+) -> None:
     base = bootstrap.build(settings, clock=clock)
     flaky = FlakyWorkspace(base.workspace, failures=1)
     reactor = bootstrap.build(settings, clock=clock, workspace=flaky)
     event = synthetic.build("model_registered", reactor.workspace_id)
     with pytest.raises(TransientError):
         reactor.handle(event)
-    assert reactor.store.get_record("credit-risk", "1") is None
+    # The decision was committed before any effect: the state says testing, the job is an intent not yet done.
+    record = reactor.store.get_record("credit-risk", "1")
+    assert record is not None and str(record.stage) == "testing"
+    assert base.workspace.jobs() == []  # type: ignore[attr-defined]
     assert reactor.handle(event).outcome == "handled"
     assert len(base.workspace.jobs()) == 1  # type: ignore[attr-defined]
 
@@ -154,7 +184,14 @@ def test_actions_done_before_a_transient_failure_are_not_repeated(settings: Sett
 
 
 def test_event_being_handled_elsewhere_is_a_transient_error(reactor: Reactor, clock: FixedClock) -> None:
-    assert reactor.store.claim("evt-1", None, clock.now(), 60)
+    held = Commit(
+        claim_id="evt-1",
+        occurrence=None,
+        raw={},
+        ledger=LedgerEntry(event_id="evt-1", event_type="t", at="", outcome="handled"),
+        intents=(Intent(key="held", action=Notify(key="held", channel="oncall", template="t", title="t").describe()),),
+    )
+    assert reactor.store.commit(held, clock.now(), 60).pending  # another delivery committed it and is acting
     event = synthetic.build("model_registered", reactor.workspace_id, id="evt-1")
     with pytest.raises(TransientError, match="being handled elsewhere"):
         reactor.handle(event)
@@ -194,8 +231,7 @@ def test_event_rejected_after_its_claim_is_replayed_by_id_once_the_cause_is_fixe
     assert refused.outcome == "rejected"
     drive.finish("offline_test", auc=0.9, latency_ms=1)
     drive.report("1", "staging")
-    status, body = http_api.replay(drive.reactor, json.dumps({"event_id": refused.id, "dry_run": False}).encode(),
-                                   {})
+    status, body = http_api.replay(drive.reactor, json.dumps({"event_id": refused.id, "dry_run": False}).encode(), {})
     assert status == 200 and body["events"][0]["outcome"] == "handled"
     assert drive.stage("1") == "approved"
 

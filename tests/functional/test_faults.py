@@ -71,8 +71,9 @@ def test_cd_request_whose_answer_was_lost_is_not_sent_again(settings: Settings, 
     cd = LostAnswer()
     drive = build(settings, clock, deployer=cd)
     drive.register()
-    events = drive.workspace.complete_job(drive.queued("offline_test")["name"], "Completed",
-                                          {"auc": 0.9, "latency_ms": 1})
+    events = drive.workspace.complete_job(
+        drive.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 1}
+    )
     with pytest.raises(TransientError):
         drive.reactor.handle(events[0])
     redelivered = drive.reactor.handle(events[0])
@@ -114,8 +115,7 @@ def test_dry_run_of_a_test_result_reads_no_metrics(settings: Settings, clock: Fi
     assert workspace.calls == 0
 
 
-def test_a_test_job_not_responding_pages_but_keeps_the_version_testing(settings: Settings,
-                                                                        clock: FixedClock) -> None:
+def test_a_test_job_not_responding_pages_but_keeps_the_version_testing(settings: Settings, clock: FixedClock) -> None:
     drive = build(settings, clock)
     drive.register()
     job = drive.queued("offline_test")["name"]

@@ -124,8 +124,9 @@ def test_model_deployed_event_moves_the_stage_like_a_cd_report(drive: Driver) ->
 
     drive.register()
     drive.finish("offline_test", auc=0.9, latency_ms=100)
-    event = synthetic.build("model_deployed", drive.reactor.workspace_id, service="credit-risk-staging",
-                            model_ids="credit-risk:1")
+    event = synthetic.build(
+        "model_deployed", drive.reactor.workspace_id, service="credit-risk-staging", model_ids="credit-risk:1"
+    )
     [outcome] = drive.deliver(event)
     assert outcome.outcome == "handled"
     assert drive.stage("1") == "staging"
@@ -167,10 +168,30 @@ def test_result_before_the_registration_is_recorded_is_retried_not_dropped(drive
     from shared.core.errors import TransientError
     from shared.core.ports import JobRef
 
-    drive.workspace.submit_job(SubmitJob(key="k", purpose="offline_test", job_file="pipelines/offline_test.yml",
-                                         job_name="test-early", model="credit-risk", version="7"))
-    drive.reactor.store.save_job(JobRef(name="test-early", purpose="offline_test", model="credit-risk",
-                                        version="7", event_id="e", submitted_at="2026-11-22T09:00:00+00:00"))
+    drive.workspace.submit_job(
+        SubmitJob(
+            key="k",
+            purpose="offline_test",
+            job_file="pipelines/offline_test.yml",
+            job_name="test-early",
+            model="credit-risk",
+            version="7",
+        )
+    )
+    from shared.core.state import Commit, LedgerEntry
+
+    job = JobRef(
+        name="test-early",
+        purpose="offline_test",
+        model="credit-risk",
+        version="7",
+        event_id="e",
+        submitted_at="2026-11-22T09:00:00+00:00",
+    )
+    entry = LedgerEntry(event_id="e", event_type="t", at="", outcome="handled")
+    drive.reactor.store.commit(
+        Commit(claim_id="e", occurrence=None, raw={}, ledger=entry, jobs=(job,)), drive.reactor.clock.now(), 60
+    )
     early = synthetic.build("run_completed", drive.reactor.workspace_id, run_id="test-early")
     with pytest.raises(TransientError, match="before credit-risk:7 was recorded"):
         drive.reactor.handle(early)

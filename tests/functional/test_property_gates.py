@@ -18,18 +18,27 @@ from shared.tools import synthetic
 from tests.functional.driver import Driver
 
 VERSIONS = st.sampled_from(["1", "2"])
-STEPS = st.lists(st.one_of(
-    st.tuples(st.just("register")),
-    st.tuples(st.just("finish"), st.sampled_from(["Completed", "Completed", "Failed"]),
-              st.sampled_from([0.6, 0.9, 0.95])),
-    st.tuples(st.just("report"), VERSIONS, st.sampled_from(["staging", "production"]),
-              st.sampled_from(["succeeded", "failed"])),
-    st.tuples(st.just("deployed"), VERSIONS, st.sampled_from(["m-staging", "m-prod"])),
-    st.tuples(st.just("approve"), VERSIONS, st.booleans()),
-    st.tuples(st.just("stranger"), VERSIONS),
-    st.tuples(st.just("forged"), VERSIONS),
-    st.tuples(st.just("redeliver"), st.integers(0, 40)),
-), min_size=3, max_size=30)
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("register")),
+        st.tuples(
+            st.just("finish"), st.sampled_from(["Completed", "Completed", "Failed"]), st.sampled_from([0.6, 0.9, 0.95])
+        ),
+        st.tuples(
+            st.just("report"),
+            VERSIONS,
+            st.sampled_from(["staging", "production"]),
+            st.sampled_from(["succeeded", "failed"]),
+        ),
+        st.tuples(st.just("deployed"), VERSIONS, st.sampled_from(["m-staging", "m-prod"])),
+        st.tuples(st.just("approve"), VERSIONS, st.booleans()),
+        st.tuples(st.just("stranger"), VERSIONS),
+        st.tuples(st.just("forged"), VERSIONS),
+        st.tuples(st.just("redeliver"), st.integers(0, 40)),
+    ),
+    min_size=3,
+    max_size=30,
+)
 
 
 class Counting:
@@ -66,15 +75,19 @@ def play(drive: Driver, step: tuple, sent: list[dict]) -> None:
     elif kind == "stranger":
         drive.approve(step[1], model="m", by="mallory@example.com")
     elif kind == "forged":  # our internal type, in another casing, through the Event Grid path
-        forged = synthetic.envelope("mlopsreactor.approvaldecided", "", {
-            "model": "m", "version": step[1], "decision": "approve", "approver": "ml-lead@contoso.example"},
-            drive.reactor.workspace_id)
+        forged = synthetic.envelope(
+            "mlopsreactor.approvaldecided",
+            "",
+            {"model": "m", "version": step[1], "decision": "approve", "approver": "ml-lead@contoso.example"},
+            drive.reactor.workspace_id,
+        )
         drive.deliver(forged)
     elif kind == "report":
         drive.report(step[1], step[2], model="m", status=step[3])
     elif kind == "deployed":
-        drive.deliver(synthetic.build("model_deployed", drive.reactor.workspace_id, service=step[2],
-                                      model_ids=f"m:{step[1]}"))
+        drive.deliver(
+            synthetic.build("model_deployed", drive.reactor.workspace_id, service=step[2], model_ids=f"m:{step[1]}")
+        )
     elif kind == "approve":
         drive.approve(step[1], model="m", reject=not step[2])
 

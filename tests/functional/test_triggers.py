@@ -29,29 +29,55 @@ def installed(reactor: Reactor, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rea
 
 
 def post(fn: object, url: str, body: object, **route: str) -> func.HttpResponse:
-    request = func.HttpRequest("POST", url, body=json.dumps(body).encode(), route_params=route,
-                               headers={"content-type": "application/json"})
+    request = func.HttpRequest(
+        "POST", url, body=json.dumps(body).encode(), route_params=route, headers={"content-type": "application/json"}
+    )
     return fn(request)  # type: ignore[operator]
 
 
 def test_event_grid_schema_trigger_runs_the_core(installed: Reactor) -> None:
     raw = synthetic.build("model_registered", WORKSPACE_ID)
-    aml_events(func.EventGridEvent(id=raw["id"], data=raw["data"], topic=raw["topic"], subject=raw["subject"],
-                                   event_type=raw["eventType"], event_time=None, data_version="2"))
+    aml_events(
+        func.EventGridEvent(
+            id=raw["id"],
+            data=raw["data"],
+            topic=raw["topic"],
+            subject=raw["subject"],
+            event_type=raw["eventType"],
+            event_time=None,
+            data_version="2",
+        )
+    )
     assert installed.store.get_record("credit-risk", "1") is not None
 
 
 def test_cloudevents_trigger_runs_the_core(installed: Reactor) -> None:
     raw = synthetic.build("model_registered", WORKSPACE_ID, schema="cloudevents")
-    aml_cloudevents(func.CloudEvent(id=raw["id"], source=raw["source"], type=raw["type"], specversion="1.0",
-                                    data=raw["data"], subject=raw["subject"]))
+    aml_cloudevents(
+        func.CloudEvent(
+            id=raw["id"],
+            source=raw["source"],
+            type=raw["type"],
+            specversion="1.0",
+            data=raw["data"],
+            subject=raw["subject"],
+        )
+    )
     assert installed.store.is_completed(raw["id"])
 
 
 def test_rejected_event_returns_normally_so_event_grid_does_not_retry(installed: Reactor) -> None:
-    aml_events(func.EventGridEvent(id="bad", data={"modelName": "x"}, topic=WORKSPACE_ID, subject="",
-                                   event_type="Microsoft.MachineLearningServices.ModelRegistered", event_time=None,
-                                   data_version=""))
+    aml_events(
+        func.EventGridEvent(
+            id="bad",
+            data={"modelName": "x"},
+            topic=WORKSPACE_ID,
+            subject="",
+            event_type="Microsoft.MachineLearningServices.ModelRegistered",
+            event_time=None,
+            data_version="",
+        )
+    )
     assert installed.store.dead_letters()[0]["event_id"] == "bad"
 
 
@@ -63,8 +89,17 @@ def test_transient_failure_raises_so_the_host_answers_500(installed: Reactor) ->
     installed.workspace = Down()  # type: ignore[assignment]
     raw = synthetic.build("model_registered", WORKSPACE_ID)
     with pytest.raises(TransientError):
-        aml_events(func.EventGridEvent(id=raw["id"], data=raw["data"], topic=raw["topic"], subject="",
-                                       event_type=raw["eventType"], event_time=None, data_version=""))
+        aml_events(
+            func.EventGridEvent(
+                id=raw["id"],
+                data=raw["data"],
+                topic=raw["topic"],
+                subject="",
+                event_type=raw["eventType"],
+                event_time=None,
+                data_version="",
+            )
+        )
 
 
 def test_replay_is_a_dry_run_by_default(installed: Reactor) -> None:
@@ -106,8 +141,13 @@ def test_bad_deployment_report_names_the_field(installed: Reactor) -> None:
 
 
 def azure_mode(monkeypatch: pytest.MonkeyPatch, installed: Reactor, **extra: str) -> None:
-    for name, value in {"REACTOR_MODE": "azure", "AZURE_SUBSCRIPTION_ID": "s", "AZURE_RESOURCE_GROUP": "r",
-                        "AZUREML_WORKSPACE_NAME": "w", **extra}.items():
+    for name, value in {
+        "REACTOR_MODE": "azure",
+        "AZURE_SUBSCRIPTION_ID": "s",
+        "AZURE_RESOURCE_GROUP": "r",
+        "AZUREML_WORKSPACE_NAME": "w",
+        **extra,
+    }.items():
         monkeypatch.setenv(name, value)
     bootstrap.reset(installed)
 
@@ -121,15 +161,19 @@ def staged(installed: Reactor) -> Driver:
 
 
 def approve_as(who: str, **headers: str) -> func.HttpResponse:
-    request = func.HttpRequest("POST", "/api/approvals/credit-risk/1", route_params={"model": "credit-risk",
-                               "version": "1"}, body=json.dumps({"decision": "approve", "approver": "forged"}).encode(),
-                               headers={"content-type": "application/json", "x-ms-client-principal-name": who,
-                                        **headers})
+    request = func.HttpRequest(
+        "POST",
+        "/api/approvals/credit-risk/1",
+        route_params={"model": "credit-risk", "version": "1"},
+        body=json.dumps({"decision": "approve", "approver": "forged"}).encode(),
+        headers={"content-type": "application/json", "x-ms-client-principal-name": who, **headers},
+    )
     return approvals(request)  # type: ignore[no-any-return]
 
 
 def test_outside_local_mode_a_principal_header_without_platform_sign_in_is_not_trusted(
-        installed: Reactor, monkeypatch: pytest.MonkeyPatch) -> None:
+    installed: Reactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     drive = staged(installed)
     azure_mode(monkeypatch, installed)
     response = approve_as("ml-lead@contoso.example")
@@ -137,8 +181,9 @@ def test_outside_local_mode_a_principal_header_without_platform_sign_in_is_not_t
     assert drive.stage("1") == "staging"
 
 
-def test_behind_platform_sign_in_the_signed_in_approver_is_recorded(installed: Reactor,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_behind_platform_sign_in_the_signed_in_approver_is_recorded(
+    installed: Reactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     staged(installed)
     azure_mode(monkeypatch, installed, WEBSITE_AUTH_ENABLED="True")
     assert approve_as("someone@else").status_code == 422  # signed in, but not an approver the policy names
@@ -157,8 +202,12 @@ def test_approval_link_in_the_request_carries_the_approvals_key(settings: Settin
 
 def test_ledger_shows_a_model_version_history(installed: Reactor) -> None:
     Driver(installed).register()
-    request = func.HttpRequest("GET", "/api/ledger/models/credit-risk/1", body=b"",
-                               route_params={"kind": "models", "key": "credit-risk", "version": "1"})
+    request = func.HttpRequest(
+        "GET",
+        "/api/ledger/models/credit-risk/1",
+        body=b"",
+        route_params={"kind": "models", "key": "credit-risk", "version": "1"},
+    )
     body = json.loads(ledger(request).get_body())
     assert body["records"][0]["stage"] == "testing"
     assert body["ledger"][0]["event_type"].endswith("ModelRegistered")

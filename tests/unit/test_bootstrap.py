@@ -16,10 +16,14 @@ def test_local_mode_uses_the_embedded_defaults(settings: Settings) -> None:
 
 
 def test_azure_mode_wires_the_azure_adapters_without_calling_azure() -> None:
-    env = {"AZURE_SUBSCRIPTION_ID": "s", "AZURE_RESOURCE_GROUP": "r", "AZUREML_WORKSPACE_NAME": "w",
-           "REACTOR_STORAGE_CONNECTION": "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-           "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
-           "TableEndpoint=http://127.0.0.1:1/devstoreaccount1;"}
+    env = {
+        "AZURE_SUBSCRIPTION_ID": "s",
+        "AZURE_RESOURCE_GROUP": "r",
+        "AZUREML_WORKSPACE_NAME": "w",
+        "REACTOR_STORAGE_CONNECTION": "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+        "TableEndpoint=http://127.0.0.1:1/devstoreaccount1;",
+    }
     settings = Settings.from_env(env)
     assert settings.mode == "azure"
     reactor = bootstrap.build(settings)

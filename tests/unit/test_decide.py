@@ -17,8 +17,9 @@ def context(*records: ModelVersionRecord) -> Context:
 
 
 def report(version: str, environment: str) -> ev.DeploymentReported:
-    return ev.DeploymentReported(id="d", type=ev.DEPLOYMENT_REPORTED, source="/ws", model="m", version=version,
-                                 environment=environment)
+    return ev.DeploymentReported(
+        id="d", type=ev.DEPLOYMENT_REPORTED, source="/ws", model="m", version=version, environment=environment
+    )
 
 
 def test_a_half_written_promotion_is_finished_by_the_redelivery() -> None:
@@ -44,8 +45,9 @@ def test_promotion_supersedes_the_champion_and_tells_the_promoted_channel() -> N
 
 
 def test_run_failure_pages_with_a_window_start_on_the_group_boundary() -> None:
-    failed = ev.RunFinished(id="r", type=ev.RUN_STATUS_CHANGED, source="/ws", run_id="run 1/x", experiment="e",
-                            status="Failed")
+    failed = ev.RunFinished(
+        id="r", type=ev.RUN_STATUS_CHANGED, source="/ws", run_id="run 1/x", experiment="e", status="Failed"
+    )
     [page] = decide(failed, context(), POLICY).actions
     assert page.window_start == "2026-11-22T09:00:00+00:00"
     assert page.links["Run in Azure ML studio"].startswith("https://ml.azure.com/runs/run%201%2Fx?")

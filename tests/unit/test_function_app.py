@@ -17,6 +17,7 @@ EXPECTED = {
     "approvals": ("httpTrigger", "approvals/{model}/{version}", ["GET", "POST"], "FUNCTION"),
     "ledger": ("httpTrigger", "ledger/{kind}/{key?}/{version?}", ["GET"], "FUNCTION"),
     "health": ("httpTrigger", "health", ["GET"], "ANONYMOUS"),
+    "sweep": ("timerTrigger", None, None, None),
 }
 
 
@@ -39,13 +40,16 @@ def test_every_function_has_its_name_trigger_route_and_auth(indexed: dict[str, d
 
 
 def test_import_loads_no_heavy_sdk_and_reads_no_settings() -> None:
-    probe = ("import sys, function_app\n"
-             "heavy = [m for m in ('azure.ai.ml', 'mlflow', 'azure.communication.email', 'azure.data.tables',"
-             " 'azure.identity', 'shared.app.bootstrap', 'shared.engine.reactor') if m in sys.modules]\n"
-             "print(','.join(heavy))")
+    probe = (
+        "import sys, function_app\n"
+        "heavy = [m for m in ('azure.ai.ml', 'mlflow', 'azure.communication.email', 'azure.data.tables',"
+        " 'azure.identity', 'shared.app.bootstrap', 'shared.engine.reactor') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
     env = {"PATH": "/usr/bin:/bin", "REACTOR_MODE": "bogus"}  # a bad setting must not break indexing
-    out = subprocess.run([sys.executable, "-c", probe], cwd=APP_ROOT, env=env, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=APP_ROOT, env=env, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == ""
 
 

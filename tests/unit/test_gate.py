@@ -3,8 +3,11 @@
 from shared.core.gate import evaluate
 from shared.core.policy import Gate, Threshold
 
-GATE = Gate(thresholds=(Threshold(metric="auc", min=0.8), Threshold(metric="latency_ms", max=250)),
-            primary_metric="auc", champion_margin=0.01)
+GATE = Gate(
+    thresholds=(Threshold(metric="auc", min=0.8), Threshold(metric="latency_ms", max=250)),
+    primary_metric="auc",
+    champion_margin=0.01,
+)
 
 
 def test_passes_when_every_threshold_holds_and_no_champion() -> None:

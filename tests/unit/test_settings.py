@@ -26,13 +26,16 @@ def test_azure_mode_names_the_missing_settings() -> None:
 
 
 def test_workspace_arm_id_is_built_from_the_three_settings() -> None:
-    built = Settings.from_env({"AZURE_SUBSCRIPTION_ID": "s", "AZURE_RESOURCE_GROUP": "r",
-                               "AZUREML_WORKSPACE_NAME": "w"})
+    built = Settings.from_env(
+        {"AZURE_SUBSCRIPTION_ID": "s", "AZURE_RESOURCE_GROUP": "r", "AZUREML_WORKSPACE_NAME": "w"}
+    )
     assert built.workspace_id == settings_module.workspace_arm_id("s", "r", "w")
     assert built.workspace_id.endswith("/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w")
 
 
 def test_links_use_the_apps_own_host_name_in_azure() -> None:
-    assert Settings.from_env({"WEBSITE_HOSTNAME": "reactor.azurewebsites.net"}).public_url == \
-        "https://reactor.azurewebsites.net"
+    assert (
+        Settings.from_env({"WEBSITE_HOSTNAME": "reactor.azurewebsites.net"}).public_url
+        == "https://reactor.azurewebsites.net"
+    )
     assert Settings.from_env({"REACTOR_PUBLIC_URL": "https://x.example/"}).public_url == "https://x.example"

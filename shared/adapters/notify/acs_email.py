@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from shared.adapters.identity import azure_credential
 from shared.adapters.notify.render.emails import render_email, require_recipients
 from shared.adapters.recent import Recent
-from shared.app.settings import ACS_CONNECTION_STRING, ACS_ENDPOINT, EMAIL_SENDER
 from shared.core.actions import Notify
 from shared.core.errors import PermanentError, TransientError, UpstreamRejected
+from shared.core.setting_names import ACS_CONNECTION_STRING, ACS_ENDPOINT, EMAIL_SENDER
 
 OPERATION_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:mlops-reactor:acs-email")
 CLIENT_DEFAULTS: dict[str, Any] = {"retry_total": 2, "retry_backoff_max": 5}  # the platform does the long retries
@@ -32,9 +33,18 @@ def operation_id(key: str) -> str:
 class AcsEmailNotifier:
     """Sends each notice to the channel's recipients; a retried send reuses its operation id."""
 
-    def __init__(self, *, sender: str, to: tuple[str, ...], connection_string: str | None = None,
-                 endpoint: str | None = None, credential: Any = None, client: EmailSender | None = None,
-                 client_kwargs: Mapping[str, Any] | None = None, wait_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        sender: str,
+        to: tuple[str, ...],
+        connection_string: str | None = None,
+        endpoint: str | None = None,
+        credential: Any = None,
+        client: EmailSender | None = None,
+        client_kwargs: Mapping[str, Any] | None = None,
+        wait_seconds: float = 5.0,
+    ) -> None:
         self.sender, self.to = sender, to
         self._connection_string, self.endpoint, self._credential = connection_string, endpoint, credential
         self._client = client
@@ -55,8 +65,9 @@ class AcsEmailNotifier:
             if poller.done():
                 poller.result()
         except (ServiceRequestError, ServiceResponseError) as exc:
-            raise TransientError(f"cannot reach Azure Communication Services ({type(exc).__name__}); "
-                                 "the event will be retried") from exc
+            raise TransientError(
+                f"cannot reach Azure Communication Services ({type(exc).__name__}); the event will be retried"
+            ) from exc
         except HttpResponseError as exc:
             raise _translate(exc) from exc
         self._sent.put(notice.key, True)
@@ -64,10 +75,12 @@ class AcsEmailNotifier:
     def message(self, notice: Notify) -> dict[str, Any]:
         """The EmailMessage body for a notice."""
         rendered = render_email(notice)
-        return {"senderAddress": self.sender,
-                "recipients": {"to": [{"address": address} for address in self.to]},
-                "content": {"subject": rendered.subject, "plainText": rendered.text, "html": rendered.html},
-                "userEngagementTrackingDisabled": True}
+        return {
+            "senderAddress": self.sender,
+            "recipients": {"to": [{"address": address} for address in self.to]},
+            "content": {"subject": rendered.subject, "plainText": rendered.text, "html": rendered.html},
+            "userEngagementTrackingDisabled": True,
+        }
 
     def client(self) -> EmailSender:
         """The EmailClient, built on first use from the connection string or the endpoint and an identity."""
@@ -78,14 +91,11 @@ class AcsEmailNotifier:
                 try:
                     self._client = EmailClient.from_connection_string(self._connection_string, **self.client_kwargs)
                 except ValueError as exc:
-                    raise PermanentError(f"{ACS_CONNECTION_STRING} is not an ACS connection string "
-                                         "(endpoint=https://…;accesskey=…)") from exc
+                    raise PermanentError(
+                        f"{ACS_CONNECTION_STRING} is not an ACS connection string (endpoint=https://…;accesskey=…)"
+                    ) from exc
             elif self.endpoint:
-                credential = self._credential
-                if credential is None:
-                    from azure.identity import DefaultAzureCredential
-
-                    credential = DefaultAzureCredential()
+                credential = self._credential if self._credential is not None else azure_credential()
                 self._client = EmailClient(self.endpoint, credential, **self.client_kwargs)
             else:
                 raise PermanentError(f"email channels need {ACS_CONNECTION_STRING} or {ACS_ENDPOINT}")
@@ -98,8 +108,10 @@ def _translate(exc: Any) -> Exception:
     said = _service_message(exc)
     if status is None or status in (408, 429) or status >= 500:
         after = exc.response.headers.get("retry-after") if exc.response is not None else None
-        return TransientError(f"Azure Communication Services answered {status}{said}; the event will be retried",
-                              retry_after=float(after) if after and after.isdigit() else None)
+        return TransientError(
+            f"Azure Communication Services answered {status}{said}; the event will be retried",
+            retry_after=float(after) if after and after.isdigit() else None,
+        )
     hints = {
         400: f"check {EMAIL_SENDER} is an address of a domain connected to the ACS resource, and the recipients",
         401: f"the credentials were refused: check {ACS_CONNECTION_STRING} or the managed identity",
@@ -107,13 +119,18 @@ def _translate(exc: Any) -> Exception:
         404: f"check {ACS_ENDPOINT} (https://<resource>.communication.azure.com)",
     }
     if status < 400 and _body(exc).get("status") in ("Failed", "Canceled"):
-        return UpstreamRejected(f"Azure Communication Services reported the send as failed{said}: check the "
-                                "recipients and the sender domain")
+        return UpstreamRejected(
+            f"Azure Communication Services reported the send as failed{said}: check the "
+            "recipients and the sender domain"
+        )
     if status < 400:
-        return UpstreamRejected(f"Azure Communication Services answered an unexpected {status}: check "
-                                f"{ACS_ENDPOINT} names a Communication Services resource")
-    return UpstreamRejected(f"Azure Communication Services answered {status}: "
-                            f"{hints.get(status, 'the request was refused')}{said}")
+        return UpstreamRejected(
+            f"Azure Communication Services answered an unexpected {status}: check "
+            f"{ACS_ENDPOINT} names a Communication Services resource"
+        )
+    return UpstreamRejected(
+        f"Azure Communication Services answered {status}: {hints.get(status, 'the request was refused')}{said}"
+    )
 
 
 def _body(exc: Any) -> dict[str, Any]:

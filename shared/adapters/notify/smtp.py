@@ -11,17 +11,27 @@ from email.utils import formatdate
 
 from shared.adapters.notify.render.emails import render_email, require_recipients
 from shared.adapters.recent import Recent
-from shared.app.settings import SMTP_HOST, SMTP_PASSWORD, SMTP_STARTTLS, SMTP_USER
 from shared.core.actions import Notify
 from shared.core.errors import TransientError, UpstreamRejected
+from shared.core.setting_names import SMTP_HOST, SMTP_PASSWORD, SMTP_STARTTLS, SMTP_USER
 
 
 class SmtpNotifier:
     """Sends each notice once per key to the channel's recipients through one SMTP server."""
 
-    def __init__(self, *, host: str, sender: str, to: tuple[str, ...], port: int = 587, user: str | None = None,
-                 password: str | None = None, starttls: bool = True, tls_context: ssl.SSLContext | None = None,
-                 timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        sender: str,
+        to: tuple[str, ...],
+        port: int = 587,
+        user: str | None = None,
+        password: str | None = None,
+        starttls: bool = True,
+        tls_context: ssl.SSLContext | None = None,
+        timeout: float = 15.0,
+    ) -> None:
         self.host, self.port, self.sender, self.to = host, port, sender, to
         self.user, self._password = user, password
         self.starttls, self.tls_context, self.timeout = starttls, tls_context, timeout
@@ -41,14 +51,19 @@ class SmtpNotifier:
                     smtp.login(self.user, self._password or "")
                 smtp.send_message(self.message(notice))
         except smtplib.SMTPNotSupportedError as exc:
-            raise UpstreamRejected(f"{where} does not offer STARTTLS or AUTH: use a server that does, or set "
-                                   f"{SMTP_STARTTLS}=false only for a relay on a trusted network") from exc
+            raise UpstreamRejected(
+                f"{where} does not offer STARTTLS or AUTH: use a server that does, or set "
+                f"{SMTP_STARTTLS}=false only for a relay on a trusted network"
+            ) from exc
         except smtplib.SMTPAuthenticationError as exc:
-            raise UpstreamRejected(f"{where} refused the login ({exc.smtp_code}): check {SMTP_USER} and "
-                                   f"{SMTP_PASSWORD}") from exc
+            raise UpstreamRejected(
+                f"{where} refused the login ({exc.smtp_code}): check {SMTP_USER} and {SMTP_PASSWORD}"
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
-            raise UpstreamRejected(f"{where} refused every recipient of channel {notice.channel!r}: check its "
-                                   "`to:` addresses in the policy") from exc
+            raise UpstreamRejected(
+                f"{where} refused every recipient of channel {notice.channel!r}: check its "
+                "`to:` addresses in the policy"
+            ) from exc
         except smtplib.SMTPResponseException as exc:
             said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
             what = f"{where} answered {exc.smtp_code} {said[:120]}"
@@ -58,8 +73,10 @@ class SmtpNotifier:
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ssl.SSLError, OSError) as exc:
             if isinstance(exc, ssl.SSLCertVerificationError):
                 raise UpstreamRejected(f"{where}: its TLS certificate is not trusted ({exc.verify_message})") from exc
-            raise TransientError(f"cannot talk to {where} ({type(exc).__name__}): check {SMTP_HOST} and the "
-                                 "network; the event will be retried") from exc
+            raise TransientError(
+                f"cannot talk to {where} ({type(exc).__name__}): check {SMTP_HOST} and the "
+                "network; the event will be retried"
+            ) from exc
         self._sent.put(notice.key, True)
 
     def message(self, notice: Notify) -> EmailMessage:

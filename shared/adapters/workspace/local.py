@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from shared.adapters.sqlite_file import ThreadConnections
+from shared.adapters.workspace import payloads
 from shared.core.actions import SubmitJob
 from shared.core.errors import UpstreamRejected
 from shared.core.ports import Receipt
-from shared.tools import synthetic
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -30,24 +29,24 @@ class LocalWorkspace:
         self.path = path
         self.app_root = app_root
         self.workspace_id = workspace_id
-        self._local = threading.local()
+        self._db = ThreadConnections(path)
         self._db().executescript(_SCHEMA)
-
-    def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
 
     def submit_job(self, job: SubmitJob) -> Receipt:
         if not (self.app_root / job.job_file).is_file():
             raise UpstreamRejected(f"job file {job.job_file} not found under {self.app_root}: check the policy")
-        body = {"name": job.job_name, "purpose": job.purpose, "model": job.model, "version": job.version,
-                "champion_version": job.champion_version, "job_file": job.job_file, "status": "Queued",
-                "tags": dict(job.tags), "metrics": {}, "experiment": f"mlops-reactor-{job.purpose}"}
+        body = {
+            "name": job.job_name,
+            "purpose": job.purpose,
+            "model": job.model,
+            "version": job.version,
+            "champion_version": job.champion_version,
+            "job_file": job.job_file,
+            "status": "Queued",
+            "tags": dict(job.tags),
+            "metrics": {},
+            "experiment": f"mlops-reactor-{job.purpose}",
+        }
         self._db().execute("INSERT OR IGNORE INTO jobs VALUES (?, ?)", (job.job_name, json.dumps(body)))
         return Receipt(ref=job.job_name, url=f"local://jobs/{job.job_name}")
 
@@ -76,8 +75,11 @@ class LocalWorkspace:
 
     def model_tags(self, model: str, version: str) -> dict[str, str]:
         """A model version's tags."""
-        row = self._db().execute("SELECT tags FROM models WHERE name = ? AND version = ?",
-                                 (model, str(version))).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT tags FROM models WHERE name = ? AND version = ?", (model, str(version)))
+            .fetchone()
+        )
         return json.loads(row[0]) if row else {}
 
     def register_model(self, model: str, tags: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -88,20 +90,22 @@ class LocalWorkspace:
         version = latest + 1
         row = (model, str(version), json.dumps(dict(tags or {})))
         db.execute("INSERT INTO models VALUES (?, ?, ?)", row)
-        return synthetic.build("model_registered", self.workspace_id, model=model, version=str(version),
-                               tags=dict(tags or {}))
+        return payloads.build(
+            "model_registered", self.workspace_id, model=model, version=str(version), tags=dict(tags or {})
+        )
 
-    def complete_job(self, name: str, status: str = "Completed",
-                     metrics: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+    def complete_job(
+        self, name: str, status: str = "Completed", metrics: Mapping[str, float] | None = None
+    ) -> list[dict[str, Any]]:
         """Finish a job; returns the events Azure ML would emit (and a registration, for a retrain)."""
         job = self.job(name)
         job.update(status=status, metrics=dict(metrics or {}), finished_at=datetime.now(UTC).isoformat())
         self._db().execute("UPDATE jobs SET body = ? WHERE name = ?", (json.dumps(job), name))
         fields = {"run_id": name, "experiment": job["experiment"], "tags": job["tags"], "status": status}
         kind = "run_completed" if status == "Completed" else "run_status_changed"
-        emitted = [synthetic.build(kind, self.workspace_id, **fields)]
+        emitted = [payloads.build(kind, self.workspace_id, **fields)]
         if status == "Completed":
-            emitted.append(synthetic.build("run_status_changed", self.workspace_id, **fields))
+            emitted.append(payloads.build("run_status_changed", self.workspace_id, **fields))
             if job["purpose"] == "retrain":
                 emitted.append(self.register_model(job["model"], {"mlops_reactor_retrained_by": name}))
         return emitted

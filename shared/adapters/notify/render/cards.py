@@ -17,15 +17,27 @@ GROUPED = "Grouped since the last alert"
 TEMPLATES: dict[str, tuple[str, str, str]] = {
     "run_failed": ("Run failed", "attention", "An Azure ML run failed, was canceled or stopped responding."),
     "test_failed": ("Offline test failed", "attention", "The offline test job did not finish: no verdict."),
-    "verdict": ("Offline test verdict", "accent", "The gate compared the test metrics with the thresholds "
-                "and the champion."),
-    "approval_requested": ("Approval requested", "accent", "A version is in staging and waits for a human "
-                           "decision before production."),
-    "approved": ("Approved for production", "good", "A reviewer approved this version; production CD was asked "
-                 "to deploy it."),
+    "verdict": (
+        "Offline test verdict",
+        "accent",
+        "The gate compared the test metrics with the thresholds and the champion.",
+    ),
+    "approval_requested": (
+        "Approval requested",
+        "accent",
+        "A version is in staging and waits for a human decision before production.",
+    ),
+    "approved": (
+        "Approved for production",
+        "good",
+        "A reviewer approved this version; production CD was asked to deploy it.",
+    ),
     "promoted": ("In production", "good", "CD reported this version deployed to production."),
-    "approval_rejected": ("Rejected by a reviewer", "warning", "A reviewer rejected this version; it will not "
-                          "go to production."),
+    "approval_rejected": (
+        "Rejected by a reviewer",
+        "warning",
+        "A reviewer rejected this version; it will not go to production.",
+    ),
     "out_of_band": ("Out-of-band deployment", "attention", "A deployment happened that the gates did not allow."),
     "drift": ("Drift detected", "warning", "A model monitor reported drift."),
     "retrain_failed": ("Retraining failed", "attention", "The retraining job did not finish."),
@@ -67,18 +79,43 @@ def content(notice: Notify, limits: tuple[int, int, int] = LIMITS[0]) -> Content
             facts.append((_clip(name, 80, cut), _clip(str(value), chars, cut)))
     cut["facts"] = max(0, len(notice.facts) - max_facts)
     links = [(_clip(name, 60, cut), url) for name, url in notice.links.items() if _web_url(url)]
+    notes = _notes(notice, cut, len(notice.links) - len(links))
+    return Content(
+        heading=heading,
+        style=style,
+        title=_clip(notice.title, 200, cut),
+        intro=intro,
+        facts=tuple(facts),
+        lists=tuple(lists),
+        links=tuple(links[:5]),
+        notes=tuple(notes),
+    )
+
+
+def _notes(notice: Notify, cut: dict[str, int], links_left_out: int) -> list[str]:
+    """What the reader should know about what is not shown: alerts held back, and what was cut to fit."""
     notes = []
     if notice.facts.get(GROUPED):
-        notes.append(f"{notice.facts[GROUPED]} more alert(s) of this group were held back since the last alert "
-                     "(one alert per group window).")
-    if any(cut.values()) or len(links) < len(notice.links):
-        notes.append("Shortened to fit the channel: " + ", ".join(
-            f"{n} {what}" for what, n in (("long values cut", cut["values"]), ("list items left out", cut["items"]),
-                                          ("facts left out", cut["facts"]),
-                                          ("non-web links left out", len(notice.links) - len(links))) if n)
-                     + ". The ledger has the full event.")
-    return Content(heading=heading, style=style, title=_clip(notice.title, 200, cut), intro=intro,
-                   facts=tuple(facts), lists=tuple(lists), links=tuple(links[:5]), notes=tuple(notes))
+        notes.append(
+            f"{notice.facts[GROUPED]} more alert(s) of this group were held back since the last alert "
+            "(one alert per group window)."
+        )
+    if any(cut.values()) or links_left_out:
+        notes.append(
+            "Shortened to fit the channel: "
+            + ", ".join(
+                f"{n} {what}"
+                for what, n in (
+                    ("long values cut", cut["values"]),
+                    ("list items left out", cut["items"]),
+                    ("facts left out", cut["facts"]),
+                    ("non-web links left out", links_left_out),
+                )
+                if n
+            )
+            + ". The ledger has the full event."
+        )
+    return notes
 
 
 def _clip(text: str, limit: int, cut: dict[str, int]) -> str:
@@ -117,8 +154,12 @@ def card_size(envelope: dict[str, Any]) -> int:
 
 
 def _envelope(card: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "message", "attachments": [
-        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
 
 
 def _text(text: str, **style: Any) -> dict[str, Any]:
@@ -128,19 +169,31 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 def _card(c: Content) -> dict[str, Any]:
     color = {"default": "Default"}.get(c.style, c.style.capitalize())
     body: list[dict[str, Any]] = [
-        {"type": "Container", "style": "emphasis" if c.style == "default" else c.style, "bleed": True, "items": [
-            _text(c.heading, weight="Bolder", size="Small", color=color),
-            _text(c.title, weight="Bolder", size="Large", spacing="None")]},
+        {
+            "type": "Container",
+            "style": "emphasis" if c.style == "default" else c.style,
+            "bleed": True,
+            "items": [
+                _text(c.heading, weight="Bolder", size="Small", color=color),
+                _text(c.title, weight="Bolder", size="Large", spacing="None"),
+            ],
+        },
     ]
     if c.intro:
         body.append(_text(c.intro, isSubtle=True))
     if c.facts:
-        body.append({"type": "FactSet", "facts": [{"title": neutralise(n), "value": neutralise(v)}
-                                                  for n, v in c.facts]})
+        body.append(
+            {"type": "FactSet", "facts": [{"title": neutralise(n), "value": neutralise(v)} for n, v in c.facts]}
+        )
     for name, lines in c.lists:
         body.append(_text(name, weight="Bolder", spacing="Medium"))
         body += [_text(f"• {line}", spacing="None", fontType="Monospace", size="Small") for line in lines]
     body += [_text(note, isSubtle=True, size="Small", spacing="Medium") for note in c.notes]
-    return {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
-            "version": CARD_VERSION, "msteams": {"width": "Full"}, "body": body,
-            "actions": [{"type": "Action.OpenUrl", "title": neutralise(n), "url": u} for n, u in c.links]}
+    return {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": CARD_VERSION,
+        "msteams": {"width": "Full"},
+        "body": body,
+        "actions": [{"type": "Action.OpenUrl", "title": neutralise(n), "url": u} for n, u in c.links],
+    }

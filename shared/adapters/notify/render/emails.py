@@ -53,7 +53,10 @@ def _html(c: Content) -> str:
     e = escape
     colour = COLOURS.get(c.style, COLOURS["default"])
     parts = [
-        "<!DOCTYPE html>", '<html><head><meta charset="utf-8"><title>', e(c.title), "</title></head>",
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8"><title>',
+        e(c.title),
+        "</title></head>",
         '<body style="font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#242424;max-width:680px">',
         f'<div style="border-left:6px solid {colour};padding:8px 16px;background:#f5f5f5">',
         f'<div style="color:{colour};font-weight:600;font-size:13px">{e(c.heading)}</div>',
@@ -63,17 +66,26 @@ def _html(c: Content) -> str:
         parts.append(f'<p style="color:#616161">{e(c.intro)}</p>')
     if c.facts:
         parts.append('<table style="border-collapse:collapse">')
-        parts += [f'<tr><th style="text-align:left;padding:2px 16px 2px 0;vertical-align:top">{e(name)}</th>'
-                  f'<td style="padding:2px 0">{e(value)}</td></tr>' for name, value in c.facts]
+        parts += [
+            f'<tr><th style="text-align:left;padding:2px 16px 2px 0;vertical-align:top">{e(name)}</th>'
+            f'<td style="padding:2px 0">{e(value)}</td></tr>'
+            for name, value in c.facts
+        ]
         parts.append("</table>")
     for name, items in c.lists:
         parts.append(f"<p><strong>{e(name)}</strong></p><ul>")
         parts += [f'<li style="font-family:Consolas,monospace;font-size:13px">{e(item)}</li>' for item in items]
         parts.append("</ul>")
     if c.links:
-        parts.append("<p>" + " &nbsp; ".join(
-            f'<a href="{e(url, quote=True)}" style="display:inline-block;padding:6px 12px;background:{colour};'
-            f'color:#ffffff;text-decoration:none;border-radius:4px">{e(name)}</a>' for name, url in c.links) + "</p>")
+        parts.append(
+            "<p>"
+            + " &nbsp; ".join(
+                f'<a href="{e(url, quote=True)}" style="display:inline-block;padding:6px 12px;background:{colour};'
+                f'color:#ffffff;text-decoration:none;border-radius:4px">{e(name)}</a>'
+                for name, url in c.links
+            )
+            + "</p>"
+        )
     parts += [f'<p style="color:#616161;font-size:12px">{e(note)}</p>' for note in c.notes]
     parts.append("</body></html>")
     return "\n".join(parts)

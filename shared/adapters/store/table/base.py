@@ -1,19 +1,25 @@
-"""Table Storage primitives for TableStore: our tables, point reads, insert-if-absent, ETag-conditional writes."""
+"""Table Storage primitives for TableStore: our tables, point reads, key-range queries, transactions, an ETag cache."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shared.adapters.store.table.codec import safe_key, status
+from shared.adapters.store.table.codec import status
 
 if TYPE_CHECKING:
     from azure.data.tables import TableClient, TableServiceClient
 
+Entity = Mapping[str, Any]
+Op = tuple[Any, ...]
+_OR_TERMS = 14  # a filter holds at most 15 comparisons: the PartitionKey and 14 RowKeys
+_CACHE = 4096
+
 
 class TableBase:
-    """The service client, the tables (created on first use) and the atomic primitives the store builds on."""
+    """The service client, the tables (created on first use) and the primitives the store builds on."""
 
     def __init__(self, service: TableServiceClient, prefix: str = "reactor") -> None:
         self.service = service
@@ -21,6 +27,7 @@ class TableBase:
         self.account = str(getattr(service, "account_name", None) or "table-service")
         self._tables: dict[str, TableClient] = {}
         self._lock = threading.Lock()
+        self._etags: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
 
     def table(self, name: str) -> TableClient:
         """One of our tables, created on first use."""
@@ -30,49 +37,96 @@ class TableBase:
                     self._tables[name] = self.service.create_table_if_not_exists(f"{self.prefix}{name}")
         return self._tables[name]
 
-    def _get(self, table: str, pk: str, rk: str = "") -> Any:
+    def _get(self, table: str, pk: str, rk: str) -> Entity | None:
         try:
-            return self.table(table).get_entity(safe_key(pk), safe_key(rk))
+            row: Entity = self.table(table).get_entity(pk, rk)
         except Exception as exc:
             if status(exc) == 404:
                 return None
             raise
+        return row
 
-    def _insert(self, table: str, entity: dict[str, Any]) -> bool:
-        """Insert if absent: False when an entity with those keys exists (the atomic primitive)."""
-        try:
-            self.table(table).create_entity(entity)
-        except Exception as exc:
-            if status(exc) == 409:
-                return False
-            raise
-        return True
+    def _query(self, table: str, query: str, params: Mapping[str, Any], top: int | None = None) -> list[Entity]:
+        """Entities matching an OData filter; with `top`, only the first page of that size (in key order)."""
+        found = self.table(table).query_entities(query, parameters=dict(params), results_per_page=top)
+        pages: Any = found if top is None else next(iter(found.by_page()), [])
+        rows: list[Entity] = list(pages)
+        return rows if top is None else rows[:top]
 
-    def _replace(self, table: str, entity: Mapping[str, Any], etag: str) -> bool:
-        """Replace only if unchanged since read: False when someone else wrote it."""
-        from azure.core import MatchConditions
-        from azure.data.tables import UpdateMode
+    def _range(
+        self,
+        table: str,
+        pk: str,
+        prefix: str,
+        *,
+        top: int | None = None,
+        eq: Mapping[str, Any] | None = None,
+        extra: str = "",
+        params: Mapping[str, Any] | None = None,
+    ) -> list[Entity]:
+        """Entities of one partition whose RowKey starts with `prefix` (a bounded key range), `eq` properties equal."""
+        from shared.adapters.store.table.keys import below
 
-        try:
-            self.table(table).update_entity(dict(entity), mode=UpdateMode.REPLACE, etag=etag,
-                                            match_condition=MatchConditions.IfNotModified)
-        except Exception as exc:
-            if status(exc) in (409, 412):
-                return False
-            raise
-        return True
+        eq = {k: v for k, v in (eq or {}).items() if v is not None}
+        terms = ["PartitionKey eq @pk", "RowKey ge @lo", "RowKey lt @hi", *(f"{k} eq @{k}" for k in eq)]
+        query = " and ".join(terms + ([extra] if extra else []))
+        return self._query(table, query, {"pk": pk, "lo": prefix, "hi": below(prefix), **eq, **(params or {})}, top)
 
-    def _upsert(self, table: str, entity: dict[str, Any]) -> None:
-        from azure.data.tables import UpdateMode
+    def _rows(self, table: str, pk: str, rks: Iterable[str]) -> dict[str, Entity]:
+        """Several entities of one partition by RowKey, in as few queries as a filter allows."""
+        keys, found = sorted(set(rks)), {}
+        for i in range(0, len(keys), _OR_TERMS):
+            chunk = keys[i : i + _OR_TERMS]
+            terms = " or ".join(f"RowKey eq @r{n}" for n in range(len(chunk)))
+            params = {"pk": pk, **{f"r{n}": rk for n, rk in enumerate(chunk)}}
+            for row in self._query(table, f"PartitionKey eq @pk and ( {terms} )", params):
+                found[str(row["RowKey"])] = row
+        return found
 
-        self.table(table).upsert_entity(entity, mode=UpdateMode.REPLACE)
+    def _submit(self, table: str, ops: Sequence[Op]) -> list[Mapping[str, Any]]:
+        """One entity-group transaction (all ops in one partition): all or nothing."""
+        result: list[Mapping[str, Any]] = self.table(table).submit_transaction(list(ops))
+        return result
 
-    def _delete(self, table: str, pk: str, etag: str) -> None:
-        """Delete only if unchanged since read; someone else's newer write wins."""
-        from azure.core import MatchConditions
+    # ETags of subjects and records as last read, so a commit right after a load need not read them again
 
-        try:
-            self.table(table).delete_entity(safe_key(pk), "", etag=etag, match_condition=MatchConditions.IfNotModified)
-        except Exception as exc:
-            if status(exc) != 412:
-                raise
+    def _remember(self, pk: str, row: Entity) -> None:
+        key = (pk, str(row["RowKey"]))
+        with self._lock:
+            self._etags[key] = (int(row.get("revision", 0)), etag_of(row))
+            self._etags.move_to_end(key)
+            while len(self._etags) > _CACHE:
+                self._etags.popitem(last=False)
+
+    def _recalled(self, pk: str, rk: str) -> tuple[int, str] | None:
+        with self._lock:
+            return self._etags.get((pk, rk))
+
+    def _forget(self, pk: str, rks: Iterable[str]) -> None:
+        with self._lock:
+            for rk in rks:
+                self._etags.pop((pk, rk), None)
+
+
+def etag_of(row: Entity) -> str:
+    """The ETag a read entity came with."""
+    return str(getattr(row, "metadata", {}).get("etag", ""))
+
+
+def if_match(etag: str) -> dict[str, Any]:
+    """Keyword arguments of a write that holds only if the entity is unchanged since read."""
+    from azure.core import MatchConditions
+
+    return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+
+
+def replace_mode(**extra: Any) -> dict[str, Any]:
+    from azure.data.tables import UpdateMode
+
+    return {"mode": UpdateMode.REPLACE, **extra}
+
+
+def merge_mode(**extra: Any) -> dict[str, Any]:
+    from azure.data.tables import UpdateMode
+
+    return {"mode": UpdateMode.MERGE, **extra}

@@ -1,14 +1,20 @@
-"""The Store port on Azure Table Storage (azure-data-tables, imported on first use); Azurite locally."""
+"""The Store port on Azure Table Storage (azure-data-tables, imported on first use); Azurite locally.
+
+Layout and partitions: `shared.adapters.store.table.keys`. A commit takes the claim (with a lease, and its open
+entry for the sweep) in one request, then writes the decision in one transaction per partition (one for a decision
+on one model). A conflict there rolls the claim back and raises Conflict, so nothing of the commit stays.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from shared.adapters.store.table.codec import guarded, pack, safe_key, status
-from shared.adapters.store.table.journal import TableJournal
-from shared.adapters.store.table.records import TableRecords
+from shared.adapters.store.table.claims import claim_entity
+from shared.adapters.store.table.codec import guarded
+from shared.adapters.store.table.decision import Outcome, partitions
+from shared.adapters.store.table.finish import TableFinish
+from shared.adapters.store.table.keys import intent_pk, intent_rk, model_pk, seq
 from shared.app.settings import (
     AZURE_CLIENT_ID,
     STORAGE_CONNECTION,
@@ -17,29 +23,26 @@ from shared.app.settings import (
     WEBJOBS_STORAGE,
     Settings,
 )
-from shared.core.errors import TransientError
-from shared.core.ports import FinishInSteps
+from shared.core.state import Claimed, Commit, Committed, IntentStatus
 
-if TYPE_CHECKING:
-    pass
-
-TABLES = ("Claims", "Occurrences", "Effects", "Windows", "Records", "Jobs", "Events", "Ledger", "DeadLetters")
-WINDOW_RETRIES = 10
+HITS_BATCH = 64  # grouped-alert counts are added in batches: a count may lag by this much per process
 RETRY: dict[str, Any] = {"retry_total": 2, "retry_backoff_max": 4}  # short: Event Grid redelivers anyway
 # The well-known Azurite development account (public, not a secret), for AzureWebJobsStorage=UseDevelopmentStorage=true.
-AZURITE = ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzF"
-           "T50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;")
+AZURITE = (
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzF"
+    "T50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;"
+)
 
 
-class TableStore(FinishInSteps, TableRecords, TableJournal):
-    """Claims, records, jobs, ledger and dead letters in Table Storage; ETags make every check-and-write atomic."""
+class TableStore(TableFinish):
+    """Claims, decisions, intents, records, jobs, ledger and dead letters in Table Storage."""
 
     @classmethod
-    def from_connection_string(cls, connection: str, prefix: str = "reactor") -> TableStore:
-        """From a storage connection string (Azurite: the well-known development account)."""
+    def from_connection_string(cls, connection: str, prefix: str = "reactor", **client: Any) -> TableStore:
+        """From a storage connection string (Azurite: the well-known development account); `client`: SDK options."""
         from azure.data.tables import TableServiceClient
 
-        return cls(TableServiceClient.from_connection_string(connection, **RETRY), prefix)
+        return cls(TableServiceClient.from_connection_string(connection, **{**RETRY, **client}), prefix)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TableStore:
@@ -59,129 +62,63 @@ class TableStore(FinishInSteps, TableRecords, TableJournal):
             return cls.from_connection_string(AZURITE if value == "UseDevelopmentStorage=true" else value, prefix)
         raise ValueError(f"the Table store needs {STORAGE_CONNECTION}, {STORAGE_TABLE_URL} or {WEBJOBS_STORAGE}")
 
-    # Claims
-
-    @guarded("claiming an event")
-    def claim(self, event_id: str, occurrence: str | None, now: datetime, lease_seconds: int) -> bool:
-        row = self._get("Claims", event_id)
-        if row is not None and row["done"]:
-            return False
-        if row is not None and _live(row, now):
-            raise TransientError(f"event {event_id} is being handled elsewhere (lease until {row['lease_until']})")
-        until = (now + timedelta(seconds=lease_seconds)).isoformat()
-        if occurrence and not self._take_occurrence(occurrence, event_id, now, until):
-            return False
-        entity = {"PartitionKey": safe_key(event_id), "RowKey": "", "event_id": event_id, "done": False,
-                  "lease_until": until, "outcome": ""}
-        won = self._insert("Claims", entity) if row is None else self._replace("Claims", entity, row.metadata["etag"])
-        if not won:
-            if occurrence:
-                self._drop_occurrence(occurrence, event_id)
-            raise TransientError(f"event {event_id} was claimed elsewhere just now")
-        return True
-
-    def _take_occurrence(self, occurrence: str, event_id: str, now: datetime, until: str) -> bool:
-        """Lease the logical occurrence: False if it completed; TransientError if another event holds it."""
-        entity = {"PartitionKey": safe_key(occurrence), "RowKey": "", "event_id": event_id, "done": False,
-                  "lease_until": until}
-        if self._insert("Occurrences", entity):
-            return True
-        row = self._get("Occurrences", occurrence)
-        if row is not None and row["done"]:
-            return False
-        if row is not None and row["event_id"] != event_id and _live(row, now):
-            raise TransientError(f"{occurrence} is being handled by another event (lease until {row['lease_until']})")
-        if row is None or not self._replace("Occurrences", entity, row.metadata["etag"]):
-            raise TransientError(f"{occurrence} was claimed elsewhere just now")
-        return True
-
-    def _drop_occurrence(self, occurrence: str, event_id: str) -> None:
-        row = self._get("Occurrences", occurrence)
-        if row is not None and not row["done"] and row["event_id"] == event_id:
-            self._delete("Occurrences", occurrence, row.metadata["etag"])
-
-    @guarded("completing an event")
-    def complete(self, event_id: str, occurrence: str | None, outcome: str) -> None:
-        self._upsert("Claims", {"PartitionKey": safe_key(event_id), "RowKey": "", "event_id": event_id,
-                                "done": True, "lease_until": "", "outcome": outcome})
-        if occurrence:
-            self._upsert("Occurrences", {"PartitionKey": safe_key(occurrence), "RowKey": "", "event_id": event_id,
-                                         "done": True, "lease_until": ""})
-
-    @guarded("releasing a claim")
-    def release(self, event_id: str, occurrence: str | None = None) -> None:
-        row = self._get("Claims", event_id)
-        if row is not None and not row["done"]:
-            self._delete("Claims", event_id, row.metadata["etag"])
-        if occurrence:
-            self._drop_occurrence(occurrence, event_id)
-
-    @guarded("reading a claim")
-    def is_completed(self, event_id: str) -> bool:
-        row = self._get("Claims", event_id)
-        return bool(row is not None and row["done"])
-
-    @guarded("reading an effect")
-    def effect_done(self, key: str) -> bool:
-        return self._get("Effects", key) is not None
-
-    @guarded("recording an effect")
-    def record_effect(self, key: str, result: Mapping[str, Any]) -> None:
-        self._upsert("Effects", {"PartitionKey": safe_key(key), "RowKey": "", "effect": key, **pack("result", result)})
-
-    @guarded("opening an alert window")
-    def open_window(self, group: str, window_start: str, owner: str) -> int | None:
-        for _ in range(WINDOW_RETRIES):
-            row = self._get("Windows", group, window_start)
-            if row is not None:
-                if row.get("owner") == owner:
-                    return int(row.get("earlier") or 0)  # the owner again (its first send failed)
-                self._bump(group, window_start)
-                return None
-            earlier = self._try_open(group, window_start, owner)
-            if earlier is not None:
-                return earlier
-        raise TransientError(f"alert windows of {group} are too busy to open; will retry")
-
-    def _try_open(self, group: str, window_start: str, owner: str) -> int | None:
-        """Create the window with its count of what earlier windows grouped, and mark those reported: one
-        partition transaction, so no count is lost or told twice. None: someone else got there first."""
-        query = "PartitionKey eq @pk and reported eq false"
-        rows = list(self.table("Windows").query_entities(query, parameters={"pk": safe_key(group)}))
-        earlier = sum(int(r["count"]) - 1 for r in rows)
-        fresh = {"PartitionKey": safe_key(group), "RowKey": safe_key(window_start), "count": 1, "reported": False,
-                 "owner": owner, "earlier": earlier}
-        actions: list[Any] = [("create", fresh)]
-        actions += [("update", {**r, "reported": True}, {"mode": "replace", "etag": r.metadata["etag"],
-                                                         "match_condition": _if_not_modified()}) for r in rows]
+    @guarded("committing a decision")
+    def commit(self, commit: Commit, now: datetime, lease_seconds: int) -> Committed:
+        if commit.grouped and commit.intents and not (commit.records or commit.jobs or commit.occurrence):
+            return self._commit_grouped(commit, now)
+        parts, order = partitions(commit), seq()
+        until = now.timestamp() + lease_seconds if parts else 0.0
+        marker = list(parts)[-1] if parts else ""
+        where = [[intent_pk(i), intent_rk(i.key)] for i in commit.intents]
+        found, occurrence_etag = self._occupy(commit, now, until or now.timestamp() + lease_seconds)
+        if found is not None:
+            return found
+        claim = claim_entity(commit, done=not parts, lease=until, marker=marker, parts=where, seq=order)
+        found, claim_etag = self._insert(claim, bool(parts), now)
+        if found is not None:
+            return found
+        created: list[str] = []
         try:
-            self.table("Windows").submit_transaction(actions)
-        except Exception as exc:
-            if status(exc) in (409, 412) or type(exc).__name__ == "TableTransactionError":
-                return None
+            self._save_jobs(commit.jobs, created)
+            outcome = self._write_parts(commit, parts, order)
+        except BaseException:
+            self._rollback(commit, claim_etag if parts else "", occurrence_etag, created)
             raise
-        return earlier
+        done = not commit.intents
+        if parts and done:
+            self._complete(commit.claim_id)
+        self._after_commit(commit, outcome.taken, written=set(parts), order=order)
+        rank = {i.key: n for n, i in enumerate(commit.intents)}
+        pending = tuple(sorted(outcome.pending, key=lambda i: rank[i.key]))
+        return Committed(
+            claimed=Claimed.COMMITTED, claim_id=commit.claim_id, pending=pending, taken=outcome.taken, done=done
+        )
 
-    def _bump(self, group: str, window_start: str) -> None:
-        for _ in range(WINDOW_RETRIES):
-            row = self._get("Windows", group, window_start)
-            if row is None:
-                raise TransientError(f"alert window {group} {window_start} vanished while counting; will retry")
-            if self._replace("Windows", {**row, "count": int(row["count"]) + 1}, row.metadata["etag"]):
-                return
-        raise TransientError(f"alert window {group} {window_start} is too busy to count; will retry")
+    def _write_parts(self, commit: Commit, parts: dict[str, list[Any]], order: str) -> Outcome:
+        total, last = Outcome(), list(parts)[-1] if parts else ""
+        for pk, intents in parts.items():
+            outcome = self._write_part(commit, pk, intents, pk == last, order)
+            total.pending += outcome.pending
+            total.taken.update(outcome.taken)
+        return total
 
+    def _commit_grouped(self, commit: Commit, now: datetime) -> Committed:
+        """A storm's fast path: every intent is an alert window owned elsewhere; one request records the event."""
+        order = seq()
+        found, _ = self._insert(claim_entity(commit, done=True, lease=0, marker="", parts=[], seq=order), False, now)
+        if found is not None:
+            return found
+        taken = {i.key: IntentStatus.DONE for i in commit.intents}
+        self._after_commit(commit, taken, written=set(), order=order)
+        return Committed(claimed=Claimed.COMMITTED, claim_id=commit.claim_id, taken=taken, done=True)
 
-def _live(row: Mapping[str, Any], now: datetime) -> bool:
-    """Whether a claim's lease is still running."""
-    return bool(row.get("lease_until")) and datetime.fromisoformat(row["lease_until"]) > now
-
-
-def _if_not_modified() -> Any:
-    from azure.core import MatchConditions
-
-    return MatchConditions.IfNotModified
-
+    def _after_commit(self, commit: Commit, taken: dict[str, IntentStatus], written: set[str], order: str) -> None:
+        """Count grouped hits (added in batches), and index the ledger entry by model if no transaction did."""
+        self._count_hits(commit, taken)
+        if self._pending_hits() >= HITS_BATCH:
+            self._flush_hits()
+        if commit.ledger.model and model_pk(commit.ledger.model) not in written:
+            self._index_ledger(commit.ledger, commit.claim_id, order)
 
 
 if TYPE_CHECKING:

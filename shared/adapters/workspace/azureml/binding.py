@@ -47,8 +47,9 @@ def overrides(job: SubmitJob, spec: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _champion(job: SubmitJob, spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     assert job.champion_version is not None
     parent_ref = f"${{{{parent.inputs.{MODEL_INPUT}}}}}"
-    bound: list[dict[str, Any]] = [{f"inputs.{CHAMPION_INPUT}": {
-        "type": job.model_type, "path": model_uri(job.model, job.champion_version)}}]
+    bound: list[dict[str, Any]] = [
+        {f"inputs.{CHAMPION_INPUT}": {"type": job.model_type, "path": model_uri(job.model, job.champion_version)}}
+    ]
     steps: Mapping[str, Any] = spec.get("jobs") or {}
     for step, body in steps.items():
         step_inputs = (body or {}).get("inputs") or {}

@@ -8,10 +8,10 @@ ROLE_HINT = "check that the app's managed identity has the AzureML Data Scientis
 _HINTS = {
     400: "the request was refused ({detail}); check the job YAML under pipelines/ and the policy",
     401: "no valid token for the app's identity ({detail}); check AZURE_CLIENT_ID names the user-assigned "
-         "managed identity of the Function App",
+    "managed identity of the Function App",
     403: ROLE_HINT + " ({detail})",
     404: "not found ({detail}); check AZURE_SUBSCRIPTION_ID / AZURE_RESOURCE_GROUP / AZUREML_WORKSPACE_NAME "
-         "and that the model, data asset or job exists in workspace {ws}",
+    "and that the model, data asset or job exists in workspace {ws}",
     409: "conflict ({detail})",
     422: "the request was refused ({detail}); check the job YAML under pipelines/",
 }
@@ -41,24 +41,29 @@ def translate(exc: BaseException, doing: str, workspace: str) -> ReactorError:
     if isinstance(exc, HttpResponseError) or status is not None:
         return _by_status(exc, status, where, workspace)
     if type(exc).__module__.startswith("azure.ai.ml"):
-        return UpstreamRejected(f"{where}: the Azure ML SDK refused the request ({_first_line(exc)}); "
-                                "check the job YAML under pipelines/ and the policy")
+        return UpstreamRejected(
+            f"{where}: the Azure ML SDK refused the request ({_first_line(exc)}); "
+            "check the job YAML under pipelines/ and the policy"
+        )
     return TransientError(f"{where}: unexpected {type(exc).__name__} ({_first_line(exc)})")
 
 
 def _by_status(exc: BaseException, status: int | None, where: str, workspace: str) -> ReactorError:
     detail = _first_line(exc)
     if status is None or status in (408, 429) or status >= 500:
-        return TransientError(f"{where}: answered {status or 'no status'} ({detail}); will retry",
-                              retry_after=_retry_after(exc))
+        return TransientError(
+            f"{where}: answered {status or 'no status'} ({detail}); will retry", retry_after=_retry_after(exc)
+        )
     hint = _HINTS.get(status, "the request was refused ({detail})")
     return UpstreamRejected(f"{where}: answered {status}: " + hint.format(detail=detail, ws=workspace))
 
 
 def _credential_error(exc: BaseException, where: str) -> ReactorError:
     if type(exc).__name__ == "CredentialUnavailableError":
-        return UpstreamRejected(f"{where}: no credential available ({_first_line(exc)}); in Azure, enable the "
-                                "Function App's managed identity and set AZURE_CLIENT_ID to its client id")
+        return UpstreamRejected(
+            f"{where}: no credential available ({_first_line(exc)}); in Azure, enable the "
+            "Function App's managed identity and set AZURE_CLIENT_ID to its client id"
+        )
     return TransientError(f"{where}: could not get a token ({_first_line(exc)}); will retry")
 
 

@@ -16,8 +16,7 @@ class TrackingClient(Protocol):
         """One run (an Azure ML job's run id is its name)."""
         ...
 
-    def search_runs(self, experiment_ids: list[str], filter_string: str = "", *args: Any,
-                    **kwargs: Any) -> Any:
+    def search_runs(self, experiment_ids: list[str], filter_string: str = "", *args: Any, **kwargs: Any) -> Any:
         """Runs of experiments matching a filter."""
         ...
 

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import yaml
 
+from shared.adapters.identity import azure_credential
 from shared.adapters.workspace.azureml.binding import default_experiment, overrides
 from shared.adapters.workspace.azureml.errors import is_already_exists, translate
 from shared.adapters.workspace.azureml.metrics import RunMetrics, TrackingClient, mlflow_client
-from shared.app.settings import APP_ROOT, AZURE_CLIENT_ID, MLFLOW_TRACKING_URI, Settings
 from shared.core.actions import SubmitJob
 from shared.core.errors import UpstreamRejected
+from shared.core.links import studio_run, workspace_arm_id
 from shared.core.ports import Receipt
 
 T = TypeVar("T")
@@ -66,33 +68,57 @@ class MLClientSlice(Protocol):
         """Workspace operations."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class WorkspaceTarget:
+    """Which Azure ML workspace, and as whom: plain values that the composition root reads from settings."""
+
+    subscription_id: str
+    resource_group: str
+    workspace_name: str
+    client_id: str = ""  # the user-assigned managed identity; "" = DefaultAzureCredential's own choice
+    tracking_uri: str = ""  # MLflow; "" = the workspace's own mlflow_tracking_uri
+
+    @property
+    def workspace_id(self) -> str:
+        """The workspace's ARM id."""
+        return workspace_arm_id(self.subscription_id, self.resource_group, self.workspace_name)
+
+
 _clients: dict[tuple[str, ...], MLClientSlice] = {}
 _clients_lock = threading.Lock()
 
 
-def ml_client(settings: Settings) -> MLClientSlice:
-    """The process-wide MLClient for the configured workspace, with DefaultAzureCredential (managed identity)."""
-    client_id = settings.env.get(AZURE_CLIENT_ID) or ""
-    key = (settings.subscription_id, settings.resource_group, settings.workspace_name, client_id)
+def ml_client(target: WorkspaceTarget) -> MLClientSlice:
+    """The process-wide MLClient for a workspace, with DefaultAzureCredential (managed identity)."""
+    key = (target.subscription_id, target.resource_group, target.workspace_name, target.client_id)
     with _clients_lock:
         if key not in _clients:
             from azure.ai.ml import MLClient
-            from azure.identity import DefaultAzureCredential
 
-            options = {"managed_identity_client_id": client_id} if client_id else {}
-            credential = DefaultAzureCredential(**options)
             # Few, short in-process retries: Event Grid waits 30 s for an answer and redelivers on its own.
-            _clients[key] = MLClient(credential, settings.subscription_id, settings.resource_group,
-                                     settings.workspace_name, show_progress=False, retry_total=2, retry_backoff_max=4)
+            _clients[key] = MLClient(
+                azure_credential(target.client_id),
+                target.subscription_id,
+                target.resource_group,
+                target.workspace_name,
+                show_progress=False,
+                retry_total=2,
+                retry_backoff_max=4,
+            )
         return _clients[key]
 
 
 class AzureMLWorkspace:
-    """Jobs, metrics and model tags in one Azure ML workspace."""
+    """Jobs, metrics and model tags in one Azure ML workspace; job files are read under `app_root`."""
 
-    def __init__(self, settings: Settings, client: MLClientSlice | None = None,
-                 tracking: Callable[[], TrackingClient] | None = None, app_root: Path = APP_ROOT) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        target: WorkspaceTarget,
+        app_root: Path,
+        client: MLClientSlice | None = None,
+        tracking: Callable[[], TrackingClient] | None = None,
+    ) -> None:
+        self.target = target
         self.app_root = app_root
         self._client = client
         self.metrics = RunMetrics(tracking or self._default_tracking)
@@ -101,7 +127,7 @@ class AzureMLWorkspace:
     def client(self) -> MLClientSlice:
         """The injected client, else the process-wide one built on first use."""
         if self._client is None:
-            self._client = ml_client(self.settings)
+            self._client = ml_client(self.target)
         return self._client
 
     def submit_job(self, job: SubmitJob) -> Receipt:
@@ -148,7 +174,7 @@ class AzureMLWorkspace:
 
     @property
     def _ws(self) -> str:
-        return self.settings.workspace_name
+        return self.target.workspace_name
 
     def _existing(self, name: str) -> Any:
         try:
@@ -159,7 +185,7 @@ class AzureMLWorkspace:
             raise translate(exc, f"looking up job {name}", self._ws) from exc
 
     def _receipt(self, job: Any) -> Receipt:
-        url = getattr(job, "studio_url", None) or f"https://ml.azure.com/runs/{job.name}?wsid={self.settings.workspace_id}"
+        url = getattr(job, "studio_url", None) or studio_run(str(job.name), self.target.workspace_id)
         return Receipt(ref=str(job.name), url=str(url))
 
     def _call(self, doing: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -169,8 +195,10 @@ class AzureMLWorkspace:
             raise translate(exc, doing, self._ws) from exc
 
     def _default_tracking(self) -> TrackingClient:
-        uri = self.settings.env.get(MLFLOW_TRACKING_URI) or self._call(
-            "reading the MLflow tracking URI", self.client.workspaces.get, self._ws).mlflow_tracking_uri
+        uri = (
+            self.target.tracking_uri
+            or self._call("reading the MLflow tracking URI", self.client.workspaces.get, self._ws).mlflow_tracking_uri
+        )
         return mlflow_client(str(uri))
 
 

@@ -1,0 +1,19 @@
+"""Timer: every five minutes, finish events whose delivery stopped after their decision was committed."""
+
+import logging
+
+import azure.functions as func
+
+bp = func.Blueprint()
+log = logging.getLogger("mlops_reactor")
+
+
+@bp.function_name("sweep")
+@bp.timer_trigger(arg_name="timer", schedule="0 */5 * * * *", run_on_startup=False, use_monitor=True)
+def sweep(timer: func.TimerRequest) -> None:
+    """Adopt committed events whose lease ran out and carry out their pending intents (bounded per run)."""
+    from shared.app.bootstrap import reactor
+
+    finished = reactor().sweep(limit=100)
+    if finished:
+        log.info("sweep finished %d stalled event(s): %s", len(finished), ", ".join(o.id for o in finished))

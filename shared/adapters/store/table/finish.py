@@ -1,0 +1,216 @@
+"""The second write and the ways back in: finish, release, adopt a stalled claim, reject an event."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from shared.adapters.store.table.base import etag_of, if_match, merge_mode, replace_mode
+from shared.adapters.store.table.claims import open_entity
+from shared.adapters.store.table.codec import guarded, lost_race, status, unpack
+from shared.adapters.store.table.decision import TableDecisions
+from shared.adapters.store.table.keys import (
+    JOB,
+    claim_pk,
+    claim_rk,
+    dead_rk,
+    intent_pk,
+    intent_rk,
+    job_rk,
+    ledger_rk,
+    model_pk,
+    newest_first,
+    part,
+    seq,
+)
+from shared.adapters.store.table.reads import CLAIMS, DEAD, JOBS, SUBJECTS
+from shared.adapters.store.table.rows import (
+    intent_of,
+    job_props,
+    ledger_of,
+    ledger_props,
+    outcome_props,
+    raw_props,
+    result_props,
+)
+from shared.core.state import Adopted, Finish, Intent, JobRef, LedgerEntry
+
+Op = tuple[Any, ...]
+_BATCH = 100  # operations in one transaction at most
+
+
+class TableFinish(TableDecisions):
+    """Finish: each partition's results in one transaction, the claim completes in another (with a dead letter)."""
+
+    @guarded("finishing an event")
+    def finish(self, finish: Finish) -> None:
+        entry, claim_id = finish.ledger, finish.claim_id
+        ops = self._results(finish.results)
+        for job in finish.jobs:
+            ops[model_pk(job.model)].append(_job_index(job))
+        if entry.model:
+            pk = model_pk(entry.model)
+            ops[pk].append(
+                (
+                    "upsert",
+                    {"PartitionKey": pk, "RowKey": ledger_rk(entry, claim_id), **ledger_props(entry)},
+                    merge_mode(),
+                )
+            )
+        self._apply(ops)
+        self._save_jobs(finish.jobs)
+        extra: list[Op] = []
+        if finish.dead_letter:
+            extra = self._dead_letter(entry.event_id, entry.at, finish.dead_letter, finish.raw, claim_id)
+        done = {"PartitionKey": claim_pk(claim_id), "RowKey": claim_rk(claim_id), "done": True, "lease": 0.0}
+        self._close(claim_id, [("update", {**done, **outcome_props(entry)}, merge_mode()), *extra])
+        if self._pending_hits():
+            self._flush_hits()
+
+    @guarded("releasing a claim")
+    def release(self, claim_id: str, results: tuple[Intent, ...] = ()) -> None:
+        self._apply(self._results(results))
+        row = self._claim(claim_id)
+        if row is None or row["done"]:
+            return
+        free = {"PartitionKey": row["PartitionKey"], "RowKey": row["RowKey"], "lease": 0.0}
+        try:
+            self._submit(
+                CLAIMS,
+                [
+                    ("update", free, merge_mode(**if_match(etag_of(row)))),
+                    ("upsert", open_entity(claim_id, 0), merge_mode()),
+                ],
+            )
+        except Exception as exc:
+            if not lost_race(exc):
+                raise
+
+    @guarded("adopting a stalled claim")
+    def adopt(self, claim_id: str, now: datetime, lease_seconds: int) -> Adopted | None:
+        row = self._claim(claim_id)
+        if row is None or row["done"] or float(row["lease"]) > now.timestamp():
+            return None
+        if not self._landed(row):
+            self._drop(row)
+            return None
+        until = now.timestamp() + lease_seconds
+        taken = {"PartitionKey": row["PartitionKey"], "RowKey": row["RowKey"], "lease": until}
+        try:
+            self._submit(
+                CLAIMS,
+                [
+                    ("update", taken, merge_mode(**if_match(etag_of(row)))),
+                    ("upsert", open_entity(claim_id, until), merge_mode()),
+                ],
+            )
+        except Exception as exc:
+            if lost_race(exc):
+                return None
+            raise
+        return Adopted(
+            claim_id=claim_id,
+            occurrence=row.get("occurrence"),
+            raw=unpack(row, "raw") or {},
+            ledger=ledger_of(row),
+            intents=self._intents_of(claim_id, unpack(row, "parts") or []),
+        )
+
+    @guarded("rejecting an event")
+    def reject(self, event_id: str, event_type: str, raw: Mapping[str, Any], reason: str, at: str) -> None:
+        claim_id = f"{event_id}#rejected:{uuid.uuid4().hex}"
+        entry = LedgerEntry(
+            event_id=event_id, event_type=event_type, at=at, outcome="rejected", detail={"error": reason}
+        )
+        claim = {
+            "PartitionKey": claim_pk(claim_id),
+            "RowKey": claim_rk(claim_id),
+            "claim": claim_id,
+            "done": True,
+            "lease": 0.0,
+            "seq": seq(),
+            "marker": "",
+            **ledger_props(entry),
+        }
+        self._submit(CLAIMS, [("create", claim), *self._dead_letter(event_id, at, reason, raw, claim_id)])
+
+    def _results(self, results: Iterable[Intent]) -> defaultdict[str, list[Op]]:
+        ops: defaultdict[str, list[Op]] = defaultdict(list)
+        for intent in results:
+            pk = intent_pk(intent)
+            ops[pk].append(
+                ("update", {"PartitionKey": pk, "RowKey": intent_rk(intent.key), **result_props(intent)}, merge_mode())
+            )
+        return ops
+
+    def _apply(self, ops: Mapping[str, list[Op]]) -> None:
+        for batch in ops.values():
+            for i in range(0, len(batch), _BATCH):
+                self._submit(SUBJECTS, batch[i : i + _BATCH])
+
+    def _save_jobs(self, jobs: Iterable[JobRef], created: list[str] | None = None) -> None:
+        """Each job by name; `created` collects jobs newly submitted (a rolled-back commit deletes them)."""
+        for job in jobs:
+            entity = {"PartitionKey": part(job.name), "RowKey": JOB, **job_props(job)}
+            if created is not None and job.status == "Submitted":
+                try:
+                    self.table(JOBS).create_entity(entity)
+                    created.append(job.name)
+                    continue
+                except Exception as exc:
+                    if status(exc) != 409:
+                        raise
+            self.table(JOBS).upsert_entity(entity, **replace_mode())
+
+    def _dead_letter(self, event_id: str, at: str, reason: str, raw: Mapping[str, Any], claim_id: str) -> list[Op]:
+        """List the dead letter (newest first); the event's own copy joins the claim's transaction (returned)."""
+        letter = {
+            "PartitionKey": "dead",
+            "RowKey": newest_first(),
+            "event_id": event_id,
+            "at": at,
+            "reason": reason[:30_000],
+            **raw_props(raw),
+        }
+        self.table(DEAD).create_entity(letter)
+        own = {"PartitionKey": claim_pk(event_id), "RowKey": dead_rk(event_id), **raw_props(raw)}
+        if claim_pk(event_id) == claim_pk(claim_id):
+            return [("upsert", own, replace_mode())]
+        self.table(CLAIMS).upsert_entity(own, **replace_mode())
+        return []
+
+    def _close(self, claim_id: str, ops: list[Op]) -> None:
+        """Complete the claim and drop its open entry (absent when it completed before: then without it)."""
+        gone = ("delete", {"PartitionKey": claim_pk(claim_id), "RowKey": f"open:{part(claim_id)}"})
+        try:
+            self._submit(CLAIMS, [*ops, gone])
+        except Exception as exc:
+            if not lost_race(exc):
+                raise
+            self._submit(CLAIMS, ops)
+
+    def _complete(self, claim_id: str) -> None:
+        done = {"PartitionKey": claim_pk(claim_id), "RowKey": claim_rk(claim_id), "done": True, "lease": 0.0}
+        self._close(claim_id, [("update", done, merge_mode())])
+
+    def _index_ledger(self, entry: LedgerEntry, claim_id: str, order: str) -> None:
+        pk = model_pk(entry.model or "")
+        row = {"PartitionKey": pk, "RowKey": ledger_rk(entry, claim_id), "seq": order, **ledger_props(entry)}
+        self.table(SUBJECTS).upsert_entity(row, **replace_mode())
+
+    def _intents_of(self, claim_id: str, where: list[list[str]]) -> tuple[Intent, ...]:
+        """The claim's intents, in commit order, with their status (keys another claim holds left out)."""
+        by_pk: defaultdict[str, list[str]] = defaultdict(list)
+        for pk, rk in where:
+            by_pk[pk].append(rk)
+        rows = {(pk, rk): row for pk, rks in by_pk.items() for rk, row in self._rows(SUBJECTS, pk, rks).items()}
+        held = [rows.get((pk, rk)) for pk, rk in where]
+        return tuple(intent_of(r) for r in held if r is not None and r["claim"] == claim_id)
+
+
+def _job_index(job: JobRef) -> Op:
+    pk = model_pk(job.model)
+    return ("upsert", {"PartitionKey": pk, "RowKey": job_rk(job), **job_props(job)}, replace_mode())

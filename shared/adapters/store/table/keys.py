@@ -1,0 +1,132 @@
+"""Where each entity lives: partitions built for point reads and bounded key ranges, flat as history grows.
+
+Table `Claims`, partition `claims:NN` (a shard of the claim id's event part, before any `#`):
+  `claim:<id>` the claim with its ledger entry and raw event; `open:<id>` while committed and not done (the sweep's
+  index, written in the same transaction); `dead:<event id>` the event's last dead letter (for `get_event`).
+  Partition `occurrence:<occurrence>`: which claim took a logical occurrence.
+Table `Subjects`, partition `model:<model>`: `subject` (the revision), `record:<version>`,
+  `jobs:<purpose>:<inverted time>:<name>`, `ledger:<version>:<inverted time>:<claim>`, intents of the model's
+  actions, `commit:<claim>` markers; `group:<window>`: an alert group's intents and its `counter`;
+  `notice:<key>`: a notice's intents (one per channel); `intent:<key>` any other intent.
+Table `Jobs`, partition `<name>`: the job. Table `DeadLetters`, partition `dead`: newest first by RowKey.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from datetime import datetime
+
+from shared.adapters.store.table.codec import safe_key
+from shared.core.state import Intent, JobRef, LedgerEntry
+
+SHARDS = 16
+SUBJECT = "subject"
+COUNTER = "counter"
+OCCURRENCE = "occurrence"
+JOB = "job"
+_seq_lock = threading.Lock()
+_last = [0]
+
+
+def part(text: str) -> str:
+    """A key component: any text, with `:` escaped so `:` separates components."""
+    return safe_key(text).replace(":", "%3A")
+
+
+def claim_pk(claim_id: str) -> str:
+    """The shard of a claim: claims of one event (`id`, `id#force:…`, `id#rejected:…`) share it."""
+    digest = hashlib.sha256(claim_id.split("#", 1)[0].encode("utf-8", "surrogatepass")).digest()
+    return f"claims:{int.from_bytes(digest[:4], 'big') % SHARDS:02d}"
+
+
+def claim_rk(claim_id: str) -> str:
+    return f"claim:{part(claim_id)}"
+
+
+def open_rk(claim_id: str) -> str:
+    return f"open:{part(claim_id)}"
+
+
+def dead_rk(event_id: str) -> str:
+    return f"dead:{part(event_id)}"
+
+
+def occurrence_pk(occurrence: str) -> str:
+    return f"occurrence:{part(occurrence)}"
+
+
+def model_pk(model: str) -> str:
+    return f"model:{part(model)}"
+
+
+def record_rk(version: str) -> str:
+    return f"record:{part(version)}"
+
+
+def intent_rk(key: str) -> str:
+    return f"intent:{part(key)}"
+
+
+def marker_rk(claim_id: str) -> str:
+    return f"commit:{part(claim_id)}"
+
+
+def group_pk(window: str) -> str:
+    return f"group:{part(window)}"
+
+
+def intent_pk(intent: Intent) -> str:
+    """Each intent's partition follows from what it is, so one key can never land in two partitions."""
+    if intent.window:
+        return group_pk(intent.window)
+    model, channel = intent.action.get("model"), intent.action.get("channel")
+    if isinstance(model, str) and model:
+        return model_pk(model)
+    if isinstance(channel, str) and intent.key.endswith(f":{channel}"):
+        return f"notice:{part(intent.key[: -len(channel) - 1])}"
+    return f"intent:{part(intent.key)}"
+
+
+def jobs_prefix(purpose: str) -> str:
+    return f"jobs:{part(purpose)}:"
+
+
+def job_rk(job: JobRef) -> str:
+    return f"{jobs_prefix(job.purpose)}{inverted(job.submitted_at)}:{part(job.name)}"
+
+
+def ledger_prefix(version: str | None = None) -> str:
+    return "ledger:" if version is None else f"ledger:{part(version)}:"
+
+
+def ledger_rk(entry: LedgerEntry, claim_id: str) -> str:
+    return f"{ledger_prefix(entry.version or '')}{inverted(entry.at)}:{part(claim_id)}"
+
+
+def inverted(at: str) -> str:
+    """A RowKey part that sorts newest first (microseconds before year 5138)."""
+    try:
+        micros = int(datetime.fromisoformat(at).timestamp() * 1_000_000)
+    except (ValueError, OverflowError, OSError):
+        micros = 0
+    return f"{10**17 - micros:017d}"
+
+
+def below(prefix: str) -> str:
+    """The smallest key after every key starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def seq() -> str:
+    """A string that sorts in write order (nanoseconds; strictly increasing in a process)."""
+    with _seq_lock:
+        _last[0] = max(time.time_ns(), _last[0] + 1)
+        return f"{_last[0]:020d}"
+
+
+def newest_first() -> str:
+    """A RowKey that sorts newest first (unique: a random tail)."""
+    return f"{10**20 - int(seq()):020d}-{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,128 @@
+"""TableStore's reads: each a point read or a key range of one partition (the ledger without a filter excepted)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.adapters.store.table.base import Entity, TableBase
+from shared.adapters.store.table.codec import guarded, unpack
+from shared.adapters.store.table.keys import (
+    JOB,
+    SHARDS,
+    SUBJECT,
+    claim_pk,
+    claim_rk,
+    dead_rk,
+    jobs_prefix,
+    ledger_prefix,
+    marker_rk,
+    model_pk,
+    part,
+    record_rk,
+)
+from shared.adapters.store.table.rows import job_of, ledger_of, record_of
+from shared.core.lifecycle import ModelVersionRecord
+from shared.core.state import Claimed, JobRef, LedgerEntry
+
+CLAIMS, SUBJECTS, JOBS, DEAD = "Claims", "Subjects", "Jobs", "DeadLetters"
+
+
+class TableReads(TableBase):
+    """Lookups over the layout `shared.adapters.store.table.keys` describes."""
+
+    def _claim(self, claim_id: str) -> Entity | None:
+        return self._get(CLAIMS, claim_pk(claim_id), claim_rk(claim_id))
+
+    def _landed(self, claim: Entity) -> bool:
+        """Whether a claim's decision was written: the marker of its last partition transaction exists."""
+        marker = str(claim.get("marker") or "")
+        return not marker or self._get(SUBJECTS, marker, marker_rk(str(claim["claim"]))) is not None
+
+    @guarded("reading a subject")
+    def subject_revision(self, subject: str) -> int:
+        row = self._get(SUBJECTS, model_pk(subject), SUBJECT)
+        if row is None:
+            return 0
+        self._remember(model_pk(subject), row)
+        return int(row["revision"])
+
+    @guarded("reading a claim")
+    def is_completed(self, claim_id: str) -> bool:
+        row = self._claim(claim_id)
+        return bool(row is not None and row["done"])
+
+    @guarded("reading a claim")
+    def claim_status(self, claim_id: str, now: float) -> Claimed | None:
+        row = self._claim(claim_id)
+        if row is None:
+            return None
+        if row["done"]:
+            return Claimed.DUPLICATE
+        return Claimed.STALLED if float(row["lease"]) <= now and self._landed(row) else None
+
+    @guarded("reading a lifecycle record")
+    def get_record(self, model: str, version: str) -> ModelVersionRecord | None:
+        row = self._get(SUBJECTS, model_pk(model), record_rk(version))
+        if row is None:
+            return None
+        self._remember(model_pk(model), row)
+        return record_of(row)
+
+    @guarded("reading lifecycle records")
+    def records(self, model: str, stage: str | None = None) -> list[ModelVersionRecord]:
+        pk = model_pk(model)
+        rows = self._range(SUBJECTS, pk, "record:", eq={"stage": stage})
+        for row in rows:
+            self._remember(pk, row)
+        return [record_of(r) for r in rows]
+
+    @guarded("reading a job")
+    def get_job(self, name: str) -> JobRef | None:
+        row = self._get(JOBS, part(name), JOB)
+        return job_of(row) if row is not None else None
+
+    @guarded("reading jobs")
+    def jobs_for(self, model: str, purpose: str, limit: int = 20) -> list[JobRef]:
+        jobs: dict[str, JobRef] = {}
+        for row in self._range(SUBJECTS, model_pk(model), jobs_prefix(purpose), top=limit):
+            jobs.setdefault(str(row["name"]), job_of(row))  # newest first; a name resubmitted counts once
+        return list(jobs.values())[:limit]
+
+    @guarded("reading an event")
+    def get_event(self, event_id: str) -> dict[str, Any] | None:
+        rows = self._rows(CLAIMS, claim_pk(event_id), (claim_rk(event_id), dead_rk(event_id)))
+        for rk in (claim_rk(event_id), dead_rk(event_id)):
+            if rk in rows and "raw_n" in rows[rk]:
+                return dict(unpack(rows[rk], "raw"))
+        return None
+
+    @guarded("reading the ledger")
+    def ledger(
+        self, *, event_id: str | None = None, model: str | None = None, version: str | None = None
+    ) -> list[LedgerEntry]:
+        if event_id is not None:
+            rows = self._range(CLAIMS, claim_pk(event_id), claim_rk(event_id), eq={"event_id": event_id})
+        elif model is not None:
+            rows = self._range(SUBJECTS, model_pk(model), ledger_prefix(version))
+        else:  # no key to go by: every shard (a tool's view, not on any event's path)
+            rows = [r for n in range(SHARDS) for r in self._range(CLAIMS, f"claims:{n:02d}", "claim:")]
+        wanted = {"model": model, "version": version}
+        rows = [r for r in rows if all(v is None or r.get(k) == v for k, v in wanted.items())]
+        return [ledger_of(r) for r in sorted(rows, key=lambda r: str(r.get("seq", "")))]
+
+    @guarded("reading dead letters")
+    def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self._query(DEAD, "PartitionKey eq @pk", {"pk": "dead"}, top=limit)
+        return [
+            {"event_id": r["event_id"], "at": r["at"], "reason": r["reason"], "raw": unpack(r, "raw")} for r in rows
+        ]
+
+    @guarded("listing stalled claims")
+    def stalled(self, now: datetime, limit: int) -> list[str]:
+        rows: list[Entity] = []
+        for n in range(SHARDS):
+            rows += self._range(
+                CLAIMS, f"claims:{n:02d}", "open:", extra="lease le @now", params={"now": now.timestamp()}
+            )
+        return [str(r["claim"]) for r in sorted(rows, key=lambda r: float(r["lease"]))[:limit]]

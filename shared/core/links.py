@@ -1,0 +1,26 @@
+"""Where things live in Azure ML: a workspace's ARM id and a run's page in the studio (pure string building)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import quote
+
+STUDIO = "https://ml.azure.com"
+
+
+def workspace_arm_id(subscription: str, resource_group: str, workspace: str) -> str:
+    """The ARM id Event Grid puts in `topic` / `source` for a workspace."""
+    return (
+        f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
+        f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
+    )
+
+
+def studio_run(run_id: str, workspace_id: str) -> str:
+    """A run's (a job's) page in Azure ML studio."""
+    return f"{STUDIO}/runs/{quote(run_id, safe='')}?wsid={_quoted(workspace_id)}"
+
+
+@lru_cache(maxsize=8)
+def _quoted(workspace_id: str) -> str:
+    return quote(workspace_id, safe="/")

@@ -1,0 +1,130 @@
+"""The sections of policy.yaml, each validated on its own: model rules, CD targets, channels, drift, on-call."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    """A section: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Threshold(Strict):
+    """A bound on one metric logged by the offline test job."""
+
+    metric: str
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Threshold:
+        if self.min is None and self.max is None:
+            raise ValueError("give 'min' or 'max' (or both)")
+        return self
+
+
+class Gate(Strict):
+    """When an offline test passes: thresholds, and the challenger beating the champion by a margin."""
+
+    thresholds: tuple[Threshold, ...] = ()
+    primary_metric: str | None = None
+    higher_is_better: bool = True
+    champion_margin: float = 0.0
+    champion_prefix: str = "champion_"
+
+
+class CdTargets(Strict):
+    """Which CD target (by name, see `cd_targets`) deploys to each environment."""
+
+    staging: str
+    production: str
+
+
+class Notices(Strict):
+    """Which channels get which notice about a model."""
+
+    verdict: tuple[str, ...] = ()
+    approval: tuple[str, ...] = ()
+    promoted: tuple[str, ...] = ()
+
+
+class ModelRule(Strict):
+    """How the models whose name matches `match` (and carry `tags`) go round the loop."""
+
+    match: str
+    tags: dict[str, str] = Field(default_factory=dict)
+    test_job: str
+    model_type: Literal["custom_model", "mlflow_model", "triton_model"] = "custom_model"
+    gate: Gate = Gate()
+    cd: CdTargets
+    approvers: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    notify: Notices = Notices()
+
+    def applies_to(self, model: str, tags: Mapping[str, str]) -> bool:
+        """Name matches the glob and every required tag has the required value."""
+        return fnmatch.fnmatchcase(model, self.match) and all(tags.get(k) == v for k, v in self.tags.items())
+
+
+class CdTarget(Strict):
+    """A CD system that deploys a model version: recorded locally, GitHub Actions or Azure DevOps."""
+
+    kind: Literal["record", "github", "azure_devops"]
+    repo: str | None = None
+    workflow: str | None = None
+    ref: str = "main"
+    organization: str | None = None
+    project: str | None = None
+    pipeline_id: int | None = None
+    production_stage: str | None = None
+
+
+class Channel(Strict):
+    """Where a notice goes. Secrets (webhook URLs, passwords) are named app settings, never values here."""
+
+    kind: Literal["outbox", "teams", "email", "smtp"]
+    webhook_setting: str | None = None
+    to: tuple[str, ...] = ()
+
+
+class DriftRule(Strict):
+    """A monitor (name, or prefix of the v2 signal name) whose drift retrains a model."""
+
+    monitor: str
+    model: str
+    retrain_job: str
+
+    def applies_to(self, monitor: str) -> bool:
+        """v1: the monitor name; v2: the signal name, `<monitor>_<signal>`."""
+        pattern = self.monitor.lower()
+        name = monitor.lower()
+        return fnmatch.fnmatchcase(name, pattern) or name.startswith(pattern + "_")
+
+
+class Drift(Strict):
+    """Retraining on drift: which monitor retrains which model, how often at most, who hears of it."""
+
+    cooldown_minutes: int = Field(default=360, ge=0)
+    channels: tuple[str, ...] = ()
+    rules: tuple[DriftRule, ...] = ()
+
+
+class OnCall(Strict):
+    """Which failed runs page on-call, where, and how they are grouped."""
+
+    experiments: tuple[str, ...] = ("*",)
+    channels: tuple[str, ...] = ()
+    group_window_minutes: int = Field(default=15, ge=1)
+
+
+class Environments(Strict):
+    """How a ModelDeployed event's service name maps to an environment (globs)."""
+
+    staging: tuple[str, ...] = ("*staging*", "*stg*")
+    production: tuple[str, ...] = ("*prod*",)

@@ -1,0 +1,81 @@
+"""HTTP requests per event on the Table store (Azurite), counted through the real engine: the flat-cost budget."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from shared.adapters.store.table.store import TableStore
+from shared.app import bootstrap
+from shared.app.settings import Settings
+from shared.core.clock import FixedClock
+from shared.tools import synthetic
+from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
+from tests.functional.driver import Driver
+
+# Requests per event today, reads the engine makes included (issue 10's targets: storm <= 4, others <= 8).
+STORM, REGISTRATION, VERDICT, TWIN = 2.5, 8, 12, 7
+
+
+class Requests:
+    """A raw_request_hook counting every HTTP request the SDK sends (retries included), by method."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Any) -> None:
+        with self._lock:
+            self.seen[request.http_request.method] += 1
+
+    def take(self) -> int:
+        """Requests since the last take."""
+        with self._lock:
+            total, self.seen = sum(self.seen.values()), Counter()
+        return total
+
+
+@pytest.fixture
+def counted(azurite: str, settings: Settings, clock: FixedClock) -> tuple[Driver, Requests]:  # noqa: F811
+    """The real core on embedded adapters, its state in a fresh Table store whose requests are counted."""
+    requests = Requests()
+    store = TableStore.from_connection_string(azurite, f"r{uuid.uuid4().hex[:12]}", raw_request_hook=requests)
+    for name in ("Claims", "Subjects", "Jobs", "DeadLetters"):
+        store.table(name)  # created once per process, not per event
+    reactor = replace(bootstrap.build(settings, clock=clock), store=store)
+    reactor.notifier.console = None  # type: ignore[attr-defined]
+    return Driver(reactor), requests
+
+
+def test_requests_per_event_within_the_budget(counted: tuple[Driver, Requests]) -> None:
+    drive, requests = counted
+    requests.take()
+    _, [registered] = drive.register()
+    registration = requests.take()
+    completed, *twins = drive.workspace.complete_job(
+        drive.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 100}
+    )
+    requests.take()  # the simulated workspace reads nothing of ours
+    verdict = drive.reactor.handle(completed)
+    verdicts = requests.take()
+    twin = [drive.reactor.handle(t) for t in twins]
+    twin_requests = requests.take()
+    workspace = drive.reactor.workspace_id
+    storm = [synthetic.build("run_status_changed", workspace, experiment="storm", status="Failed") for _ in range(41)]
+    drive.reactor.handle(storm[0])
+    first = requests.take()
+    for event in storm[1:]:
+        drive.reactor.handle(event)
+    per_storm_event = requests.take() / (len(storm) - 1)
+    print(
+        f"\nTable store requests per event: registration {registration}, verdict {verdicts}, "
+        f"its twin {twin_requests}, storm first {first}, storm (grouped) {per_storm_event:.2f}"
+    )
+    assert registered.outcome == "handled" and verdict.outcome == "handled"
+    assert [t.outcome for t in twin] == ["duplicate"] * len(twins)
+    assert per_storm_event <= STORM and registration <= REGISTRATION and verdicts <= VERDICT and twin_requests <= TWIN

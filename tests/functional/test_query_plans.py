@@ -1,0 +1,57 @@
+"""Flat cost: every query the SQLite store makes uses a key or an index; none scans a table that grows."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from shared.core.clock import FixedClock
+from shared.engine.reactor import Reactor
+from shared.tools import synthetic
+from tests.functional.driver import Driver
+
+GROWING = ("journal", "intents", "records", "jobs", "dead_letters", "groups", "subjects")
+# A scan bounded by LIMIT in key order reads only the newest rows (the dead letters page).
+BOUNDED = re.compile(r"ORDER BY seq DESC LIMIT", re.I)
+
+
+def statements(drive: Driver, clock: FixedClock) -> set[str]:
+    """Every statement the store runs while the whole loop goes round, with its values bound."""
+    seen: set[str] = set()
+    store = drive.reactor.store
+    db: sqlite3.Connection = store._db()  # type: ignore[attr-defined]
+    db.set_trace_callback(seen.add)
+    drive.register()
+    drive.to_production("1")
+    drive.register()
+    drive.finish("offline_test", auc=0.5, latency_ms=1)
+    for _ in range(3):
+        drive.deliver(synthetic.build("run_status_changed", drive.reactor.workspace_id, status="Failed"))
+    drive.deliver(synthetic.build("monitor_breach", drive.reactor.workspace_id))
+    drive.deliver({"id": "bad", "eventType": "Microsoft.MachineLearningServices.ModelRegistered", "data": {}})
+    drive.approve("2")  # refused: not in staging
+    store.ledger(event_id="bad")
+    store.ledger(model="credit-risk", version="1")
+    store.ledger(model="credit-risk")
+    store.dead_letters(limit=10)
+    store.get_event("bad")
+    store.get_event("unknown")
+    store.jobs_for("credit-risk", "retrain")
+    clock.advance(seconds=3600)
+    drive.reactor.sweep()
+    db.set_trace_callback(None)
+    return {s for s in seen if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE)", s, re.I)}
+
+
+def test_no_query_scans_a_table_that_grows(reactor: Reactor, clock: FixedClock) -> None:
+    drive = Driver(reactor)
+    db: sqlite3.Connection = drive.reactor.store._db()  # type: ignore[attr-defined]
+    queries = statements(drive, clock)
+    assert len(queries) > 20  # the scenario reaches every kind of query
+    scans = []
+    for sql in sorted(queries):
+        plan = " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        growing = [t for t in GROWING if re.search(rf"\bSCAN {t}\b", plan)]
+        if growing and not BOUNDED.search(sql):
+            scans.append(f"{sql}\n    -> {plan}")
+    assert not scans, "queries that scan a growing table:\n" + "\n".join(scans)
