@@ -9,9 +9,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.paths import measure, own_windows, registrations, storm, verdicts
+from bench.scaling import scale
 from shared.adapters.store.sqlite import WAL_CHECKPOINT_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,32 +56,44 @@ def raw_floor(events: list[str]) -> float:
         return len(events) / (time.perf_counter() - start)
 
 
-def core_rate(kind: str, count: int, numbered: str | None = None, **fields: str) -> tuple[float, int]:
-    """Events per second through the whole core (apply mode, local adapters); and notices sent."""
-    from shared.app import bootstrap
-    from shared.app.settings import Settings
-    from shared.core.clock import FixedClock
-    from shared.tools import synthetic
+def paths(floor_events: list[str], rounds: int = 3) -> None:
+    """Each path against the floor measured right beside it (rounds alternate, medians shown)."""
+    figures: dict[str, list[tuple[float, float, float, int]]] = {}
+    for _ in range(rounds):
+        for name, prepare in (
+            ("run-failure storm (window's alert already sent)", storm(4000)),
+            ("run failures opening their own window", own_windows(1000)),
+            ("new model versions", registrations(1000)),
+            ("offline-test verdicts", verdicts(500)),
+        ):
+            floor = raw_floor(floor_events)
+            figure = measure(name, prepare)
+            figures.setdefault(name, []).append((floor, figure.rate, figure.writes, figure.notices))
+    print("paths (SQLite WAL, synchronous=NORMAL; median of alternating rounds; floor = json.loads + 2 transactions)")
+    for name, rows in figures.items():
+        floor, rate, writes = (statistics.median(r[i] for r in rows) for i in range(3))
+        target = 0.8 if "storm" in name else 0.3
+        print(
+            f"  {name:48s} {rate:7.0f} ev/s = {rate / floor:.2f} x floor {floor:6.0f} (target >= {target}); "
+            f"{writes:.2f} write transactions/event (budget 2)"
+        )
 
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": folder})
-        reactor = bootstrap.build(settings, clock=FixedClock(datetime(2026, 11, 22, 9, 0, 1, tzinfo=UTC)))
-        reactor.notifier.console = None  # type: ignore[attr-defined]
-        texts = [
-            json.dumps(
-                synthetic.build(kind, settings.workspace_id, **fields, **({numbered: str(i + 1)} if numbered else {}))
-            )
-            for i in range(count)
-        ]
-        start = time.perf_counter()
-        for text in texts:
-            reactor.handle(json.loads(text))
-        rate = count / (time.perf_counter() - start)
-        return rate, len(list((Path(folder) / "outbox").glob("*.json")))
+
+def scaling(sizes: tuple[int, ...]) -> None:
+    """The same mix and lookups at each history size; the larger against the smaller."""
+    results = [scale(n) for n in sizes]
+    print("flat in history (the same mix on top of N events; lookups: median of 100)")
+    for r in results:
+        print(f"  {r.history:>8d} events: {r.rate:7.0f} ev/s, {r.bytes_per_event:6.0f} bytes/event")
+    small, large = results[0], results[-1]
+    print(f"  throughput {large.history} / {small.history}: {large.rate / small.rate:.2f} (target >= 0.9)")
+    for name in small.lookups:
+        a, b = small.lookups[name], large.lookups[name]
+        print(f"  {name:30s} {a:6.3f} ms -> {b:6.3f} ms = {b / a:4.2f}x (target <= 2x, < 5 ms)")
 
 
 def main() -> None:
-    """Print every figure with its target."""
+    """Print every figure with its target and the floor beside each ratio."""
     print("import cost (median of 7 fresh interpreters)")
     bare = import_cost("azure.functions")
     app = import_cost("function_app")
@@ -91,25 +104,10 @@ def main() -> None:
     from shared.tools import synthetic
 
     ids = [json.dumps(synthetic.build("run_status_changed", "/x")) for _ in range(4000)]
-    rounds = []  # floor and core alternate, so a disk or CPU hiccup hits both alike
-    for _ in range(5):
-        floor = raw_floor(ids)
-        failures = core_rate("run_status_changed", 4000, experiment="nightly", status="Failed")[0]
-        rounds.append((floor, failures, failures / floor))
-    floor, failures, ratio = (statistics.median(r[i] for r in rounds) for i in range(3))
-    registrations, _ = core_rate("model_registered", 1000, numbered="version")
-    print("throughput (one core, SQLite WAL, synchronous=NORMAL; median of 5 alternating rounds)")
-    print(f"  raw floor (json.loads + 2 transactions)  {floor:8.0f} events/s")
-    print(
-        f"  core: run failures (grouped alerts)       {failures:8.0f} events/s = {ratio:.2f} of floor"
-        f" (target >= 0.5; rounds {min(r[2] for r in rounds):.2f}-{max(r[2] for r in rounds):.2f})"
-    )
-    print(
-        f"  core: new model versions (job + tag)      {registrations:8.0f} events/s = "
-        f"{registrations / floor:.2f} of floor"
-    )
-    _, storm = core_rate("run_status_changed", 10000, experiment="storm", status="Failed")
-    print(f"storm: 10000 failures of one experiment in one window -> {storm} notice(s) (target 1)")
+    paths(ids)
+    notices = measure("storm", storm(10000)).notices
+    print(f"storm: 10000 failures of one experiment in one window -> {notices} notice(s) (target 1)")
+    scaling((10_000, 1_000_000) if "--million" in sys.argv else (10_000, 100_000))
 
 
 if __name__ == "__main__":

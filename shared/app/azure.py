@@ -40,19 +40,15 @@ def azureml_workspace(
 
 def table_store(settings: Settings) -> TableStore:
     """REACTOR_STORAGE_CONNECTION, else REACTOR_STORAGE_TABLE_URL + managed identity, else AzureWebJobsStorage."""
-    from shared.adapters.store.table.store import AZURITE, RETRY, TableStore
+    from shared.adapters.store.table.store import AZURITE, TableStore
 
     env, prefix = settings.env, settings.env.get(TABLE_PREFIX) or "reactor"
     if env.get(STORAGE_CONNECTION):
         return TableStore.from_connection_string(env[STORAGE_CONNECTION], prefix)
     if env.get(STORAGE_TABLE_URL):
-        # TODO(lead): TableStore.from_endpoint(url, credential, prefix) in the store, then drop this SDK import.
-        from azure.data.tables import TableServiceClient
-
         from shared.adapters.identity import azure_credential
 
-        credential = azure_credential(env.get(AZURE_CLIENT_ID))
-        return TableStore(TableServiceClient(endpoint=env[STORAGE_TABLE_URL], credential=credential, **RETRY), prefix)
+        return TableStore.from_endpoint(env[STORAGE_TABLE_URL], azure_credential(env.get(AZURE_CLIENT_ID)), prefix)
     if env.get(WEBJOBS_STORAGE) and "=" in env[WEBJOBS_STORAGE]:
         value = env[WEBJOBS_STORAGE]
         return TableStore.from_connection_string(AZURITE if value == "UseDevelopmentStorage=true" else value, prefix)

@@ -191,9 +191,14 @@ class Store(Protocol):
         ...
 
     def ledger(
-        self, *, event_id: str | None = None, model: str | None = None, version: str | None = None
+        self,
+        *,
+        event_id: str | None = None,
+        model: str | None = None,
+        version: str | None = None,
+        limit: int | None = None,
     ) -> list[LedgerEntry]:
-        """Entries, oldest first, filtered."""
+        """Entries, oldest first, filtered; with `limit`, only the newest that many (still oldest first)."""
         ...
 
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:

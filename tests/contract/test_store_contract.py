@@ -14,6 +14,7 @@ import pytest
 
 from shared.adapters.store.sqlite import SqliteStore
 from shared.adapters.store.table.store import TableStore
+from shared.app.azure import table_store
 from shared.core.errors import TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.state import (
@@ -277,6 +278,7 @@ def test_release_keeps_results_and_adopt_takes_over_at_once(store: Store) -> Non
         ("tag:m:1", IntentStatus.DONE, {"ref": "r-tag:m:1"}),
     ]
     assert {i.key: i.action for i in adopted.intents}["cd:m:1"] == b.action
+    assert adopted.interrupted is False  # released cleanly: nothing was under way
     assert store.adopt("e1", NOW + timedelta(seconds=1), LEASE) is None
 
 
@@ -288,6 +290,7 @@ def test_adopt_only_a_claim_whose_lease_ran_out_and_only_once(store: Store) -> N
     assert store.claim_status("e1", LATER.timestamp()) is Claimed.STALLED
     adopted = store.adopt("e1", LATER, LEASE)
     assert adopted is not None and [i.key for i in adopted.intents] == ["cd:m:1"]
+    assert adopted.interrupted is True  # its lease ran out: the first open intent may have been under way
     assert store.adopt("e1", LATER, LEASE) is None
     other = store.adopt("e2", LATER, LEASE)
     assert other is not None and other.intents == ()
@@ -468,14 +471,12 @@ def test_table_store_truncates_a_body_over_the_entity_limit_and_says_so(azurite:
 def test_table_store_settings_pick_the_connection(azurite: str) -> None:  # noqa: F811
     from shared.app.settings import Settings
 
-    store = TableStore.from_settings(
-        Settings.from_env({"REACTOR_STORAGE_CONNECTION": azurite, "REACTOR_TABLE_PREFIX": "cfg"})
-    )
+    store = table_store(Settings.from_env({"REACTOR_STORAGE_CONNECTION": azurite, "REACTOR_TABLE_PREFIX": "cfg"}))
     assert store.prefix == "cfg" and store.account == "devstoreaccount1"
-    dev = TableStore.from_settings(Settings.from_env({"AzureWebJobsStorage": "UseDevelopmentStorage=true"}))
+    dev = table_store(Settings.from_env({"AzureWebJobsStorage": "UseDevelopmentStorage=true"}))
     assert dev.service.url.startswith("http://127.0.0.1:10002")
     with pytest.raises(ValueError, match="REACTOR_STORAGE_CONNECTION"):
-        TableStore.from_settings(Settings.from_env({}))
+        table_store(Settings.from_env({}))
 
 
 def test_sqlite_store_refuses_state_of_another_schema(tmp_path: Path) -> None:

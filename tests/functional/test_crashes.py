@@ -11,6 +11,7 @@ from shared.app.settings import Settings
 from shared.core.actions import TriggerCD
 from shared.core.clock import FixedClock
 from shared.core.ports import Receipt
+from tests.functional.conftest import StoreFactory
 from tests.functional.driver import Driver
 from tests.functional.races import CallLog, LoggedDeployer, host
 
@@ -23,24 +24,27 @@ class KilledAfterSending(LoggedDeployer):
         os._exit(9)
 
 
-def _deliver_and_die(settings: Settings, clock: FixedClock, log_path: Path, event: dict[str, Any]) -> None:
+def _deliver_and_die(
+    settings: Settings, clock: FixedClock, log_path: Path, event: dict[str, Any], state: StoreFactory
+) -> None:
     log = CallLog(log_path)
     plain = Driver(host(settings, clock, log))
-    reactor = host(settings, clock, log, deployer=KilledAfterSending(plain.cd, log))
+    store = state(log_path.parent)
+    reactor = host(settings, clock, log, store=store, deployer=KilledAfterSending(plain.cd, log))
     reactor.handle(event)
 
 
 def test_killed_after_the_staging_request_the_twin_finishes_the_event_without_a_second_request(
-    settings: Settings, clock: FixedClock, tmp_path: Path
+    settings: Settings, clock: FixedClock, tmp_path: Path, shared_state: StoreFactory
 ) -> None:
     log = CallLog(tmp_path / "calls.jsonl")
-    drive = Driver(host(settings, clock, log))
+    drive = Driver(host(settings, clock, log, store=shared_state(tmp_path)))
     drive.register()
     completed, status_changed = drive.workspace.complete_job(
         drive.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 1}
     )
     child = multiprocessing.get_context("fork").Process(
-        target=_deliver_and_die, args=(settings, clock, tmp_path / "calls.jsonl", completed)
+        target=_deliver_and_die, args=(settings, clock, tmp_path / "calls.jsonl", completed, shared_state)
     )
     child.start()
     child.join()
@@ -56,15 +60,17 @@ def test_killed_after_the_staging_request_the_twin_finishes_the_event_without_a_
     assert drive.reactor.store.stalled(clock.now(), 10) == []
 
 
-def test_the_sweep_finishes_an_event_whose_delivery_died(settings: Settings, clock: FixedClock, tmp_path: Path) -> None:
+def test_the_sweep_finishes_an_event_whose_delivery_died(
+    settings: Settings, clock: FixedClock, tmp_path: Path, shared_state: StoreFactory
+) -> None:
     log = CallLog(tmp_path / "calls.jsonl")
-    drive = Driver(host(settings, clock, log))
+    drive = Driver(host(settings, clock, log, store=shared_state(tmp_path)))
     drive.register()
     completed, _ = drive.workspace.complete_job(
         drive.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 1}
     )
     child = multiprocessing.get_context("fork").Process(
-        target=_deliver_and_die, args=(settings, clock, tmp_path / "calls.jsonl", completed)
+        target=_deliver_and_die, args=(settings, clock, tmp_path / "calls.jsonl", completed, shared_state)
     )
     child.start()
     child.join()

@@ -10,10 +10,11 @@ from shared.app.settings import Settings
 from shared.core.clock import FixedClock
 from shared.tools import synthetic
 from tests.conftest import TEST_RG, TEST_SUBSCRIPTION, TEST_WORKSPACE
+from tests.functional.conftest import StoreFactory
 from tests.functional.driver import APPROVER, Driver
 from tests.functional.races import CallLog, host, retried, to_staging, together
 
-RACES = 15
+RACES = 10
 
 
 def fresh(tmp_path: Path, n: int) -> Settings:
@@ -28,15 +29,23 @@ def fresh(tmp_path: Path, n: int) -> Settings:
     )
 
 
-def two_hosts(tmp_path: Path, n: int, clock: FixedClock) -> tuple[Driver, Driver, CallLog]:
+def two_hosts(tmp_path: Path, n: int, clock: FixedClock, state: StoreFactory) -> tuple[Driver, Driver, CallLog]:
+    """Two hosts on one state (their own connections to it), sharing the workspace, CD and outbox."""
     settings = fresh(tmp_path, n)
     log = CallLog(tmp_path / f"calls-{n}.jsonl")
-    return Driver(host(settings, clock, log)), Driver(host(settings, clock, log)), log
+    folder = tmp_path / f"race-{n}"
+    return (
+        Driver(host(settings, clock, log, store=state(folder))),
+        Driver(host(settings, clock, log, store=state(folder))),
+        log,
+    )
 
 
 @pytest.mark.parametrize("n", range(RACES))
-def test_approve_and_reject_at_once_decide_one_after_the_other(tmp_path: Path, clock: FixedClock, n: int) -> None:
-    a, b, log = two_hosts(tmp_path, n, clock)
+def test_approve_and_reject_at_once_decide_one_after_the_other(
+    tmp_path: Path, clock: FixedClock, n: int, shared_state: StoreFactory
+) -> None:
+    a, b, log = two_hosts(tmp_path, n, clock, shared_state)
     to_staging(a)
     approve, reject = together(
         lambda: retried(lambda: a.approve("1")), lambda: retried(lambda: b.approve("1", reject=True))
@@ -54,9 +63,9 @@ def test_approve_and_reject_at_once_decide_one_after_the_other(tmp_path: Path, c
 
 @pytest.mark.parametrize("n", range(RACES))
 def test_the_same_approval_twice_at_once_sends_one_production_request(
-    tmp_path: Path, clock: FixedClock, n: int
+    tmp_path: Path, clock: FixedClock, n: int, shared_state: StoreFactory
 ) -> None:
-    a, b, log = two_hosts(tmp_path, n, clock)
+    a, b, log = two_hosts(tmp_path, n, clock, shared_state)
     to_staging(a)
     outcomes = together(lambda: retried(lambda: a.approve("1")), lambda: retried(lambda: b.approve("1")))
     assert sorted(o.outcome for o in outcomes) == ["handled", "rejected"]
@@ -64,8 +73,10 @@ def test_the_same_approval_twice_at_once_sends_one_production_request(
 
 
 @pytest.mark.parametrize("n", range(RACES))
-def test_two_registrations_of_one_version_submit_one_test_job(tmp_path: Path, clock: FixedClock, n: int) -> None:
-    a, b, _ = two_hosts(tmp_path, n, clock)
+def test_two_registrations_of_one_version_submit_one_test_job(
+    tmp_path: Path, clock: FixedClock, n: int, shared_state: StoreFactory
+) -> None:
+    a, b, _ = two_hosts(tmp_path, n, clock, shared_state)
     first = synthetic.build("model_registered", a.reactor.workspace_id, version="1")
     second = synthetic.build("model_registered", a.reactor.workspace_id, version="1")  # another event id
     together(lambda: retried(lambda: a.deliver(first)), lambda: retried(lambda: b.deliver(second)))
@@ -74,9 +85,9 @@ def test_two_registrations_of_one_version_submit_one_test_job(tmp_path: Path, cl
 
 @pytest.mark.parametrize("n", range(RACES))
 def test_staging_reported_by_two_sources_at_once_asks_for_approval_once(
-    tmp_path: Path, clock: FixedClock, n: int
+    tmp_path: Path, clock: FixedClock, n: int, shared_state: StoreFactory
 ) -> None:
-    a, b, log = two_hosts(tmp_path, n, clock)
+    a, b, log = two_hosts(tmp_path, n, clock, shared_state)
     a.register()
     a.finish("offline_test", auc=0.9, latency_ms=100)
     deployed = synthetic.build(
@@ -89,9 +100,9 @@ def test_staging_reported_by_two_sources_at_once_asks_for_approval_once(
 
 @pytest.mark.parametrize("n", range(RACES))
 def test_production_reports_of_two_approved_versions_leave_one_in_production(
-    tmp_path: Path, clock: FixedClock, n: int
+    tmp_path: Path, clock: FixedClock, n: int, shared_state: StoreFactory
 ) -> None:
-    a, b, _ = two_hosts(tmp_path, n, clock)
+    a, b, _ = two_hosts(tmp_path, n, clock, shared_state)
     for version in ("1", "2"):
         to_staging(a, version)
         a.approve(version)
@@ -102,12 +113,15 @@ def test_production_reports_of_two_approved_versions_leave_one_in_production(
 
 @pytest.mark.parametrize("delivered_twice", [1, 16])
 def test_concurrent_deliveries_of_one_event_have_one_effect(
-    tmp_path: Path, clock: FixedClock, delivered_twice: int
+    tmp_path: Path, clock: FixedClock, delivered_twice: int, shared_state: StoreFactory
 ) -> None:
-    a, _, log = two_hosts(tmp_path, 0, clock)
+    a, _, log = two_hosts(tmp_path, 0, clock, shared_state)
     a.register()
     events = a.workspace.complete_job(a.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 1})
-    hosts = [Driver(host(fresh(tmp_path, 0), clock, log)) for _ in range(delivered_twice)]
+    hosts = [
+        Driver(host(fresh(tmp_path, 0), clock, log, store=shared_state(tmp_path / "race-0")))
+        for _ in range(delivered_twice)
+    ]
     together(*[lambda d=d, i=i: retried(lambda: d.deliver(events[i % len(events)])) for i, d in enumerate(hosts)])
     assert len(log.entries(kind="cd", environment="staging")) == 1
     assert len(log.entries(kind="notify", template="verdict")) == 1

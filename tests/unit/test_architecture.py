@@ -60,12 +60,6 @@ PORT_HELPERS: dict[str, frozenset[str]] = {
 
 # Known violations in files owned by work in flight; each names its fix. A fixed one must leave this list.
 KNOWN: dict[tuple[str, str], str] = {
-    # TODO(lead): TableStore.from_settings moved to shared/app/azure.py:table_store; delete it and this import.
-    ("shared/adapters/store/table/store.py", "shared.app.settings"): "adapters import app",
-    # TODO(lead): ConcurrencyConflict belongs in a module both stores share (or in core.errors), not in sqlite.
-    ("shared/adapters/store/table/records.py", "shared.adapters.store.sqlite"): "store/table imports store/sqlite",
-    # TODO(lead): add TableStore.from_endpoint(url, credential, prefix), then app/azure.py calls it.
-    ("shared/app/azure.py", "azure.data.tables"): "vendor SDK outside adapters",
     # TODO(events owner): the event type names as plain strings (azure.eventgrid only names them).
     ("shared/core/event_types.py", "azure.eventgrid"): "vendor SDK in core",
     # TODO(devhost owner): import KEYS_FILE, read_keys from shared.app.host_keys.

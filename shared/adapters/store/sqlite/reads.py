@@ -65,19 +65,28 @@ class SqliteReads:
         return dict(json.loads(row[0])) if row else None
 
     def ledger(
-        self, *, event_id: str | None = None, model: str | None = None, version: str | None = None
+        self,
+        *,
+        event_id: str | None = None,
+        model: str | None = None,
+        version: str | None = None,
+        limit: int | None = None,
     ) -> list[LedgerEntry]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         for column, value in (("event_id", event_id), ("model", model), ("version", version)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
-        sql = _LEDGER + "".join(f" AND {w}" for w in where) + " ORDER BY seq"
+        sql = _LEDGER + "".join(f" AND {w}" for w in where) + " ORDER BY seq DESC"
+        if limit is not None:
+            sql, args = sql + " LIMIT ?", [*args, limit]
+        rows = self._db().execute(sql, args).fetchall()
         return [
             LedgerEntry(
                 event_id=r[0], event_type=r[1], at=r[2], outcome=r[3], model=r[4], version=r[5], detail=json.loads(r[6])
             )
-            for r in self._db().execute(sql, args)
+            for r in reversed(rows)
         ]
 
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:

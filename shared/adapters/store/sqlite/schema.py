@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, claim_id TEXT NOT N
     done INTEGER NOT NULL DEFAULT 0, lease_until REAL NOT NULL DEFAULT 0, outcome TEXT, event_id TEXT,
     event_type TEXT, at TEXT, model TEXT, version TEXT, raw TEXT, detail TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS journal_occurrence ON journal (occurrence) WHERE occurrence IS NOT NULL;
-CREATE INDEX IF NOT EXISTS journal_model ON journal (model, version) WHERE model IS NOT NULL;
+CREATE INDEX IF NOT EXISTS journal_model ON journal (model, seq) WHERE model IS NOT NULL;
+CREATE INDEX IF NOT EXISTS journal_version ON journal (model, version, seq) WHERE model IS NOT NULL;
 CREATE INDEX IF NOT EXISTS journal_event ON journal (event_id);
 CREATE INDEX IF NOT EXISTS journal_stalled ON journal (lease_until) WHERE done = 0;
 CREATE TABLE IF NOT EXISTS subjects (subject TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;

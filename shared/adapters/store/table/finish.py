@@ -117,6 +117,7 @@ class TableFinish(TableDecisions):
             raw=unpack(row, "raw") or {},
             ledger=ledger_of(row),
             intents=self._intents_of(claim_id, unpack(row, "parts") or []),
+            interrupted=float(row["lease"]) > 0,  # a clean release sets the lease to 0
         )
 
     @guarded("rejecting an event")

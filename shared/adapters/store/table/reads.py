@@ -99,7 +99,12 @@ class TableReads(TableBase):
 
     @guarded("reading the ledger")
     def ledger(
-        self, *, event_id: str | None = None, model: str | None = None, version: str | None = None
+        self,
+        *,
+        event_id: str | None = None,
+        model: str | None = None,
+        version: str | None = None,
+        limit: int | None = None,
     ) -> list[LedgerEntry]:
         if event_id is not None:
             rows = self._range(CLAIMS, claim_pk(event_id), claim_rk(event_id), eq={"event_id": event_id})
@@ -109,7 +114,8 @@ class TableReads(TableBase):
             rows = [r for n in range(SHARDS) for r in self._range(CLAIMS, f"claims:{n:02d}", "claim:")]
         wanted = {"model": model, "version": version}
         rows = [r for r in rows if all(v is None or r.get(k) == v for k, v in wanted.items())]
-        return [ledger_of(r) for r in sorted(rows, key=lambda r: str(r.get("seq", "")))]
+        entries = [ledger_of(r) for r in sorted(rows, key=lambda r: str(r.get("seq", "")))]
+        return entries if limit is None else entries[-limit:]
 
     @guarded("reading dead letters")
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -15,14 +15,6 @@ from shared.adapters.store.table.codec import guarded
 from shared.adapters.store.table.decision import Outcome, partitions
 from shared.adapters.store.table.finish import TableFinish
 from shared.adapters.store.table.keys import intent_pk, intent_rk, model_pk, seq
-from shared.app.settings import (
-    AZURE_CLIENT_ID,
-    STORAGE_CONNECTION,
-    STORAGE_TABLE_URL,
-    TABLE_PREFIX,
-    WEBJOBS_STORAGE,
-    Settings,
-)
 from shared.core.state import Claimed, Commit, Committed, IntentStatus
 
 HITS_BATCH = 64  # grouped-alert counts are added in batches: a count may lag by this much per process
@@ -45,22 +37,11 @@ class TableStore(TableFinish):
         return cls(TableServiceClient.from_connection_string(connection, **{**RETRY, **client}), prefix)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TableStore:
-        """REACTOR_STORAGE_CONNECTION, else REACTOR_STORAGE_TABLE_URL + managed identity, else AzureWebJobsStorage."""
-        env, prefix = settings.env, settings.env.get(TABLE_PREFIX) or "reactor"
-        if env.get(STORAGE_CONNECTION):
-            return cls.from_connection_string(env[STORAGE_CONNECTION], prefix)
-        if env.get(STORAGE_TABLE_URL):
-            from azure.data.tables import TableServiceClient
-            from azure.identity import DefaultAzureCredential
+    def from_endpoint(cls, url: str, credential: Any, prefix: str = "reactor") -> TableStore:
+        """From the account's table endpoint and a token credential (the app's managed identity)."""
+        from azure.data.tables import TableServiceClient
 
-            client_id = env.get(AZURE_CLIENT_ID)
-            credential = DefaultAzureCredential(**({"managed_identity_client_id": client_id} if client_id else {}))
-            return cls(TableServiceClient(endpoint=env[STORAGE_TABLE_URL], credential=credential, **RETRY), prefix)
-        if env.get(WEBJOBS_STORAGE) and "=" in env[WEBJOBS_STORAGE]:
-            value = env[WEBJOBS_STORAGE]
-            return cls.from_connection_string(AZURITE if value == "UseDevelopmentStorage=true" else value, prefix)
-        raise ValueError(f"the Table store needs {STORAGE_CONNECTION}, {STORAGE_TABLE_URL} or {WEBJOBS_STORAGE}")
+        return cls(TableServiceClient(endpoint=url, credential=credential, **RETRY), prefix)
 
     @guarded("committing a decision")
     def commit(self, commit: Commit, now: datetime, lease_seconds: int) -> Committed:

@@ -1,0 +1,117 @@
+"""Each path of the core on SQLite, timed with its write transactions per event counted."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shared.app import bootstrap
+from shared.app.settings import Settings
+from shared.core.clock import FixedClock
+from shared.engine.reactor import Reactor
+from shared.tools import synthetic
+
+START = datetime(2026, 11, 22, 9, 0, 1, tzinfo=UTC)
+
+
+class WriteCounter:
+    """Counts write transactions on a connection: each COMMIT, and each write statement run outside one."""
+
+    def __init__(self) -> None:
+        self.transactions = 0
+        self._open = False
+
+    def __call__(self, sql: str) -> None:
+        head = sql.lstrip()[:6].upper()
+        if head.startswith("BEGIN"):
+            self._open = True
+        elif head.startswith(("COMMIT", "ROLLBA")):
+            self.transactions += head.startswith("COMMIT")
+            self._open = False
+        elif head in ("INSERT", "UPDATE", "DELETE") and not self._open:
+            self.transactions += 1
+
+
+@contextmanager
+def local_reactor(clock: FixedClock) -> Iterator[tuple[Reactor, Path]]:
+    """A reactor on the embedded adapters in a fresh folder, quiet."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": folder})
+        reactor = bootstrap.build(settings, clock=clock)
+        reactor.notifier.console = None  # type: ignore[attr-defined]
+        yield reactor, Path(folder)
+
+
+@dataclass(frozen=True)
+class PathFigure:
+    """Events per second through the whole core, and write transactions per event on the store."""
+
+    name: str
+    rate: float
+    writes: float
+    notices: int
+
+
+def measure(name: str, prepare: Callable[[Reactor, FixedClock], list[str]]) -> PathFigure:
+    """Prepare the events (not timed), then deliver them one by one (timed, writes counted)."""
+    clock = FixedClock(START)
+    with local_reactor(clock) as (reactor, folder):
+        texts = prepare(reactor, clock)
+        counter = WriteCounter()
+        db: sqlite3.Connection = reactor.store._db()  # type: ignore[attr-defined]
+        db.set_trace_callback(counter)
+        start = time.perf_counter()
+        for text in texts:
+            reactor.handle(json.loads(text))
+        elapsed = time.perf_counter() - start
+        db.set_trace_callback(None)
+        notices = len(list((folder / "outbox").glob("*.json")))
+        return PathFigure(name, len(texts) / elapsed, counter.transactions / len(texts), notices)
+
+
+def storm(count: int) -> Callable[[Reactor, FixedClock], list[str]]:
+    """Run failures of one experiment in one window (the alert went out with the first)."""
+    return lambda reactor, _: [
+        json.dumps(synthetic.build("run_status_changed", reactor.workspace_id, experiment="nightly", status="Failed"))
+        for _ in range(count)
+    ]
+
+
+def own_windows(count: int) -> Callable[[Reactor, FixedClock], list[str]]:
+    """Run failures that each open an alert window of their own (one experiment each)."""
+    return lambda reactor, _: [
+        json.dumps(synthetic.build("run_status_changed", reactor.workspace_id, experiment=f"e{i}", status="Failed"))
+        for i in range(count)
+    ]
+
+
+def registrations(count: int) -> Callable[[Reactor, FixedClock], list[str]]:
+    """New model versions: each submits its offline test and tags the version."""
+    return lambda reactor, _: [
+        json.dumps(synthetic.build("model_registered", reactor.workspace_id, model=f"m{i % 50}", version=str(i)))
+        for i in range(count)
+    ]
+
+
+def verdicts(count: int) -> Callable[[Reactor, FixedClock], list[str]]:
+    """Offline-test results: the gate, CD to staging, a verdict notice (registrations delivered first, untimed)."""
+
+    def prepare(reactor: Reactor, clock: FixedClock) -> list[str]:
+        workspace: Any = reactor.workspace
+        names = []
+        for i in range(count):
+            reactor.handle(
+                synthetic.build("model_registered", reactor.workspace_id, model=f"m{i % 50}", version=str(i))
+            )
+            names.append(workspace.jobs(status="Queued")[-1]["name"])
+        return [json.dumps(workspace.complete_job(n, "Completed", {"auc": 0.9, "latency_ms": 10})[0]) for n in names]
+
+    return prepare
