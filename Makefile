@@ -39,5 +39,6 @@ bench: install
 reliability: install $(TOOLS)
 	$(PY) -m tests.reliability $(ARGS)
 
+# make clean: back to a fresh checkout: local state, caches, the venv and the npm test tools.
 clean:
-	rm -rf .reactor .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .reactor .pytest_cache .mypy_cache .ruff_cache .hypothesis $(VENV) tools/node_modules

@@ -18,8 +18,16 @@ from shared.app import bootstrap
 from shared.app.settings import APP_ROOT, APPROVAL_LINK_KEY, MODE, PUBLIC_URL, STATE_DIR, Settings
 from shared.core.errors import ReactorError
 
-_STATE_ENTRIES = ("reactor.db", "reactor.db-wal", "reactor.db-shm", "workspace.db", "workspace.db-wal",
-                  "workspace.db-shm", "outbox", "cd_requests")
+_STATE_ENTRIES = (
+    "reactor.db",
+    "reactor.db-wal",
+    "reactor.db-shm",
+    "workspace.db",
+    "workspace.db-wal",
+    "workspace.db-shm",
+    "outbox",
+    "cd_requests",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,17 +78,19 @@ def _serve(host: str, port: int, settings: Settings) -> int:
 
 
 def _banner(dev: DevHost, keys: Keys, settings: Settings, url: str) -> str:
-    return (f"\nMLOps Reactor dev host (stands in for `func start`): {settings.mode} mode, "
-            f"state in {settings.state_dir}\n\n{dev.describe(url)}\n"
-            f"Keys (kept in {settings.state_dir / 'devhost-keys.json'}; REACTOR_FUNCTION_KEY / "
-            "REACTOR_EVENTGRID_KEY override):\n"
-            f"    function key (x-functions-key header or ?code=): {keys.function}\n"
-            f"    eventgrid_extension system key (webhook):        {keys.eventgrid}\n\n"
-            "Try next, in another terminal:\n"
-            "    .venv/bin/python -m shared demo                      # the whole loop, against this host\n"
-            "    .venv/bin/python -m shared send --synth model_registered\n"
-            f"    curl -s {url}/api/health\n"
-            f"    open {url}/api/approvals/<model>/<version>?code={keys.function}\n")
+    return (
+        f"\nMLOps Reactor dev host (stands in for `func start`): {settings.mode} mode, "
+        f"state in {settings.state_dir}\n\n{dev.describe(url)}\n"
+        f"Keys (kept in {settings.state_dir / 'devhost-keys.json'}; REACTOR_FUNCTION_KEY / "
+        "REACTOR_EVENTGRID_KEY override):\n"
+        f"    function key (x-functions-key header or ?code=): {keys.function}\n"
+        f"    eventgrid_extension system key (webhook):        {keys.eventgrid}\n\n"
+        "Try next, in another terminal:\n"
+        "    .venv/bin/python -m shared demo                      # the whole loop, against this host\n"
+        "    .venv/bin/python -m shared send --synth model_registered\n"
+        f"    curl -s {url}/api/health\n"
+        f"    open {url}/api/approvals/<model>/<version>?code={keys.function}\n"
+    )
 
 
 def _local_settings(path: Path) -> dict[str, dict[str, object]]:

@@ -39,7 +39,7 @@ def route_pattern(template: str) -> re.Pattern[str]:
     """A Functions route template ({name}, {name?}, {name:constraint}, {*rest}) as a case-insensitive regex."""
     parts, last = [], 0
     for found in _PARAM.finditer(template.strip("/")):
-        parts.append(re.escape(template.strip("/")[last:found.start()]))
+        parts.append(re.escape(template.strip("/")[last : found.start()]))
         catch_all, name, optional = found.groups()
         slash = "/" if found.group(0).startswith("/") else ""
         value = f"(?P<{name}>{'.+' if catch_all else '[^/]+'})"
@@ -82,6 +82,13 @@ def _registered(function: Any) -> Registered:
         return Registered(name=name, trigger=kind, arg_name=trigger["name"], call=call)
     route = trigger.get("route") or name
     methods = tuple(m.upper() for m in trigger.get("methods") or ())  # none listed: every method
-    return Registered(name=name, trigger=kind, arg_name=trigger["name"], call=call, route=route,
-                      pattern=route_pattern(route), methods=methods,
-                      auth_level=str(trigger.get("authLevel") or "function").lower())
+    return Registered(
+        name=name,
+        trigger=kind,
+        arg_name=trigger["name"],
+        call=call,
+        route=route,
+        pattern=route_pattern(route),
+        methods=methods,
+        auth_level=str(trigger.get("authLevel") or "function").lower(),
+    )

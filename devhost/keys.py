@@ -24,20 +24,30 @@ class Keys:
         """Whether a presented key opens a function of this auth level ('anonymous', 'function', 'system', 'admin')."""
         if level == "anonymous":
             return True
-        wanted = {"function": (self.function, self.master), "system": (self.eventgrid, self.master),
-                  "admin": (self.master,)}.get(level, (self.master,))
+        wanted = {
+            "function": (self.function, self.master),
+            "system": (self.eventgrid, self.master),
+            "admin": (self.master,),
+        }.get(level, (self.master,))
         return bool(presented) and any(hmac.compare_digest(str(presented), key) for key in wanted)
+
+
+def new_key() -> str:
+    """A fresh key: 240 random bits as hex, so it never starts with '-' and never reads as a command-line option."""
+    return secrets.token_hex(30)
 
 
 def load_keys(settings: Settings) -> Keys:
     """Keys from REACTOR_FUNCTION_KEY / REACTOR_EVENTGRID_KEY, else the stored ones, else new ones (stored)."""
     stored = read_keys(settings.state_dir)
-    fresh = {name: stored.get(name) or secrets.token_urlsafe(30) for name in ("function", "eventgrid_extension",
-                                                                              "master")}
+    fresh = {name: stored.get(name) or new_key() for name in ("function", "eventgrid_extension", "master")}
     if fresh != stored:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
         path = settings.state_dir / KEYS_FILE
         path.write_text(json.dumps(fresh, indent=2), encoding="utf-8")
         os.chmod(path, 0o600)
-    return Keys(function=settings.secret(FUNCTION_KEY) or fresh["function"],
-                eventgrid=settings.secret(EVENTGRID_KEY) or fresh["eventgrid_extension"], master=fresh["master"])
+    return Keys(
+        function=settings.secret(FUNCTION_KEY) or fresh["function"],
+        eventgrid=settings.secret(EVENTGRID_KEY) or fresh["eventgrid_extension"],
+        master=fresh["master"],
+    )

@@ -11,14 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import azure.functions as func
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from devhost import eventgrid, http
 from devhost.functions import Registered, discover
 from devhost.keys import Keys
+from shared.app.settings import Settings
 
 WEBHOOK_PATH = "/runtime/webhooks/eventgrid"
+_KEY_IN_QUERY = re.compile(r"(?i)(code=)[^&\s\"']*")
 
 
 def route_prefix(app_root: Path) -> str:
@@ -33,10 +36,13 @@ def route_prefix(app_root: Path) -> str:
 class DevHost:
     """Serves every function `app` registered, found with app.get_functions()."""
 
-    def __init__(self, app: func.FunctionApp, keys: Keys, prefix: str = "api") -> None:
+    def __init__(
+        self, app: func.FunctionApp, keys: Keys, prefix: str = "api", max_body_bytes: int | None = None
+    ) -> None:
         self.functions = discover(app)
         self.keys = keys
         self.prefix = prefix.strip("/")
+        self.max_body_bytes = Settings.from_env().max_body_bytes if max_body_bytes is None else max_body_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """The WSGI entry point."""
@@ -44,13 +50,16 @@ class DevHost:
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
-        """Route one request: webhook, /api/<route>, or the index."""
+        """Route one request: webhook, /api/<route>, or the index; a body above the limit is a 413, unread."""
+        refused = self._too_large(request)
+        if refused is not None:
+            return refused
         path = request.path
         if path.rstrip("/").lower() == WEBHOOK_PATH:
             return self._webhook(request)
         lead = f"/{self.prefix}/" if self.prefix else "/"
         if path.lower().startswith(lead):
-            return self._http(request, path[len(lead):])
+            return self._http(request, path[len(lead) :])
         if path == "/":
             return Response(self.describe("http://" + request.host), mimetype="text/plain")
         return _text(f"no function serves {path}", 404)
@@ -58,8 +67,10 @@ class DevHost:
     def urls(self, base: str) -> list[tuple[Registered, str]]:
         """Each function with the URL it answers at (route templates unexpanded)."""
         lead = f"{base}/{self.prefix}/" if self.prefix else f"{base}/"
-        return [(f, f"{lead}{f.route}" if f.pattern else f"{base}{WEBHOOK_PATH}?functionName={f.name}")
-                for f in self.functions]
+        return [
+            (f, f"{lead}{f.route}" if f.pattern else f"{base}{WEBHOOK_PATH}?functionName={f.name}")
+            for f in self.functions
+        ]
 
     def describe(self, base: str) -> str:
         """The function list `func start` prints: name, methods or trigger, URL."""
@@ -69,10 +80,30 @@ class DevHost:
             lines.append(f"    {function.name}: {kind} {url}")
         return "Functions:\n" + "\n".join(lines) + "\n"
 
+    def _too_large(self, request: Request) -> Response | None:
+        # A chunked body has no Content-Length: read one byte past the limit to know it is above it.
+        request.max_content_length = self.max_body_bytes + 1
+        try:
+            size = request.content_length if request.content_length is not None else len(request.get_data())
+        except RequestEntityTooLarge:
+            size = self.max_body_bytes + 1
+        if size <= self.max_body_bytes:
+            return None
+        shown = f"{size} bytes" if request.content_length is not None else "more than that"
+        return _text(
+            f"413 Content Too Large: the body is {shown}; the limit is {self.max_body_bytes} bytes "
+            "(REACTOR_MAX_BODY_BYTES)",
+            413,
+            Connection="close",
+        )
+
     def _webhook(self, request: Request) -> Response:
         if not self.keys.allows(_presented(request), "system"):
-            return _text("401 Unauthorized: the webhook needs the eventgrid_extension system key "
-                         "(code= query parameter or x-functions-key header)", 401)
+            return _text(
+                "401 Unauthorized: the webhook needs the eventgrid_extension system key "
+                "(code= query parameter or x-functions-key header)",
+                401,
+            )
         name = request.args.get("functionName", "")
         function = next((f for f in self.functions if f.name.lower() == name.lower()), None)
         if function is None or function.trigger.lower() != "eventgridtrigger":
@@ -85,11 +116,15 @@ class DevHost:
             if params is None:
                 continue
             if not self.keys.allows(_presented(request), function.auth_level):
-                return _text(f"401 Unauthorized: {function.name} needs a function key "
-                             "(x-functions-key header or code= query parameter)", 401)
+                return _text(
+                    f"401 Unauthorized: {function.name} needs a function key "
+                    "(x-functions-key header or code= query parameter)",
+                    401,
+                )
             if function.methods and request.method not in function.methods:
-                return _text(f"{function.name} accepts {', '.join(function.methods)}", 405,
-                             Allow=", ".join(function.methods))
+                return _text(
+                    f"{function.name} accepts {', '.join(function.methods)}", 405, Allow=", ".join(function.methods)
+                )
             return http.call(request, function, params)
         return _text(f"no function serves /{self.prefix}/{path}", 404)
 
@@ -113,12 +148,16 @@ class Running:
         self.thread.join(timeout=10)
 
 
-class _Handler(WSGIRequestHandler):
-    """Request log lines without the key given as code=."""
+def redact(line: str) -> str:
+    """A log line with every key given as code= replaced by ***."""
+    return _KEY_IN_QUERY.sub(r"\1***", line)
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        self.requestline = re.sub(r"(code=)[^&\s]+", r"\1***", self.requestline)
-        super().log_request(code, size)
+
+class _Handler(WSGIRequestHandler):
+    """Request and error log lines without the key given as code=."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        super().log(type, "%s", redact(message % args if args else message))
 
 
 def bind(app: Any, host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
@@ -128,8 +167,7 @@ def bind(app: Any, host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
 
 def start_in_thread(server: BaseWSGIServer) -> Running:
     """Serve `server` from a daemon thread."""
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="devhost",
-                              daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="devhost", daemon=True)
     thread.start()
     return Running(server, thread)
 

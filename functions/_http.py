@@ -11,6 +11,7 @@ def respond(answer: tuple[int, Any]) -> func.HttpResponse:
     status, body = answer
     if isinstance(body, str):
         # Pages carry function keys in their URL: never hand it to another site.
-        return func.HttpResponse(body, status_code=status, mimetype="text/html",
-                                 headers={"Referrer-Policy": "no-referrer"})
+        return func.HttpResponse(
+            body, status_code=status, mimetype="text/html", headers={"Referrer-Policy": "no-referrer"}
+        )
     return func.HttpResponse(json.dumps(body, default=str), status_code=status, mimetype="application/json")

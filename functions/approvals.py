@@ -1,7 +1,5 @@
 """GET/POST /api/approvals/{model}/{version}: the approval page, and the decision."""
 
-import json
-
 import azure.functions as func
 
 from functions._http import respond
@@ -22,11 +20,18 @@ def approvals(req: func.HttpRequest) -> func.HttpResponse:
     who = req.headers.get(http_api.PRINCIPAL_HEADER) if settings().platform_sign_in else None
     if req.method == "GET":
         return respond(approval_page.render(reactor(), model, version, ask_name=local, signed_in=who))
-    is_json = "json" in (req.headers.get("content-type") or "")
-    fields = json.loads(req.get_body() or b"{}") if is_json else dict(req.form)
-    answer = http_api.decide_approval(reactor(), model, version, fields, {http_api.PRINCIPAL_HEADER: who or ""},
-                                      trust_body_identity=local)
-    if is_json:
+    content_type = req.headers.get("content-type") or ""
+    answer = http_api.approval_request(
+        reactor(),
+        model,
+        version,
+        req.get_body(),
+        content_type,
+        {http_api.PRINCIPAL_HEADER: who or ""},
+        trust_body_identity=local,
+        max_bytes=settings().max_body_bytes,
+    )
+    if "json" in content_type or answer[0] == 413:  # too large: not worth a page
         return respond(answer)
     page = approval_page.after_decision(reactor(), model, version, answer, ask_name=local, signed_in=who)
     if page is None:  # recorded: post/redirect/get, so the browser shows the new stage and a reload is harmless

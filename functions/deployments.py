@@ -11,7 +11,7 @@ bp = func.Blueprint()
 @bp.route(route="deployments", methods=["POST"])
 def deployments(req: func.HttpRequest) -> func.HttpResponse:
     """Body: {model, version, environment, status, run_url}."""
-    from shared.app.bootstrap import reactor
+    from shared.app.bootstrap import reactor, settings
     from shared.web import http_api
 
-    return respond(http_api.report_deployment(reactor(), req.get_body()))
+    return respond(http_api.report_deployment(reactor(), req.get_body(), max_bytes=settings().max_body_bytes))

@@ -11,7 +11,7 @@ bp = func.Blueprint()
 @bp.route(route="replay", methods=["POST"])
 def replay(req: func.HttpRequest) -> func.HttpResponse:
     """Body: a delivery, {"events": ..., "dry_run": false} or {"event_id": ...}."""
-    from shared.app.bootstrap import reactor
+    from shared.app.bootstrap import reactor, settings
     from shared.web import http_api
 
-    return respond(http_api.replay(reactor(), req.get_body(), dict(req.params)))
+    return respond(http_api.replay(reactor(), req.get_body(), dict(req.params), max_bytes=settings().max_body_bytes))

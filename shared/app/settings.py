@@ -13,6 +13,7 @@ from shared.core.setting_names import (
     AUTH_ENABLED,
     HOSTNAME,
     LEASE_SECONDS,
+    MAX_BODY_BYTES,
     MODE,
     POLICY,
     PUBLIC_URL,
@@ -51,6 +52,7 @@ class Settings:
     public_url: str
     lease_seconds: int
     env: Mapping[str, str]
+    max_body_bytes: int = 1 << 20
 
     @property
     def workspace_id(self) -> str:
@@ -88,4 +90,5 @@ class Settings:
             public_url=_public_url(env),
             lease_seconds=int(env.get(LEASE_SECONDS) or 360),
             env=env,
+            max_body_bytes=int(env.get(MAX_BODY_BYTES) or 1 << 20),
         )

@@ -109,5 +109,3 @@ class ApprovalDecided(Event):
     approved: bool
     approver: str
     comment: str = ""
-
-

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.app.settings import Settings
+from shared.core import payload
 from shared.core.errors import ReactorError
 from shared.tools import cli_host, synthetic
 
@@ -19,13 +20,40 @@ from shared.tools import cli_host, synthetic
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; 0 on success, 2 on unreadable input or a rejected event."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_keys_attached(sys.argv[1:] if argv is None else list(argv)))
     try:
         result: int = args.run(args)
         return result
     except (ReactorError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+_VALUE_OPTIONS = ("--key", "--eventgrid-key")
+_OPTIONS = (
+    "--url",
+    "--key",
+    "--eventgrid-key",
+    "--function",
+    "--schema",
+    "--set",
+    "--synth",
+    "--state-dir",
+    "--in-process",
+    "--help",
+    "-h",
+)
+
+
+def _keys_attached(argv: list[str]) -> list[str]:
+    """`--key -abc` as `--key=-abc`: a key may start with '-', which argparse would take for an option."""
+    joined: list[str] = []
+    for token in argv:
+        if joined and joined[-1] in _VALUE_OPTIONS and token.startswith("-") and token.split("=")[0] not in _OPTIONS:
+            joined[-1] = f"{joined[-1]}={token}"
+        else:
+            joined.append(token)
+    return joined
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,9 +100,9 @@ def _reactor() -> Any:
 
 def _replay(args: argparse.Namespace) -> int:
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-        body = json.loads(text)
-    except (OSError, ValueError) as exc:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        body = payload.loads(raw, max_bytes=Settings.from_env().max_body_bytes)  # bounded, as over HTTP
+    except (OSError, ValueError, ReactorError) as exc:
         print(f"error: cannot read a JSON delivery from {args.file}: {exc}", file=sys.stderr)
         return 2
     outcomes = _reactor().handle_delivery(body, dry_run=not args.apply)
@@ -95,8 +123,9 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _synth(args: argparse.Namespace) -> int:
     fields = synthetic.fields_from(args.set)
-    print(json.dumps(synthetic.build(args.type, Settings.from_env().workspace_id, schema=args.schema, **fields),
-                     indent=2))
+    print(
+        json.dumps(synthetic.build(args.type, Settings.from_env().workspace_id, schema=args.schema, **fields), indent=2)
+    )
     return 0
 
 
@@ -157,6 +186,11 @@ def _complete(args: argparse.Namespace) -> int:
         metrics[name] = float(value)
     emitted = _local_workspace().complete_job(args.job, args.status, metrics)
     for o in _reactor().handle_delivery(emitted):
-        print(json.dumps({k: v for k, v in asdict(o).items() if k != "actions"} | {
-            "actions": [f"{a['kind']}:{a.get('status')}" for a in o.actions]}, default=str))
+        print(
+            json.dumps(
+                {k: v for k, v in asdict(o).items() if k != "actions"}
+                | {"actions": [f"{a['kind']}:{a.get('status')}" for a in o.actions]},
+                default=str,
+            )
+        )
     return 0

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from shared.app.settings import Settings
+from shared.core import events as ev
+from shared.core.errors import ReactorError
 from shared.tools import synthetic
 from shared.tools.client import HostClient, host_url, keys_for
 
@@ -36,8 +39,10 @@ def add_commands(sub: Any) -> None:
 def _host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="the host (default REACTOR_HOST_URL or http://localhost:7071)")
     parser.add_argument("--key", help="function key (default REACTOR_FUNCTION_KEY or the dev host's key file)")
-    parser.add_argument("--eventgrid-key", help="eventgrid_extension system key (default REACTOR_EVENTGRID_KEY "
-                                                "or the dev host's key file)")
+    parser.add_argument(
+        "--eventgrid-key",
+        help="eventgrid_extension system key (default REACTOR_EVENTGRID_KEY or the dev host's key file)",
+    )
 
 
 def _client(args: argparse.Namespace, settings: Settings) -> HostClient:
@@ -53,7 +58,39 @@ def _send(args: argparse.Namespace) -> int:
     except requests.ConnectionError as exc:
         raise OSError(f"no host at {client.url}: start one with `make run` (or func start)") from exc
     print(f"{answer.status_code} {answer.reason}{': ' + answer.text if answer.text else ''}")
-    return 0 if answer.ok else 2
+    if not answer.ok:
+        return 2
+    outcomes = [_outcome(client, event) for event in (body if isinstance(body, list) else [body])]
+    for line, _ in outcomes:
+        print(f"    {line}")
+    return 2 if any(kind == "rejected" for _, kind in outcomes) else 0
+
+
+def _outcome(client: HostClient, event: Any) -> tuple[str, str]:
+    """One line on what the host did with an event, from its ledger; and the outcome's kind."""
+    event_id = event.get("id") if isinstance(event, dict) else None
+    if not isinstance(event_id, str) or not event_id:
+        return "an event without an id: see /api/ledger/dead-letters", "unknown"
+    answer = client.ledger_event(event_id)
+    if answer.status_code == 404:
+        try:
+            parsed = ev.parse(event)
+        except ReactorError as exc:
+            return f"{event_id}: not in the ledger ({exc})", "unknown"
+        if isinstance(parsed, ev.Ignored):
+            return f"{event_id}: ignored: {parsed.reason}", "ignored"
+        return f"{event_id}: not in the ledger yet", "unknown"
+    if not answer.ok:
+        return f"{event_id}: outcome unknown: the ledger answered {answer.status_code} (pass --key?)", "unknown"
+    entry = answer.json()["ledger"][-1]
+    detail = entry.get("detail") or {}
+    kind = str(entry.get("outcome"))
+    why = detail.get("error") or "; ".join(detail.get("notes") or [])
+    actions = ", ".join(f"{a.get('kind')}={a.get('status')}" for a in detail.get("actions") or [])
+    shown = f"{kind}{' (dead-lettered)' if kind == 'rejected' else ''}"
+    return f"{event_id} {str(entry.get('event_type')).rsplit('.', 1)[-1]}: {shown}" + (f": {why}" if why else "") + (
+        f" [{actions}]" if actions else ""
+    ), kind
 
 
 def _delivery(args: argparse.Namespace, settings: Settings) -> Any:
@@ -68,7 +105,11 @@ def _demo(args: argparse.Namespace) -> int:
     if args.in_process:
         from shared.tools import demo
 
-        demo.run(Path(args.state_dir) if args.state_dir else None)
+        if args.state_dir:
+            demo.run(Path(args.state_dir))
+            return 0
+        with tempfile.TemporaryDirectory(prefix="mlops-reactor-demo-") as folder:  # removed at the end
+            demo.run(Path(folder))
         return 0
     from shared.adapters.workspace.local import LocalWorkspace
     from shared.app.settings import APP_ROOT

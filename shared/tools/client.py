@@ -27,12 +27,15 @@ class HostKeys:
     eventgrid: str | None = None
 
 
-def keys_for(settings: Settings, function: str | None = None, eventgrid: str | None = None,
-             state_dir: Path | None = None) -> HostKeys:
+def keys_for(
+    settings: Settings, function: str | None = None, eventgrid: str | None = None, state_dir: Path | None = None
+) -> HostKeys:
     """Explicit keys first, then the environment, then the dev host's key file."""
     stored = read_keys(state_dir or settings.state_dir)
-    return HostKeys(function=function or settings.secret(FUNCTION_KEY) or stored.get("function"),
-                    eventgrid=eventgrid or settings.secret(EVENTGRID_KEY) or stored.get("eventgrid_extension"))
+    return HostKeys(
+        function=function or settings.secret(FUNCTION_KEY) or stored.get("function"),
+        eventgrid=eventgrid or settings.secret(EVENTGRID_KEY) or stored.get("eventgrid_extension"),
+    )
 
 
 def host_url(settings: Settings, url: str | None = None) -> str:
@@ -63,23 +66,39 @@ class HostClient:
         self.timeout = timeout
         self.session = requests.Session()
 
-    def deliver(self, body: Any, function: str | None = None, event_type: str = "Notification",
-                delivery_count: int = 1) -> requests.Response:
+    def deliver(
+        self, body: Any, function: str | None = None, event_type: str = "Notification", delivery_count: int = 1
+    ) -> requests.Response:
         """POST a delivery with the headers Event Grid sends; the function follows the schema unless named."""
         name = function or ("aml_cloudevents" if is_cloudevents(body) else "aml_events")
-        headers = {"aeg-event-type": event_type, "content-type": content_type(body),
-                   "aeg-subscription-name": "MLOPS-REACTOR-CLI", "aeg-delivery-count": str(delivery_count),
-                   "aeg-data-version": "", "aeg-metadata-version": "1"}
+        headers = {
+            "aeg-event-type": event_type,
+            "content-type": content_type(body),
+            "aeg-subscription-name": "MLOPS-REACTOR-CLI",
+            "aeg-delivery-count": str(delivery_count),
+            "aeg-data-version": "",
+            "aeg-metadata-version": "1",
+        }
         if self.keys.eventgrid:
             headers["x-functions-key"] = self.keys.eventgrid
-        return self.session.post(f"{self.url}{EVENTGRID_PATH}", params={"functionName": name},
-                                 data=json.dumps(body).encode(), headers=headers, timeout=self.timeout)
+        return self.session.post(
+            f"{self.url}{EVENTGRID_PATH}",
+            params={"functionName": name},
+            data=json.dumps(body).encode(),
+            headers=headers,
+            timeout=self.timeout,
+        )
 
     def api(self, method: str, path: str, body: Any = None) -> requests.Response:
         """Call an /api route with the function key; a JSON body when given."""
         headers = {"x-functions-key": self.keys.function} if self.keys.function else {}
-        return self.session.request(method, f"{self.url}/api/{path.lstrip('/')}", json=body, headers=headers,
-                                    timeout=self.timeout)
+        return self.session.request(
+            method, f"{self.url}/api/{path.lstrip('/')}", json=body, headers=headers, timeout=self.timeout
+        )
+
+    def ledger_event(self, event_id: str) -> requests.Response:
+        """What the host's ledger holds for one event (404 when nothing was recorded)."""
+        return self.api("GET", f"ledger/events/{quote(event_id, safe='')}")
 
     def approval_page(self, model: str, version: str) -> str:
         """The approval page's URL, with the function key as `code` so a browser can open it."""

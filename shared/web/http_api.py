@@ -10,11 +10,15 @@ from typing import Any
 
 from shared.core import events as ev
 from shared.core.errors import PermanentError, TransientError
+from shared.core.event_fields import canonical_version
+from shared.core.payload import BadBody, clean_text, loads
 from shared.engine.reactor import Outcome, Reactor
+from shared.web.inputs import approval_body, approval_fields
 
 Response = tuple[int, Any]
 PRINCIPAL_HEADER = "x-ms-client-principal-name"
 _TRUE = ("1", "true", "yes", "on")
+MAX_BODY_BYTES = 1 << 20  # the default of REACTOR_MAX_BODY_BYTES; the functions pass the setting
 
 
 def _flag(value: object, default: bool) -> bool:
@@ -25,32 +29,28 @@ def _flag(value: object, default: bool) -> bool:
     return str(value).lower() in _TRUE
 
 
-def _body(raw: bytes) -> Any:
-    try:
-        return json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PermanentError(f"the request body is not JSON: {exc}") from exc
-
-
 def _safely(run: Any) -> Response:
+    """Every refusal as a JSON answer: 413 or 400 for the body, 400 for another permanent problem, 503 to retry."""
     try:
         status, payload = run()
         return status, payload
     except TransientError as exc:
         return 503, {"error": str(exc), "retry": True}
+    except BadBody as exc:
+        return exc.status, {"error": str(exc)}
     except PermanentError as exc:
         return 400, {"error": str(exc)}
 
 
-def replay(reactor: Reactor, raw: bytes, params: Mapping[str, str]) -> Response:
+def replay(reactor: Reactor, raw: bytes, params: Mapping[str, str], *, max_bytes: int = MAX_BODY_BYTES) -> Response:
     """POST /api/replay: a delivery, {"events": ...} or {"event_id": ...}; dry-run unless dry_run=false."""
 
     def run() -> Response:
-        body = _body(raw)
+        body = loads(raw, max_bytes=max_bytes)
         options = body if isinstance(body, dict) and ("events" in body or "event_id" in body) else {}
         dry_run = _flag(params.get("dry_run", options.get("dry_run")), True)
         force = _flag(params.get("force", options.get("force")), False)
-        reason = str(params.get("reason") or options.get("reason") or "").strip()
+        reason = clean_text(str(params.get("reason") or options.get("reason") or "")).strip()[:500]
         if force and not reason:
             return 400, {"error": "force needs a reason (field 'reason'): it re-runs a completed event"}
         internal = False
@@ -61,19 +61,26 @@ def replay(reactor: Reactor, raw: bytes, params: Mapping[str, str]) -> Response:
             internal = True
         else:
             delivery = options.get("events", body)
-        outcomes = reactor.handle_delivery(delivery, dry_run=dry_run, internal=internal,
-                                           force_reason=reason if force else None)
+        outcomes = reactor.handle_delivery(
+            delivery, dry_run=dry_run, internal=internal, force_reason=reason if force else None
+        )
         return 200, {"dry_run": dry_run, "events": [o.as_json() for o in outcomes]}
 
     return _safely(run)
 
 
-def _internal_event(reactor: Reactor, kind: str, seed: Mapping[str, Any], data: Mapping[str, Any],
-                    event_id: str | None = None) -> Outcome:
+def _internal_event(
+    reactor: Reactor, kind: str, seed: Mapping[str, Any], data: Mapping[str, Any], event_id: str | None = None
+) -> Outcome:
     digest = hashlib.sha256(json.dumps(seed, sort_keys=True).encode()).hexdigest()[:24]
-    raw = {"specversion": "1.0", "id": event_id or f"{kind.rsplit('.', 1)[-1]}-{digest}", "type": kind,
-           "source": reactor.workspace_id, "subject": f"models/{data.get('model')}:{data.get('version')}",
-           "data": dict(data)}
+    raw = {
+        "specversion": "1.0",
+        "id": event_id or f"{kind.rsplit('.', 1)[-1]}-{digest}",
+        "type": kind,
+        "source": reactor.workspace_id,
+        "subject": f"models/{data.get('model')}:{data.get('version')}",
+        "data": dict(data),
+    }
     return reactor.handle(raw, internal=True)
 
 
@@ -82,44 +89,100 @@ def _answer(outcome: Outcome) -> Response:
     return status, outcome.as_json()
 
 
-def report_deployment(reactor: Reactor, raw: bytes) -> Response:
+def report_deployment(reactor: Reactor, raw: bytes, *, max_bytes: int = MAX_BODY_BYTES) -> Response:
     """POST /api/deployments: CD reports {model, version, environment, status, run_url}."""
 
     def run() -> Response:
-        body = _body(raw)
+        body = loads(raw, max_bytes=max_bytes)
         if not isinstance(body, dict):
             return 400, {"error": "expected a JSON object with model, version, environment, status, run_url"}
+        if body.get("id") is not None and not isinstance(body["id"], str | int):
+            return 400, {"error": f"field 'id' must be a string (got {type(body['id']).__name__})"}
+        if "version" in body:
+            body["version"] = canonical_version(body["version"])
         seed = {k: body.get(k) for k in ("model", "version", "environment", "status", "run_url")}
-        return _answer(_internal_event(reactor, ev.DEPLOYMENT_REPORTED, seed, body,
-                                       f"DeploymentReported-{body['id']}" if body.get("id") else None))
+        return _answer(
+            _internal_event(
+                reactor,
+                ev.DEPLOYMENT_REPORTED,
+                seed,
+                body,
+                f"DeploymentReported-{body['id']}" if body.get("id") else None,
+            )
+        )
 
     return _safely(run)
 
 
-def decide_approval(reactor: Reactor, model: str, version: str, fields: Mapping[str, Any],
-                    headers: Mapping[str, str], *, trust_body_identity: bool) -> Response:
-    """POST /api/approvals/{model}/{version}: approve or reject; the approver comes from the platform."""
+def decide_approval(
+    reactor: Reactor,
+    model: str,
+    version: str,
+    fields: Mapping[str, Any],
+    headers: Mapping[str, str],
+    *,
+    trust_body_identity: bool,
+) -> Response:
+    """POST /api/approvals/{model}/{version}: approve or reject; the approver comes from the platform.
+
+    The decision is normalized here (approve / reject, any case) and the version canonicalized, so every
+    spelling of one decision is one event id: a second one is a duplicate.
+    """
 
     def run() -> Response:
-        approver = headers.get(PRINCIPAL_HEADER) or (fields.get("approver") if trust_body_identity else None)
+        checked = approval_fields(fields)
+        model_name, canonical = clean_text(model).strip(), canonical_version(clean_text(version))
+        approver = headers.get(PRINCIPAL_HEADER) or (checked.get("approver") if trust_body_identity else None)
         if not approver:
-            return 401, {"error": "no approver identity: approvals need the signed-in user, so turn on App Service "
-                                  "Authentication (Entra ID) for the app and sign in"}
-        data = {"model": model, "version": version, "decision": fields.get("decision"),
-                "approver": str(approver), "comment": fields.get("comment") or ""}
+            return 401, {
+                "error": "no approver identity: approvals need the signed-in user, so turn on App Service "
+                "Authentication (Entra ID) for the app and sign in"
+            }
+        data = {
+            "model": model_name,
+            "version": canonical,
+            "decision": checked["decision"],
+            "approver": clean_text(str(approver)).strip(),
+            "comment": checked.get("comment", ""),
+        }
         # One decision per person per time the version reached staging: a double click is a duplicate, while an
         # attempt refused (too early, or by someone the policy does not name) does not use up the real one's id.
-        record = reactor.store.get_record(model, version)
+        record = reactor.store.get_record(model_name, canonical)
         stagings = sum(1 for step in record.history if step.get("to") == "staging") if record else 0
-        seed = {"model": model, "version": version, "staging": stagings, "approver": str(approver).lower(),
-                "decision": data["decision"]}
+        seed = {
+            "model": model_name,
+            "version": canonical,
+            "staging": stagings,
+            "approver": data["approver"].lower(),
+            "decision": data["decision"],
+        }
         return _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
 
     return _safely(run)
 
 
+def approval_request(
+    reactor: Reactor,
+    model: str,
+    version: str,
+    raw: bytes,
+    content_type: str,
+    headers: Mapping[str, str],
+    *,
+    trust_body_identity: bool,
+    max_bytes: int = MAX_BODY_BYTES,
+) -> Response:
+    """POST /api/approvals/{model}/{version} from its body: JSON or a form, read and checked before anything runs."""
+    try:
+        fields = approval_body(raw, content_type, max_bytes=max_bytes)
+    except BadBody as exc:
+        return exc.status, {"error": str(exc)}
+    return decide_approval(reactor, model, version, fields, headers, trust_body_identity=trust_body_identity)
+
+
 def ledger(reactor: Reactor, kind: str, key: str, version: str | None = None) -> Response:
     """GET /api/ledger/events/{id} | /api/ledger/models/{model}[/{version}] | /api/ledger/dead-letters."""
+    key, version = clean_text(key), None if version is None else clean_text(version)
     store = reactor.store
     if kind == "events":
         entries = store.ledger(event_id=key)

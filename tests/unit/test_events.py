@@ -137,3 +137,73 @@ def test_internal_types_in_any_casing_are_ignored_from_event_grid(spelling: str)
         "data": {"model": "m", "version": "1", "decision": "approve", "approver": "mallory"},
     }
     assert isinstance(ev.parse(raw), ev.Ignored)
+
+
+REGISTERED = "Microsoft.MachineLearningServices.ModelRegistered"
+TOPIC = "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "expected"),
+    [
+        ({"modelName": ["m"], "modelVersion": "1"}, "data.modelName", "a non-empty string"),
+        ({"modelName": 7, "modelVersion": "1"}, "data.modelName", "a non-empty string"),
+        ({"modelName": None, "modelVersion": "1"}, "data.modelName", "a non-empty string"),
+        ({"modelName": "m", "modelVersion": [1]}, "data.modelVersion", "a version as an integer or a string"),
+        ({"modelName": "m", "modelVersion": None}, "data.modelVersion", "a version as an integer or a string"),
+        ({"modelName": "m", "modelVersion": True}, "data.modelVersion", "a version as an integer or a string"),
+        ({"modelName": "m", "modelVersion": "1", "modelTags": ["a"]}, "data.modelTags", "an object of tags"),
+    ],
+)
+def test_wrong_types_in_data_name_the_field_and_expectation(data: object, field: str, expected: str) -> None:
+    raw = {"id": "x", "topic": TOPIC, "eventType": REGISTERED, "data": data}
+    with pytest.raises(InvalidEvent) as caught:
+        ev.parse(raw)
+    assert caught.value.field == field
+    assert f"'{field}' must be {expected}" in str(caught.value)
+
+
+def test_cloudevents_with_event_grid_fields_says_which_schema_it_was_read_as() -> None:
+    raw = {"specversion": "1.0", "id": "x", "eventType": REGISTERED, "topic": TOPIC, "data": {}}
+    with pytest.raises(InvalidEvent) as caught:
+        ev.parse(raw)
+    assert caught.value.field == "type"
+    assert "read as CloudEvents 1.0 (it has specversion), where 'eventType' is not a field" in str(caught.value)
+
+
+def test_event_grid_schema_with_cloudevents_fields_says_which_schema_it_was_read_as() -> None:
+    raw = {"id": "x", "type": REGISTERED, "source": TOPIC, "data": {"modelName": "m", "modelVersion": "1"}}
+    with pytest.raises(InvalidEvent) as caught:
+        ev.parse(raw)
+    assert caught.value.field == "eventType"
+    assert "read as the Event Grid schema (it has no specversion)" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"id": "x", "topic": TOPIC, "eventType": REGISTERED, "eventTime": 5, "data": {}}, "eventTime"),
+        ({"specversion": "1.0", "id": "x", "source": TOPIC, "type": REGISTERED, "time": ["t"], "data": {}}, "time"),
+        ({"id": "x", "topic": TOPIC, "eventType": REGISTERED, "subject": {"a": 1}, "data": {}}, "subject"),
+        ({"id": 5, "topic": TOPIC, "eventType": REGISTERED, "data": {}}, "id"),
+        ({"id": "x", "topic": [TOPIC], "eventType": REGISTERED, "data": {}}, "topic"),
+        ({"id": "x", "topic": TOPIC, "eventType": {"a": "b"}, "data": {}}, "eventType"),
+    ],
+)
+def test_envelope_fields_of_the_wrong_type_are_invalid_events(raw: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        ev.parse(raw)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("spelling", [3, "3", " 3", "3 ", " 3 "])
+def test_a_version_has_one_canonical_spelling(spelling: object) -> None:
+    raw = {"id": "x", "topic": TOPIC, "eventType": REGISTERED, "data": {"modelName": "m", "modelVersion": spelling}}
+    event = ev.parse(raw)
+    assert isinstance(event, ev.ModelRegistered) and event.version == "3"
+
+
+def test_an_event_refused_at_the_edge_is_an_invalid_event_saying_why() -> None:
+    raw = {"id": "x", "eventType": REGISTERED, "mlopsreactor_refused": "the event is more than 10 bytes"}
+    with pytest.raises(InvalidEvent, match="invalid event: the event is more than 10 bytes"):
+        ev.parse(raw)

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from shared.adapters.cd.common import require_approval
+from shared.adapters.files import read_record, read_records, write_atomic
 from shared.core.actions import TriggerCD
 from shared.core.ports import Receipt
 
@@ -23,11 +24,10 @@ class RecordingDeployer:
         require_approval(request, "the recording deployer")
         ref = hashlib.sha256(request.key.encode()).hexdigest()[:16]
         path = self.folder / f"{ref}.json"
-        if not path.exists():
-            path.write_text(json.dumps(asdict(request), indent=2), encoding="utf-8")
+        if read_record(path) is None:  # a torn file from a crash counts as not recorded
+            write_atomic(path, json.dumps(asdict(request), indent=2))
         return Receipt(ref=f"local-cd-{ref}")
 
     def requests(self) -> list[TriggerCD]:
-        """Every recorded request, oldest first."""
-        paths = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
-        return [TriggerCD(**json.loads(p.read_text(encoding="utf-8"))) for p in paths]
+        """Every recorded request, oldest first; a torn or empty file is not one."""
+        return [TriggerCD(**record) for record in read_records(self.folder)]

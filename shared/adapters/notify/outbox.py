@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
+from shared.adapters.files import read_record, read_records, write_atomic
 from shared.core.actions import Notify
 
 
@@ -31,14 +32,13 @@ class OutboxNotifier:
     def send(self, notice: Notify) -> None:
         name = hashlib.sha256(notice.key.encode()).hexdigest()[:16]
         path = self.folder / f"{notice.template}-{name}.json"
-        if path.exists():
+        if read_record(path) is not None:  # written whole before: a torn file counts as not sent
             return
-        path.with_suffix(".txt").write_text(f"[{notice.channel}] " + render_text(notice), encoding="utf-8")
-        path.write_text(json.dumps(asdict(notice), indent=2, default=str), encoding="utf-8")
+        write_atomic(path.with_suffix(".txt"), f"[{notice.channel}] " + render_text(notice))
+        write_atomic(path, json.dumps(asdict(notice), indent=2, default=str))  # last: it marks the notice sent
         if self.console is not None:
             print(f"outbox [{notice.channel}] {notice.title}", file=self.console)
 
     def sent(self) -> list[Notify]:
-        """Every notice in the outbox, oldest first."""
-        paths = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
-        return [Notify(**json.loads(p.read_text(encoding="utf-8"))) for p in paths]
+        """Every notice in the outbox, oldest first; a torn or empty file is not one."""
+        return [Notify(**record) for record in read_records(self.folder)]

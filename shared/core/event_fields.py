@@ -1,0 +1,88 @@
+"""Reading the fields of an event: each problem is an InvalidEvent naming the field and the expectation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from shared.core.errors import InvalidEvent, PermanentError
+
+_KNOWN = "NotStarted Queued Preparing Provisioning Starting Running CancelRequested Canceled Finalizing Completed"
+STATUSES = {s.lower(): s for s in (*_KNOWN.split(), "Failed", "Paused", "NotResponding")}
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
+
+
+def canonical_version(value: Any, name: str = "version") -> str:
+    """A model version as the one string every edge uses: 3, "3" and " 3 " are all "3"."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidEvent(name, "a version as an integer or a string", value)
+    text = str(value).strip()
+    if not NAME.match(text):
+        raise InvalidEvent(name, "a version of letters, digits, '_', '.', '-'", value)
+    return text
+
+
+class Refused(InvalidEvent):
+    """An event refused at the edge (too large, nested too deep): the message says why."""
+
+    def __init__(self, problem: str) -> None:
+        PermanentError.__init__(self, f"invalid event: {problem}")
+        self.field = "(event)"
+
+
+CLOUD = ("type", "source", "time")
+GRID = ("eventType", "topic", "eventTime")
+
+
+def envelope(env: Mapping[str, Any], name: str, cloud: bool) -> str:
+    """An envelope field; when missing but the other schema's field is there, say which schema was assumed."""
+    other = dict(zip(CLOUD, GRID, strict=True)) if cloud else dict(zip(GRID, CLOUD, strict=True))
+    if env.get(name.lower()) is None and env.get(other[name].lower()) is not None:
+        schema = "CloudEvents 1.0 (it has specversion)" if cloud else "the Event Grid schema (it has no specversion)"
+        raise InvalidEvent(
+            name, f"a non-empty string: the event is read as {schema}, where '{other[name]}' is not a field"
+        )
+    return text(env, name.lower(), name)
+
+
+def text(data: Mapping[str, Any], key: str, name: str, *, required: bool = True) -> str:
+    """A required (or optional: '') non-empty string, stripped."""
+    value = data.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidEvent(name, "a non-empty string", value)
+    return value.strip()
+
+
+def name(data: Mapping[str, Any], key: str, name: str) -> str:
+    """A model, service or monitor name."""
+    value = text(data, key, name)
+    if not NAME.match(value):
+        raise InvalidEvent(name, "a name of letters, digits, '_', '.', '-' (at most 255)", value)
+    return value
+
+
+def version(data: Mapping[str, Any], key: str, name: str) -> str:
+    """A model version, canonical."""
+    return canonical_version(data.get(key), name)
+
+
+def tags(data: Mapping[str, Any], key: str, name: str) -> dict[str, str]:
+    """An object of tags, values as strings."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidEvent(name, "an object of tags", value)
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+
+
+def status(data: Mapping[str, Any]) -> str:
+    """The run status, in its canonical casing."""
+    value = text(data, "runstatus", "data.runStatus")
+    status = STATUSES.get(value.lower())
+    if status is None:
+        raise InvalidEvent("data.runStatus", f"one of {', '.join(STATUSES.values())}", value)
+    return status
