@@ -8,8 +8,8 @@ import os
 import secrets
 from dataclasses import dataclass
 
+from shared.app.host_keys import KEYS_FILE, read_keys
 from shared.app.settings import EVENTGRID_KEY, FUNCTION_KEY, Settings
-from shared.tools.client import KEYS_FILE, read_keys
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from azure.eventgrid import SystemEventNames
-
-MODEL_REGISTERED = str(SystemEventNames.MachineLearningServicesModelRegisteredEventName.value)
-MODEL_DEPLOYED = str(SystemEventNames.MachineLearningServicesModelDeployedEventName.value)
-RUN_COMPLETED = str(SystemEventNames.MachineLearningServicesRunCompletedEventName.value)
-RUN_STATUS_CHANGED = str(SystemEventNames.MachineLearningServicesRunStatusChangedEventName.value)
-DATASET_DRIFT = str(SystemEventNames.MachineLearningServicesDatasetDriftDetectedEventName.value)
+# The Azure ML system event types (the names azure.eventgrid.SystemEventNames holds; a unit test compares them).
+MODEL_REGISTERED = "Microsoft.MachineLearningServices.ModelRegistered"
+MODEL_DEPLOYED = "Microsoft.MachineLearningServices.ModelDeployed"
+RUN_COMPLETED = "Microsoft.MachineLearningServices.RunCompleted"
+RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
+DATASET_DRIFT = "Microsoft.MachineLearningServices.DatasetDriftDetected"
 DEPLOYMENT_REPORTED = "MLOpsReactor.DeploymentReported"
 APPROVAL_DECIDED = "MLOpsReactor.ApprovalDecided"
 INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED)

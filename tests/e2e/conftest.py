@@ -18,8 +18,16 @@ from shared.app import settings as names
 from shared.app.settings import APP_ROOT, Settings
 from shared.tools.client import HostClient, HostKeys
 
-_CLEARED = (names.SUBSCRIPTION, names.RESOURCE_GROUP, names.WORKSPACE, names.POLICY, names.FUNCTION_KEY,
-            names.EVENTGRID_KEY, names.HOST_URL, names.PUBLIC_URL)
+_CLEARED = (
+    names.SUBSCRIPTION,
+    names.RESOURCE_GROUP,
+    names.WORKSPACE,
+    names.POLICY,
+    names.FUNCTION_KEY,
+    names.EVENTGRID_KEY,
+    names.HOST_URL,
+    names.PUBLIC_URL,
+)
 
 
 @dataclass

@@ -48,8 +48,7 @@ def test_form_post_redirects_to_the_page_showing_the_new_stage(host: Host) -> No
 def test_form_post_that_is_refused_shows_the_page_with_the_reason(host: Host) -> None:
     host.register()
     url = host.client.approval_page("credit-risk", "1")
-    posted = requests.post(url, data={"approver": "someone", "decision": "approve"}, allow_redirects=False,
-                           timeout=30)
+    posted = requests.post(url, data={"approver": "someone", "decision": "approve"}, allow_redirects=False, timeout=30)
     assert posted.status_code >= 400
     assert posted.headers["content-type"].startswith("text/html")
     assert "Not recorded" in posted.text and "id='stage'>testing<" in posted.text

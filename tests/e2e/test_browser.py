@@ -19,9 +19,15 @@ PLAYWRIGHT = Path(__file__).parents[2] / "tools" / "node_modules" / "playwright-
 
 def _browser_or_skip() -> str:
     node = shutil.which("node")
-    missing = [what for what, ok in (("chromium (apt-get install chromium)", CHROMIUM.exists()),
-                                     ("node", node is not None),
-                                     ("playwright-core (npm ci in tools/)", PLAYWRIGHT.is_dir())) if not ok]
+    missing = [
+        what
+        for what, ok in (
+            ("chromium (apt-get install chromium)", CHROMIUM.exists()),
+            ("node", node is not None),
+            ("playwright-core (npm ci in tools/)", PLAYWRIGHT.is_dir()),
+        )
+        if not ok
+    ]
     if missing:
         message = f"browser test needs {', '.join(missing)}"
         if os.environ.get("CI"):
@@ -38,8 +44,13 @@ def test_approving_in_a_browser_changes_the_stage_and_records_the_approver(host:
     host.report("credit-risk", "1", "staging")
     url = host.client.approval_page("credit-risk", "1")
 
-    done = subprocess.run([node, str(SCRIPT), url, "ml-lead@contoso.example", "fine on staging"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [node, str(SCRIPT), url, "ml-lead@contoso.example", "fine on staging"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert done.returncode == 0, done.stderr
     shown = json.loads(done.stdout.strip().splitlines()[-1])

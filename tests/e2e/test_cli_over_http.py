@@ -12,12 +12,21 @@ from shared.app.settings import APP_ROOT
 from tests.e2e.conftest import Host
 
 
-def _cli(host: Host, *args: str, state: Path | None = None,
-         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    host: Host, *args: str, state: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE", "AZUREML", "REACTOR_"))}
     env |= {"REACTOR_MODE": "local", "REACTOR_STATE_DIR": str(state or host.state)}
-    return subprocess.run([sys.executable, "-m", "shared", *args, "--url", host.url], cwd=APP_ROOT, env=env,
-                          input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "shared", *args, "--url", host.url],
+        cwd=APP_ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_send_posts_a_synthetic_event_with_the_stored_key(host: Host) -> None:
@@ -28,11 +37,18 @@ def test_send_posts_a_synthetic_event_with_the_stored_key(host: Host) -> None:
 
 
 def test_send_reads_a_cloudevents_file_from_stdin_with_an_explicit_key(host: Host, tmp_path: Path) -> None:
-    event = {"specversion": "1.0", "id": "ce-1", "source": host.settings.workspace_id, "type":
-             "Microsoft.MachineLearningServices.ModelRegistered", "subject": "models/churn:7",
-             "time": "2026-11-22T09:00:00Z", "data": {"modelName": "churn", "modelVersion": "7"}}
-    done = _cli(host, "send", "-", "--eventgrid-key", host.keys.eventgrid, state=tmp_path / "elsewhere",
-                stdin=json.dumps(event))
+    event = {
+        "specversion": "1.0",
+        "id": "ce-1",
+        "source": host.settings.workspace_id,
+        "type": "Microsoft.MachineLearningServices.ModelRegistered",
+        "subject": "models/churn:7",
+        "time": "2026-11-22T09:00:00Z",
+        "data": {"modelName": "churn", "modelVersion": "7"},
+    }
+    done = _cli(
+        host, "send", "-", "--eventgrid-key", host.keys.eventgrid, state=tmp_path / "elsewhere", stdin=json.dumps(event)
+    )
     assert done.returncode == 0, done.stderr
     assert host.record("churn", "7")["stage"] == "testing"
 

@@ -18,27 +18,39 @@ from tests.e2e.conftest import Host
 WEBHOOK = "/runtime/webhooks/eventgrid"
 
 
-def _post(host: Host, body: object, *, function: str = "aml_events", key: str | None = None,
-          **headers: str) -> requests.Response:
+def _post(
+    host: Host, body: object, *, function: str = "aml_events", key: str | None = None, **headers: str
+) -> requests.Response:
     query = {"functionName": function, "code": host.keys.eventgrid if key is None else key}
     return requests.post(f"{host.url}{WEBHOOK}", params=query, data=json.dumps(body), headers=headers, timeout=30)
 
 
 def test_subscription_validation_echoes_the_code(host: Host) -> None:
-    event = {"id": "v1", "topic": "/subscriptions/x", "subject": "", "eventType":
-             "Microsoft.EventGrid.SubscriptionValidationEvent", "eventTime": "2026-11-22T09:00:00Z",
-             "data": {"validationCode": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6",
-                      "validationUrl": "https://rp-eastus2.eventgrid.azure.net:553/eventsubscriptions/x/validate"},
-             "dataVersion": "1", "metadataVersion": "1"}
+    event = {
+        "id": "v1",
+        "topic": "/subscriptions/x",
+        "subject": "",
+        "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
+        "eventTime": "2026-11-22T09:00:00Z",
+        "data": {
+            "validationCode": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6",
+            "validationUrl": "https://rp-eastus2.eventgrid.azure.net:553/eventsubscriptions/x/validate",
+        },
+        "dataVersion": "1",
+        "metadataVersion": "1",
+    }
     answer = _post(host, [event], **{"aeg-event-type": "SubscriptionValidation"})
     assert answer.status_code == 200
     assert answer.json() == {"validationResponse": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}
 
 
 def test_cloudevents_options_handshake_allows_the_origin(host: Host) -> None:
-    answer = requests.options(f"{host.url}{WEBHOOK}", params={"functionName": "aml_cloudevents",
-                                                               "code": host.keys.eventgrid},
-                              headers={"WebHook-Request-Origin": "eventgrid.azure.net"}, timeout=30)
+    answer = requests.options(
+        f"{host.url}{WEBHOOK}",
+        params={"functionName": "aml_cloudevents", "code": host.keys.eventgrid},
+        headers={"WebHook-Request-Origin": "eventgrid.azure.net"},
+        timeout=30,
+    )
     assert answer.status_code == 200
     assert answer.headers["WebHook-Allowed-Origin"] == "eventgrid.azure.net"
     assert answer.headers["WebHook-Allowed-Rate"] == "*"
@@ -68,8 +80,10 @@ def test_keys_are_required_where_azure_requires_them(host: Host) -> None:
     assert requests.get(f"{host.url}/api/ledger/dead-letters", timeout=30).status_code == 401
     wrong = {"x-functions-key": "not-the-key"}
     assert requests.get(f"{host.url}/api/ledger/dead-letters", headers=wrong, timeout=30).status_code == 401
-    assert requests.get(f"{host.url}/api/ledger/dead-letters", params={"code": host.keys.function},
-                        timeout=30).status_code == 200
+    assert (
+        requests.get(f"{host.url}/api/ledger/dead-letters", params={"code": host.keys.function}, timeout=30).status_code
+        == 200
+    )
     assert requests.get(f"{host.url}/api/health", timeout=30).json() == {"status": "ok"}  # anonymous
 
 
@@ -81,8 +95,13 @@ def test_http_trigger_methods_are_enforced(host: Host) -> None:
 
 def test_cloudevents_delivery_reaches_the_cloudevents_function(host: Host) -> None:
     event = host.workspace.register_model("fraud")
-    cloud = synthetic.build("model_registered", host.settings.workspace_id, schema="cloudevents",
-                            model="fraud", version=event["data"]["modelVersion"])
+    cloud = synthetic.build(
+        "model_registered",
+        host.settings.workspace_id,
+        schema="cloudevents",
+        model="fraud",
+        version=event["data"]["modelVersion"],
+    )
     answer = host.client.deliver(cloud)
     assert answer.status_code == 202
     assert host.record("fraud", "1")["stage"] == "testing"
@@ -99,8 +118,7 @@ def test_full_loop_reaches_production_with_the_approver_recorded(host: Host) -> 
     record = host.record("credit-risk", "1")
     assert record["stage"] == "production"
     assert record["approved_by"] == "ml-lead@contoso.example"
-    assert [step["to"] for step in record["history"]] == ["testing", "candidate", "staging", "approved",
-                                                          "production"]
+    assert [step["to"] for step in record["history"]] == ["testing", "candidate", "staging", "approved", "production"]
 
 
 class FlakyWorkspace(LocalWorkspace):

@@ -59,12 +59,7 @@ PORT_HELPERS: dict[str, frozenset[str]] = {
 }
 
 # Known violations in files owned by work in flight; each names its fix. A fixed one must leave this list.
-KNOWN: dict[tuple[str, str], str] = {
-    # TODO(events owner): the event type names as plain strings (azure.eventgrid only names them).
-    ("shared/core/event_types.py", "azure.eventgrid"): "vendor SDK in core",
-    # TODO(devhost owner): import KEYS_FILE, read_keys from shared.app.host_keys.
-    ("devhost/keys.py", "shared.tools.client"): "devhost imports tools",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

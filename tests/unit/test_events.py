@@ -207,3 +207,15 @@ def test_an_event_refused_at_the_edge_is_an_invalid_event_saying_why() -> None:
     raw = {"id": "x", "eventType": REGISTERED, "mlopsreactor_refused": "the event is more than 10 bytes"}
     with pytest.raises(InvalidEvent, match="invalid event: the event is more than 10 bytes"):
         ev.parse(raw)
+
+
+def test_the_type_names_are_the_ones_the_event_grid_sdk_names() -> None:
+    from azure.eventgrid import SystemEventNames
+
+    from shared.core import event_types as names
+
+    assert SystemEventNames.MachineLearningServicesModelRegisteredEventName.value == names.MODEL_REGISTERED
+    assert SystemEventNames.MachineLearningServicesModelDeployedEventName.value == names.MODEL_DEPLOYED
+    assert SystemEventNames.MachineLearningServicesRunCompletedEventName.value == names.RUN_COMPLETED
+    assert SystemEventNames.MachineLearningServicesRunStatusChangedEventName.value == names.RUN_STATUS_CHANGED
+    assert SystemEventNames.MachineLearningServicesDatasetDriftDetectedEventName.value == names.DATASET_DRIFT
