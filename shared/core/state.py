@@ -158,6 +158,11 @@ class Store(Protocol):
         """Keep a rejected event (dead letter + ledger entry) in one write; it stays replayable by id."""
         ...
 
+    def prune(self, before: str, *, apply: bool) -> dict[str, int]:
+        """Completed events (with their done intents) and dead letters older than `before` (ISO time): counted,
+        and deleted when `apply`. Lifecycle records, jobs and pending work are kept."""
+        ...
+
     def subject_revision(self, subject: str) -> int:
         """How many decisions were committed on a subject (0: none)."""
         ...

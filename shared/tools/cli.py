@@ -89,7 +89,44 @@ def _parser() -> argparse.ArgumentParser:
     complete.add_argument("--status", default="Completed")
     complete.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE")
     complete.set_defaults(run=_complete)
+    sweep = sub.add_parser("sweep", help="finish events whose delivery stopped after their decision was committed")
+    sweep.add_argument("--limit", type=int, default=100)
+    sweep.set_defaults(run=_sweep)
+    prune = sub.add_parser("prune", help="delete completed events, their done intents and dead letters before a date")
+    prune.add_argument("--before", required=True, metavar="YYYY-MM-DD", help="keep everything from this day on")
+    prune.add_argument("--apply", action="store_true", help="delete for real (default: count only)")
+    prune.set_defaults(run=_prune)
     return parser
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    finished = _reactor().sweep(limit=args.limit)
+    for o in finished:
+        print(f"{o.id}  {o.type}  {o.outcome}" + (f"  error: {o.error}" if o.error else ""))
+    print(f"{len(finished)} stalled event(s) finished")
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    try:
+        before = datetime.fromisoformat(args.before).replace(tzinfo=UTC)
+    except ValueError:
+        print(f"error: --before {args.before!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    reactor = _reactor()
+    if before > reactor.clock.now() - timedelta(days=2):
+        print(
+            "error: --before must be at least 2 days ago: Event Grid redelivers for up to 24 hours, and a "
+            "redelivery of a pruned event would run again",
+            file=sys.stderr,
+        )
+        return 2
+    counts = reactor.store.prune(before.isoformat(), apply=args.apply)
+    verb = "deleted" if args.apply else "would delete (dry run; --apply deletes)"
+    print(f"{verb}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
 
 
 def _reactor() -> Any:
@@ -105,7 +142,7 @@ def _replay(args: argparse.Namespace) -> int:
     except (OSError, ValueError, ReactorError) as exc:
         print(f"error: cannot read a JSON delivery from {args.file}: {exc}", file=sys.stderr)
         return 2
-    outcomes = _reactor().handle_delivery(body, dry_run=not args.apply)
+    outcomes = _reactor().handle_delivery(body, dry_run=not args.apply, replayed=True)
     if args.json:
         print(json.dumps({"events": [o.as_json() for o in outcomes]}, default=str))
     else:

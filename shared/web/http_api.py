@@ -62,7 +62,7 @@ def replay(reactor: Reactor, raw: bytes, params: Mapping[str, str], *, max_bytes
         else:
             delivery = options.get("events", body)
         outcomes = reactor.handle_delivery(
-            delivery, dry_run=dry_run, internal=internal, force_reason=reason if force else None
+            delivery, dry_run=dry_run, internal=internal, force_reason=reason if force else None, replayed=True
         )
         return 200, {"dry_run": dry_run, "events": [o.as_json() for o in outcomes]}
 

@@ -226,3 +226,20 @@ def test_an_approval_refused_before_staging_does_not_block_the_real_one(installe
     again = post(approvals, "/api/approvals/credit-risk/1", decision, model="credit-risk", version="1")
     assert json.loads(again.get_body())["outcome"] == "duplicate"
     assert drive.stage("1") == "approved"
+
+
+def test_an_approval_refused_too_early_and_replayed_later_is_not_applied(installed: Reactor) -> None:
+    drive = Driver(installed)
+    drive.register()
+    decision = {"decision": "approve", "approver": "ml-lead@contoso.example"}
+    early = post(approvals, "/api/approvals/credit-risk/1", decision, model="credit-risk", version="1")
+    assert early.status_code == 422
+    refused_id = installed.store.dead_letters()[0]["event_id"]
+    drive.finish("offline_test", auc=0.9, latency_ms=1)
+    drive.report("1", "staging")
+    for dry_run in (True, False):  # the dry run says so too
+        answer = post(replay, "/api/replay", {"event_id": refused_id, "dry_run": dry_run})
+        [event] = json.loads(answer.get_body())["events"]
+        assert event["outcome"] == "ignored" and "a person's act" in " ".join(event["notes"])
+    assert drive.stage("1") == "staging"
+    assert [r.environment for r in drive.cd.requests()] == ["staging"]

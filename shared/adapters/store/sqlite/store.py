@@ -235,6 +235,22 @@ class SqliteStore(SqliteReads):
                 ),
             )
 
+    def prune(self, before: str, *, apply: bool) -> dict[str, int]:
+        old = "SELECT claim_id FROM journal WHERE done = 1 AND at < ?"
+        counts = {
+            "events": self._one(f"SELECT count(*) FROM ({old})", before)[0],
+            "intents": self._one(
+                f"SELECT count(*) FROM intents WHERE status != 'pending' AND claim_id IN ({old})", before
+            )[0],
+            "dead letters": self._one("SELECT count(*) FROM dead_letters WHERE at < ?", before)[0],
+        }
+        if apply:
+            with self._tx() as db:
+                db.execute(f"DELETE FROM intents WHERE status != 'pending' AND claim_id IN ({old})", (before,))
+                db.execute("DELETE FROM journal WHERE done = 1 AND at < ?", (before,))
+                db.execute("DELETE FROM dead_letters WHERE at < ?", (before,))
+        return counts
+
     # Grouped alerts: counted in memory, written with the next transaction
 
     def _count_hits(self, commit: Commit, taken: Mapping[str, IntentStatus]) -> None:
