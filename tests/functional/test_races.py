@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,3 +127,34 @@ def test_concurrent_deliveries_of_one_event_have_one_effect(
     together(*[lambda d=d, i=i: retried(lambda: d.deliver(events[i % len(events)])) for i, d in enumerate(hosts)])
     assert len(log.entries(kind="cd", environment="staging")) == 1
     assert len(log.entries(kind="notify", template="verdict")) == 1
+
+
+def _decide_in_a_process(
+    settings: Settings, clock: FixedClock, log_path: Path, state: StoreFactory, folder: Path, reject: bool, gate: Any
+) -> None:
+    drive = Driver(host(settings, clock, CallLog(log_path), store=state(folder)))
+    gate.wait()
+    retried(lambda: drive.approve("1", reject=reject))
+
+
+@pytest.mark.parametrize("n", range(3))
+def test_approve_and_reject_from_two_processes_decide_one_after_the_other(
+    tmp_path: Path, clock: FixedClock, n: int, shared_state: StoreFactory
+) -> None:
+    a, _, log = two_hosts(tmp_path, n, clock, shared_state)
+    to_staging(a)
+    context = multiprocessing.get_context("fork")
+    gate = context.Barrier(2)
+    args = (fresh(tmp_path, n), clock, log.path, shared_state, tmp_path / f"race-{n}")
+    processes = [context.Process(target=_decide_in_a_process, args=(*args, reject, gate)) for reject in (False, True)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join(timeout=120)
+    assert [p.exitcode for p in processes] == [0, 0]
+    decisions = [
+        e for e in a.reactor.store.ledger(model="credit-risk", version="1") if "ApprovalDecided" in e.event_type
+    ]
+    assert [e.outcome for e in decisions].count("handled") == 1
+    production = log.entries(kind="cd", environment="production")
+    assert (a.stage("1"), len(production)) in (("approved", 1), ("rejected", 0))
