@@ -46,9 +46,11 @@ class TableBase:
             raise
         return row
 
-    def _query(self, table: str, query: str, params: Mapping[str, Any], top: int | None = None) -> list[Entity]:
+    def _query(
+        self, table: str, query: str, params: Mapping[str, Any], top: int | None = None, select: list[str] | None = None
+    ) -> list[Entity]:
         """Entities matching an OData filter; with `top`, only the first page of that size (in key order)."""
-        found = self.table(table).query_entities(query, parameters=dict(params), results_per_page=top)
+        found = self.table(table).query_entities(query, parameters=dict(params), results_per_page=top, select=select)
         pages: Any = found if top is None else next(iter(found.by_page()), [])
         rows: list[Entity] = list(pages)
         return rows if top is None else rows[:top]
@@ -63,6 +65,7 @@ class TableBase:
         eq: Mapping[str, Any] | None = None,
         extra: str = "",
         params: Mapping[str, Any] | None = None,
+        select: list[str] | None = None,
     ) -> list[Entity]:
         """Entities of one partition whose RowKey starts with `prefix` (a bounded key range), `eq` properties equal."""
         from shared.adapters.store.table.keys import below
@@ -70,7 +73,8 @@ class TableBase:
         eq = {k: v for k, v in (eq or {}).items() if v is not None}
         terms = ["PartitionKey eq @pk", "RowKey ge @lo", "RowKey lt @hi", *(f"{k} eq @{k}" for k in eq)]
         query = " and ".join(terms + ([extra] if extra else []))
-        return self._query(table, query, {"pk": pk, "lo": prefix, "hi": below(prefix), **eq, **(params or {})}, top)
+        values = {"pk": pk, "lo": prefix, "hi": below(prefix), **eq, **(params or {})}
+        return self._query(table, query, values, top, select)
 
     def _rows(self, table: str, pk: str, rks: Iterable[str]) -> dict[str, Entity]:
         """Several entities of one partition by RowKey, in as few queries as a filter allows."""

@@ -1,16 +1,14 @@
-"""The second write and the ways back in: finish, release, adopt a stalled claim, reject an event."""
+"""The second write: finish (results, ledger, completion, a dead letter), and reject an event."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
-from shared.adapters.store.table.base import etag_of, if_match, merge_mode, replace_mode
-from shared.adapters.store.table.claims import open_entity
-from shared.adapters.store.table.codec import guarded, lost_race, status, unpack
+from shared.adapters.store.table.base import merge_mode, replace_mode
+from shared.adapters.store.table.codec import guarded, lost_race, status
 from shared.adapters.store.table.decision import TableDecisions
 from shared.adapters.store.table.keys import (
     JOB,
@@ -28,15 +26,13 @@ from shared.adapters.store.table.keys import (
 )
 from shared.adapters.store.table.reads import CLAIMS, DEAD, JOBS, SUBJECTS
 from shared.adapters.store.table.rows import (
-    intent_of,
     job_props,
-    ledger_of,
     ledger_props,
     outcome_props,
     raw_props,
     result_props,
 )
-from shared.core.state import Adopted, Finish, Intent, JobRef, LedgerEntry
+from shared.core.state import Finish, Intent, JobRef, LedgerEntry
 
 Op = tuple[Any, ...]
 _BATCH = 100  # operations in one transaction at most
@@ -69,56 +65,6 @@ class TableFinish(TableDecisions):
         self._close(claim_id, [("update", {**done, **outcome_props(entry)}, merge_mode()), *extra])
         if self._pending_hits():
             self._flush_hits()
-
-    @guarded("releasing a claim")
-    def release(self, claim_id: str, results: tuple[Intent, ...] = ()) -> None:
-        self._apply(self._results(results))
-        row = self._claim(claim_id)
-        if row is None or row["done"]:
-            return
-        free = {"PartitionKey": row["PartitionKey"], "RowKey": row["RowKey"], "lease": 0.0}
-        try:
-            self._submit(
-                CLAIMS,
-                [
-                    ("update", free, merge_mode(**if_match(etag_of(row)))),
-                    ("upsert", open_entity(claim_id, 0), merge_mode()),
-                ],
-            )
-        except Exception as exc:
-            if not lost_race(exc):
-                raise
-
-    @guarded("adopting a stalled claim")
-    def adopt(self, claim_id: str, now: datetime, lease_seconds: int) -> Adopted | None:
-        row = self._claim(claim_id)
-        if row is None or row["done"] or float(row["lease"]) > now.timestamp():
-            return None
-        if not self._landed(row):
-            self._drop(row)
-            return None
-        until = now.timestamp() + lease_seconds
-        taken = {"PartitionKey": row["PartitionKey"], "RowKey": row["RowKey"], "lease": until}
-        try:
-            self._submit(
-                CLAIMS,
-                [
-                    ("update", taken, merge_mode(**if_match(etag_of(row)))),
-                    ("upsert", open_entity(claim_id, until), merge_mode()),
-                ],
-            )
-        except Exception as exc:
-            if lost_race(exc):
-                return None
-            raise
-        return Adopted(
-            claim_id=claim_id,
-            occurrence=row.get("occurrence"),
-            raw=unpack(row, "raw") or {},
-            ledger=ledger_of(row),
-            intents=self._intents_of(claim_id, unpack(row, "parts") or []),
-            interrupted=float(row["lease"]) > 0,  # a clean release sets the lease to 0
-        )
 
     @guarded("rejecting an event")
     def reject(self, event_id: str, event_type: str, raw: Mapping[str, Any], reason: str, at: str) -> None:
@@ -201,15 +147,6 @@ class TableFinish(TableDecisions):
         pk = model_pk(entry.model or "")
         row = {"PartitionKey": pk, "RowKey": ledger_rk(entry, claim_id), "seq": order, **ledger_props(entry)}
         self.table(SUBJECTS).upsert_entity(row, **replace_mode())
-
-    def _intents_of(self, claim_id: str, where: list[list[str]]) -> tuple[Intent, ...]:
-        """The claim's intents, in commit order, with their status (keys another claim holds left out)."""
-        by_pk: defaultdict[str, list[str]] = defaultdict(list)
-        for pk, rk in where:
-            by_pk[pk].append(rk)
-        rows = {(pk, rk): row for pk, rks in by_pk.items() for rk, row in self._rows(SUBJECTS, pk, rks).items()}
-        held = [rows.get((pk, rk)) for pk, rk in where]
-        return tuple(intent_of(r) for r in held if r is not None and r["claim"] == claim_id)
 
 
 def _job_index(job: JobRef) -> Op:

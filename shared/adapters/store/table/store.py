@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from shared.adapters.store.table.claims import claim_entity
 from shared.adapters.store.table.codec import guarded
 from shared.adapters.store.table.decision import Outcome, partitions
-from shared.adapters.store.table.finish import TableFinish
 from shared.adapters.store.table.keys import intent_pk, intent_rk, model_pk, seq
+from shared.adapters.store.table.prune import TablePrune
 from shared.core.state import Claimed, Commit, Committed, IntentStatus
 
 HITS_BATCH = 64  # grouped-alert counts are added in batches: a count may lag by this much per process
@@ -26,7 +26,7 @@ AZURITE = (
 )
 
 
-class TableStore(TableFinish):
+class TableStore(TablePrune):
     """Claims, decisions, intents, records, jobs, ledger and dead letters in Table Storage."""
 
     @classmethod
