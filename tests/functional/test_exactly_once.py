@@ -226,14 +226,28 @@ def test_event_rejected_after_its_claim_is_replayed_by_id_once_the_cause_is_fixe
 
     from shared.web import http_api
 
+    event = synthetic.build("model_registered", WORKSPACE_ID.replace("ml-ws", "ml-ws-new"))
+    refused = drive.reactor.handle(event)
+    assert refused.outcome == "rejected"  # a workspace the app was not configured for yet
+    drive.reactor.workspace_id = WORKSPACE_ID.replace("ml-ws", "ml-ws-new")  # the operator fixes the setting
+    status, body = http_api.replay(drive.reactor, json.dumps({"event_id": refused.id, "dry_run": False}).encode(), {})
+    assert status == 200 and body["events"][0]["outcome"] == "handled"
+    assert drive.stage("1") == "testing"
+
+
+def test_a_stored_approval_is_never_applied_again_by_replay(drive: Driver) -> None:
+    import json
+
+    from shared.web import http_api
+
     drive.register()
     refused = drive.approve("1")
-    assert refused.outcome == "rejected"
+    assert refused.outcome == "rejected"  # too early: the version is testing
     drive.finish("offline_test", auc=0.9, latency_ms=1)
     drive.report("1", "staging")
     status, body = http_api.replay(drive.reactor, json.dumps({"event_id": refused.id, "dry_run": False}).encode(), {})
-    assert status == 200 and body["events"][0]["outcome"] == "handled"
-    assert drive.stage("1") == "approved"
+    assert status == 200 and body["events"][0]["outcome"] == "ignored"
+    assert drive.stage("1") == "staging"  # the approver decides again, on the page, while it is in staging
 
 
 def test_a_grouped_failure_is_recorded_once_even_when_redelivered(drive: Driver) -> None:
