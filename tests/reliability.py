@@ -191,34 +191,14 @@ def _figures() -> None:
 def _azurite() -> str | None:
     """A connection string to an Azurite started for this run (stopped at exit), or None if it cannot start."""
     import atexit
-    import subprocess
-    import time
 
-    from tests.contract.azurite import AZURITE, _free_port, _listening, connection_string
+    from tests.contract.azurite import AZURITE, connection_string, start, stop
 
     if not AZURITE.exists():
         print("(Azurite not installed: `make test` installs it into tools/; Table Storage figures skipped)")
         return None
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            str(AZURITE),
-            "--inMemoryPersistence",
-            "--tableHost",
-            "127.0.0.1",
-            "--tablePort",
-            str(port),
-            "--skipApiVersionCheck",
-            "--loose",
-            "--disableTelemetry",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    atexit.register(process.terminate)
-    deadline = time.monotonic() + 30
-    while not _listening(port) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    process, port = start(Path(tempfile.mkdtemp()) / "azurite.log")
+    atexit.register(stop, process)
     return connection_string(port)
 
 

@@ -45,13 +45,12 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A connection string to a fresh in-memory Azurite Table service."""
-    if not AZURITE.exists():
-        _unavailable(f"{AZURITE} not found")
+def start(log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Start an in-memory Azurite Table service on a free port, its output in `log`; wait until it listens.
+
+    RuntimeError (with the end of its log) if it did not start within 30 s.
+    """
     port = _free_port()
-    log = Path(tmp_path_factory.mktemp("azurite")) / "azurite.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -68,16 +67,35 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    deadline = time.monotonic() + 30
+    while not _listening(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            raise RuntimeError(f"Azurite did not start: {log.read_text(errors='replace')[-500:]}")
+        time.sleep(0.1)
+    return process, port
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop it, killing it if it does not stop within 10 s."""
+    process.terminate()
     try:
-        deadline = time.monotonic() + 30
-        while not _listening(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                _unavailable(f"Azurite did not start: {log.read_text(errors='replace')[-500:]}")
-            time.sleep(0.1)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A connection string to a fresh in-memory Azurite Table service."""
+    if not AZURITE.exists():
+        _unavailable(f"{AZURITE} not found")
+    try:
+        process, port = start(Path(tmp_path_factory.mktemp("azurite")) / "azurite.log")
+    except RuntimeError as exc:
+        _unavailable(str(exc))
+        return
+    try:
         yield connection_string(port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
