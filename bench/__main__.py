@@ -56,27 +56,34 @@ def raw_floor(events: list[str]) -> float:
         return len(events) / (time.perf_counter() - start)
 
 
+PATHS = (
+    ("run-failure storm (window's alert already sent)", storm, 4000, 0.8),
+    ("run failures opening their own window", own_windows, 1000, 0.3),
+    ("new model versions", registrations, 1000, 0.3),
+    ("offline-test verdicts", verdicts, 500, 0.3),
+)
+
+
 def paths(floor_events: list[str], rounds: int = 3) -> None:
-    """Each path against the floor measured right beside it (rounds alternate, medians shown)."""
-    figures: dict[str, list[tuple[float, float, float, int]]] = {}
+    """Each path against the floor measured right beside it (rounds alternate, medians shown): once with the
+    effects kept in memory (the core and its store), once through the local adapters (files fsynced)."""
+    figures: dict[tuple[str, bool], list[tuple[float, float, float]]] = {}
     for _ in range(rounds):
-        for name, prepare in (
-            ("run-failure storm (window's alert already sent)", storm(4000)),
-            ("run failures opening their own window", own_windows(1000)),
-            ("new model versions", registrations(1000)),
-            ("offline-test verdicts", verdicts(500)),
-        ):
-            floor = raw_floor(floor_events)
-            figure = measure(name, prepare)
-            figures.setdefault(name, []).append((floor, figure.rate, figure.writes, figure.notices))
+        for name, make, count, _target in PATHS:
+            for in_memory in (True, False):
+                floor = raw_floor(floor_events)
+                figure = measure(name, make(count if in_memory else count // 4), in_memory=in_memory)
+                figures.setdefault((name, in_memory), []).append((floor, figure.rate, figure.writes))
     print("paths (SQLite WAL, synchronous=NORMAL; median of alternating rounds; floor = json.loads + 2 transactions)")
-    for name, rows in figures.items():
-        floor, rate, writes = (statistics.median(r[i] for r in rows) for i in range(3))
-        target = 0.8 if "storm" in name else 0.3
-        print(
-            f"  {name:48s} {rate:7.0f} ev/s = {rate / floor:.2f} x floor {floor:6.0f} (target >= {target}); "
-            f"{writes:.2f} write transactions/event (budget 2)"
-        )
+    for in_memory, title in ((True, "effects in memory"), (False, "local adapters: workspace simulator, outbox")):
+        print(f"  {title}")
+        for name, _make, _count, target in PATHS:
+            rows = figures[(name, in_memory)]
+            floor, rate, writes = (statistics.median(r[i] for r in rows) for i in range(3))
+            print(
+                f"    {name:48s} {rate:7.0f} ev/s = {rate / floor:.2f} x floor {floor:6.0f} (target >= {target});"
+                f" {writes:.2f} write transactions/event (budget 2)"
+            )
 
 
 def scaling(sizes: tuple[int, ...]) -> None:

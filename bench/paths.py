@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.memory import MemoryDeployer, MemoryNotifier, MemoryWorkspace
 from shared.app import bootstrap
 from shared.app.settings import Settings
 from shared.core.clock import FixedClock
@@ -41,12 +42,20 @@ class WriteCounter:
 
 
 @contextmanager
-def local_reactor(clock: FixedClock) -> Iterator[tuple[Reactor, Path]]:
-    """A reactor on the embedded adapters in a fresh folder, quiet."""
+def local_reactor(clock: FixedClock, *, in_memory: bool = False) -> Iterator[tuple[Reactor, Path]]:
+    """A reactor on the embedded adapters in a fresh folder, quiet; `in_memory`: its effects stay in memory."""
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": folder})
-        reactor = bootstrap.build(settings, clock=clock)
-        reactor.notifier.console = None  # type: ignore[attr-defined]
+        ports: dict[str, Any] = {}
+        if in_memory:
+            ports = {
+                "workspace": MemoryWorkspace({"auc": 0.9, "latency_ms": 10}),
+                "deployer": MemoryDeployer(),
+                "notifier": MemoryNotifier(),
+            }
+        reactor = bootstrap.build(settings, clock=clock, **ports)
+        if not in_memory:
+            reactor.notifier.console = None  # type: ignore[attr-defined]
         yield reactor, Path(folder)
 
 
@@ -60,10 +69,10 @@ class PathFigure:
     notices: int
 
 
-def measure(name: str, prepare: Callable[[Reactor, FixedClock], list[str]]) -> PathFigure:
+def measure(name: str, prepare: Callable[[Reactor, FixedClock], list[str]], *, in_memory: bool = False) -> PathFigure:
     """Prepare the events (not timed), then deliver them one by one (timed, writes counted)."""
     clock = FixedClock(START)
-    with local_reactor(clock) as (reactor, folder):
+    with local_reactor(clock, in_memory=in_memory) as (reactor, folder):
         texts = prepare(reactor, clock)
         counter = WriteCounter()
         db: sqlite3.Connection = reactor.store._db()  # type: ignore[attr-defined]
@@ -105,13 +114,13 @@ def verdicts(count: int) -> Callable[[Reactor, FixedClock], list[str]]:
     """Offline-test results: the gate, CD to staging, a verdict notice (registrations delivered first, untimed)."""
 
     def prepare(reactor: Reactor, clock: FixedClock) -> list[str]:
-        workspace: Any = reactor.workspace
         names = []
         for i in range(count):
-            reactor.handle(
-                synthetic.build("model_registered", reactor.workspace_id, model=f"m{i % 50}", version=str(i))
-            )
-            names.append(workspace.jobs(status="Queued")[-1]["name"])
+            registered = synthetic.build("model_registered", reactor.workspace_id, model=f"m{i % 50}", version=str(i))
+            names += [a["job_name"] for a in reactor.handle(registered).actions if a["kind"] == "submit_job"]
+        workspace: Any = reactor.workspace
+        if isinstance(workspace, MemoryWorkspace):
+            return [json.dumps(synthetic.build("run_completed", reactor.workspace_id, run_id=n)) for n in names]
         return [json.dumps(workspace.complete_job(n, "Completed", {"auc": 0.9, "latency_ms": 10})[0]) for n in names]
 
     return prepare
