@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.adapters.store.table.base import Entity, TableBase
+from shared.adapters.store.table.base import Entity
 from shared.adapters.store.table.codec import guarded, unpack
 from shared.adapters.store.table.keys import (
     JOB,
     SHARDS,
-    SUBJECT,
     claim_pk,
     claim_rk,
     dead_rk,
@@ -22,13 +21,14 @@ from shared.adapters.store.table.keys import (
     record_rk,
 )
 from shared.adapters.store.table.rows import job_of, ledger_of, record_of
+from shared.adapters.store.table.snapshot import TableSnapshots
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.state import Claimed, JobRef, LedgerEntry
 
 CLAIMS, SUBJECTS, JOBS, DEAD = "Claims", "Subjects", "Jobs", "DeadLetters"
 
 
-class TableReads(TableBase):
+class TableReads(TableSnapshots):
     """Lookups over the layout `shared.adapters.store.table.keys` describes."""
 
     def _claim(self, claim_id: str) -> Entity | None:
@@ -41,11 +41,8 @@ class TableReads(TableBase):
 
     @guarded("reading a subject")
     def subject_revision(self, subject: str) -> int:
-        row = self._get(SUBJECTS, model_pk(subject), SUBJECT)
-        if row is None:
-            return 0
-        self._remember(model_pk(subject), row)
-        return int(row["revision"])
+        row = self._snapshot(model_pk(subject)).subject  # with the active records, for the reads that follow
+        return int(row["revision"]) if row is not None else 0
 
     @guarded("reading a claim")
     def is_completed(self, claim_id: str) -> bool:
@@ -63,6 +60,9 @@ class TableReads(TableBase):
 
     @guarded("reading a lifecycle record")
     def get_record(self, model: str, version: str) -> ModelVersionRecord | None:
+        row = self._snapshot_record(model_pk(model), record_rk(version))
+        if row is not None:
+            return record_of(row)
         row = self._get(SUBJECTS, model_pk(model), record_rk(version))
         if row is None:
             return None
@@ -72,6 +72,9 @@ class TableReads(TableBase):
     @guarded("reading lifecycle records")
     def records(self, model: str, stage: str | None = None) -> list[ModelVersionRecord]:
         pk = model_pk(model)
+        kept = self._snapshot_stage(pk, stage)
+        if kept is not None:
+            return [record_of(r) for r in kept]
         rows = self._range(SUBJECTS, pk, "record:", eq={"stage": stage})
         for row in rows:
             self._remember(pk, row)
