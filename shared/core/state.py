@@ -154,8 +154,17 @@ class Store(Protocol):
         """Committed claims not completed whose lease ran out, oldest first (for the sweep)."""
         ...
 
-    def reject(self, event_id: str, event_type: str, raw: Mapping[str, Any], reason: str, at: str) -> None:
-        """Keep a rejected event (dead letter + ledger entry) in one write; it stays replayable by id."""
+    def reject(
+        self,
+        event_id: str,
+        event_type: str,
+        raw: Mapping[str, Any],
+        reason: str,
+        at: str,
+        model: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        """Keep a rejected event (dead letter + ledger entry, under its model version when known); replayable by id."""
         ...
 
     def prune(self, before: str, *, apply: bool) -> dict[str, int]:

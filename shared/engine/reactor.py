@@ -82,9 +82,11 @@ class Reactor:
         """Run one event through the core. Raises TransientError so the platform redelivers."""
         event_id = str(raw.get("id") or "") if isinstance(raw.get("id"), str) else ""
         event_type = str(raw.get("eventType") or raw.get("type") or "")
+        about: tuple[str | None, str | None] = (None, None)
         try:
             event = ev.parse(raw, internal=internal)
             event_id, event_type = event.id, event.type
+            about = (getattr(event, "model", None), getattr(event, "version", None))
             if isinstance(event, ev.Ignored):
                 return Outcome(id=event.id, type=event.type, outcome=Result.IGNORED, notes=(event.reason,))
             if replayed and isinstance(event, ev.ApprovalDecided):
@@ -98,7 +100,7 @@ class Reactor:
                 return self._plan_only(event, force_reason)
             return self._run(event, force_reason)
         except PermanentError as exc:
-            return self._reject(raw, event_id, event_type, exc, dry_run)
+            return self._reject(raw, event_id, event_type, exc, dry_run, about)
 
     def sweep(self, limit: int = 100) -> list[Outcome]:
         """Finish committed events whose delivery stopped before their effects were done (a crash, a timeout)."""
@@ -227,12 +229,18 @@ class Reactor:
             self._taken_windows.popitem(last=False)
 
     def _reject(
-        self, raw: Mapping[str, Any], event_id: str, event_type: str, exc: PermanentError, dry_run: bool
+        self,
+        raw: Mapping[str, Any],
+        event_id: str,
+        event_type: str,
+        exc: PermanentError,
+        dry_run: bool,
+        about: tuple[str | None, str | None] = (None, None),
     ) -> Outcome:
         event_id = event_id or f"unidentified-{_digest(json.dumps(raw, sort_keys=True, default=str))}"
         log.warning("rejected event %s: %s", event_id, exc)
         if not dry_run:
-            self.store.reject(event_id, event_type, raw, str(exc), self.clock.now().isoformat())
+            self.store.reject(event_id, event_type, raw, str(exc), self.clock.now().isoformat(), *about)
         return Outcome(id=event_id, type=event_type, outcome=Result.REJECTED, error=str(exc))
 
 

@@ -211,7 +211,16 @@ class SqliteStore(SqliteReads):
             interrupted=bool(held and held[0]),
         )
 
-    def reject(self, event_id: str, event_type: str, raw: Mapping[str, Any], reason: str, at: str) -> None:
+    def reject(
+        self,
+        event_id: str,
+        event_type: str,
+        raw: Mapping[str, Any],
+        reason: str,
+        at: str,
+        model: str | None = None,
+        version: str | None = None,
+    ) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO dead_letters (event_id, at, reason, raw) VALUES (?, ?, ?, ?)",
@@ -228,8 +237,8 @@ class SqliteStore(SqliteReads):
                     event_id,
                     event_type,
                     at,
-                    None,
-                    None,
+                    model,
+                    version,
                     None,
                     _json({"error": reason}),
                 ),

@@ -67,10 +67,25 @@ class TableFinish(TableDecisions):
             self._flush_hits()
 
     @guarded("rejecting an event")
-    def reject(self, event_id: str, event_type: str, raw: Mapping[str, Any], reason: str, at: str) -> None:
+    def reject(
+        self,
+        event_id: str,
+        event_type: str,
+        raw: Mapping[str, Any],
+        reason: str,
+        at: str,
+        model: str | None = None,
+        version: str | None = None,
+    ) -> None:
         claim_id = f"{event_id}#rejected:{uuid.uuid4().hex}"
         entry = LedgerEntry(
-            event_id=event_id, event_type=event_type, at=at, outcome="rejected", detail={"error": reason}
+            event_id=event_id,
+            event_type=event_type,
+            at=at,
+            outcome="rejected",
+            model=model,
+            version=version,
+            detail={"error": reason},
         )
         claim = {
             "PartitionKey": claim_pk(claim_id),
@@ -83,6 +98,8 @@ class TableFinish(TableDecisions):
             **ledger_props(entry),
         }
         self._submit(CLAIMS, [("create", claim), *self._dead_letter(event_id, at, reason, raw, claim_id)])
+        if model:  # so the model version's history shows the refusal ("already rejected by ...")
+            self._index_ledger(entry, claim_id, claim["seq"])
 
     def _results(self, results: Iterable[Intent]) -> defaultdict[str, list[Op]]:
         ops: defaultdict[str, list[Op]] = defaultdict(list)
