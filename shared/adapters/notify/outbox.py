@@ -7,7 +7,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from shared.adapters.files import read_record, read_records, write_atomic
 from shared.core.actions import Notify
@@ -21,10 +21,23 @@ def render_text(notice: Notify) -> str:
     return "\n".join(lines) + "\n"
 
 
+class _Stderr:
+    """Whatever sys.stderr is when a line is printed (tools and test runners swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+STDERR = cast(TextIO, _Stderr())
+
+
 class OutboxNotifier:
     """Writes notices under a folder; the same key twice writes once."""
 
-    def __init__(self, folder: Path, console: TextIO | None = sys.stderr) -> None:
+    def __init__(self, folder: Path, console: TextIO | None = STDERR) -> None:
         self.folder = folder
         self.console = console
         folder.mkdir(parents=True, exist_ok=True)
