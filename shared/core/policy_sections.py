@@ -94,11 +94,13 @@ class Channel(Strict):
 
 
 class DriftRule(Strict):
-    """A monitor (name, or prefix of the v2 signal name) whose drift retrains a model."""
+    """A monitor (name, or prefix of the v2 signal name) whose drift retrains a model; who owns the monitor."""
 
     monitor: str
     model: str
     retrain_job: str
+    owners: tuple[str, ...] = ()  # named in the monitor's own failure notices
+    channels: tuple[str, ...] | None = None  # where its own failures go; unset: drift.channels
 
     def applies_to(self, monitor: str) -> bool:
         """v1: the monitor name; v2: the signal name, `<monitor>_<signal>`."""
