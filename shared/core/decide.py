@@ -53,7 +53,7 @@ def _on_registered(event: Any, ctx: Context, policy: Policy) -> Plan:
         job_name=name,
         model=e.model,
         version=e.version,
-        model_type=rule.model_type,
+        model_type=rule.model_type or e.model_type,
         champion_version=champion.version if champion else None,
         tags={
             "mlops_reactor_event": e.id,

@@ -80,6 +80,16 @@ def tags(data: Mapping[str, Any], key: str, name: str) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
 
+MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
+
+
+def model_type(data: Mapping[str, Any]) -> str | None:
+    """The registered model's type when the data carries one we can bind (modelType); else None."""
+    value = data.get("modeltype")
+    text = value.strip().lower() if isinstance(value, str) else ""
+    return text if text in MODEL_TYPES else None
+
+
 def status(data: Mapping[str, Any]) -> str:
     """The run status in its canonical casing; a status this app does not know comes back as sent (see known)."""
     value = text(data, "runstatus", "data.runStatus")

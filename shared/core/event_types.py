@@ -54,6 +54,7 @@ class ModelRegistered(Event):
     model: str
     version: str
     tags: Mapping[str, str] = field(default_factory=dict)
+    model_type: str | None = None  # when the event data says (modelType); else the workspace reads it
 
 
 @dataclass(frozen=True, kw_only=True)

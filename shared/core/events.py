@@ -103,6 +103,7 @@ def _model_registered(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
         model=f.name(data, "modelname", "data.modelName"),
         version=f.version(data, "modelversion", "data.modelVersion"),
         tags=f.tags(data, "modeltags", "data.modelTags"),
+        model_type=f.model_type(data),
     )
 
 

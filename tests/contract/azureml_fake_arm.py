@@ -59,14 +59,14 @@ class FakeAzureML(ArmRecorder):
         """The next GET of a job answers 404 even if it exists (a concurrent submitter won the race)."""
         self.fail_next("GET", "/jobs/", Answer(404, {"error": {"code": "UserError", "message": "not found"}}))
 
-    def register_model(self, name: str, version: str, tags: dict[str, str]) -> None:
+    def register_model(self, name: str, version: str, tags: dict[str, str], model_type: str = "custom_model") -> None:
         """A registered model version, as the service would return it."""
         path = f"{WS_PATH}/models/{name}/versions/{version}"
         self.models[path.lower()] = {
             "id": path,
             "name": version,
             "properties": {
-                "modelType": "custom_model",
+                "modelType": model_type,
                 "flavors": {},
                 "tags": dict(tags),
                 "properties": {},
