@@ -13,11 +13,12 @@ def approvals(req: func.HttpRequest) -> func.HttpResponse:
     """GET renders the page; POST (form or JSON) records approve / reject with the approver's identity."""
     from shared.app.bootstrap import reactor, settings
     from shared.web import approval_page, http_api
+    from shared.web.principal import principal_name
 
     model, version = req.route_params["model"], req.route_params["version"]
     local = settings().mode == "local"  # no platform sign-in locally: the form names the approver
     # The principal header is trustworthy only behind App Service Authentication, which sets it.
-    who = req.headers.get(http_api.PRINCIPAL_HEADER) if settings().platform_sign_in else None
+    who = principal_name(req.headers) if settings().platform_sign_in else None
     if req.method == "GET":
         return respond(approval_page.render(reactor(), model, version, ask_name=local, signed_in=who))
     content_type = req.headers.get("content-type") or ""

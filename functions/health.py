@@ -1,8 +1,8 @@
-"""GET /api/health: anonymous liveness; reveals nothing about the configuration."""
-
-import json
+"""GET /api/health: anonymous; "ok", or "misconfigured" with the problems (where and why, no secrets)."""
 
 import azure.functions as func
+
+from functions._http import respond
 
 bp = func.Blueprint()
 
@@ -10,5 +10,8 @@ bp = func.Blueprint()
 @bp.function_name("health")
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def health(req: func.HttpRequest) -> func.HttpResponse:
-    """Always {"status": "ok"} while the worker runs."""
-    return func.HttpResponse(json.dumps({"status": "ok"}), mimetype="application/json")
+    """200 {"status": "ok"}; 503 {"status": "misconfigured", "problems": [...]} when the configuration is wrong."""
+    from shared.app.bootstrap import problems
+    from shared.web.health import health as answer
+
+    return respond(answer(problems()))

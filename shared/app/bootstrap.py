@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from shared.app.settings import APP_ROOT, APPROVAL_LINK_KEY, Settings
+from shared.core.config_check import Problem, problems_for_mode, summary
+from shared.core.errors import PolicyError
 from shared.engine.reactor import Reactor
 
+log = logging.getLogger("mlops_reactor")
 _lock = threading.Lock()
 _cached: Reactor | None = None
 _settings: Settings | None = None
+_problems: tuple[Problem, ...] | None = None
+_reported: set[str] = set()  # problem summaries already logged by this process
 
 
 def build(settings: Settings, **overrides: Any) -> Reactor:
@@ -20,6 +26,7 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
     ports: dict[str, Any] = dict(overrides)
     if "policy" not in ports:
         ports["policy"] = load_policy(settings.policy_path)
+    ports.setdefault("problems", _logged(problems_for_mode(ports["policy"], settings.mode)))
     if settings.mode == "local":
         _local_ports(settings, ports)
     else:
@@ -88,9 +95,37 @@ def reactor() -> Reactor:
     return _cached
 
 
+def problems() -> tuple[Problem, ...]:
+    """The process's configuration problems (for /api/health), found once without building any adapter."""
+    global _problems
+    if _cached is not None:
+        return _cached.problems
+    if _problems is None:
+        from shared.core.policy import load_policy
+
+        current = settings()
+        try:
+            found = problems_for_mode(load_policy(current.policy_path), current.mode)
+        except PolicyError as exc:
+            found = (Problem(path=current.policy_path.name, reason=str(exc).replace(str(APP_ROOT) + "/", "")),)
+        _problems = _logged(found)
+    return _problems
+
+
+def _logged(found: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    """Log configuration problems once per process (health and the first event find the same ones)."""
+    text = summary(found)
+    if found and text not in _reported:
+        _reported.add(text)
+        log.error("configuration problems; events are kept as dead letters until fixed: %s", text)
+    return found
+
+
 def reset(instance: Reactor | None = None) -> None:
     """Drop (or replace) the cached reactor: tests and the dev host use it after changing settings."""
-    global _cached, _settings
+    global _cached, _settings, _problems
     with _lock:
         _cached = instance
         _settings = None
+        _problems = None
+        _reported.clear()

@@ -34,7 +34,7 @@ class SubmitJob(Action):
     job_name: str
     model: str
     version: str | None = None
-    model_type: str = "custom_model"
+    model_type: str | None = None  # None: the workspace reads the registered model's type
     champion_version: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 

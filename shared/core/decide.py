@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 from shared.core import events as ev
 from shared.core.actions import Action, SubmitJob, TriggerCD
+from shared.core.drift import monitor_failed, on_drift
 from shared.core.gate import evaluate
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.plan import (
@@ -53,7 +53,7 @@ def _on_registered(event: Any, ctx: Context, policy: Policy) -> Plan:
         job_name=name,
         model=e.model,
         version=e.version,
-        model_type=rule.model_type,
+        model_type=rule.model_type or e.model_type,
         champion_version=champion.version if champion else None,
         tags={
             "mlops_reactor_event": e.id,
@@ -89,6 +89,8 @@ def _on_run(event: Any, ctx: Context, policy: Policy) -> Plan:
     if job is None:
         if not failed:
             return Plan(ignored=f"run {e.run_id} was not submitted by this app")
+        if (monitor := policy.drift_rule(e.experiment)) is not None:
+            return monitor_failed(e, monitor, policy, facts, links)
         if not policy.pages_for(e.experiment):
             return Plan(ignored=f"experiment {e.experiment} does not page on-call")
         return Plan(actions=page)
@@ -179,50 +181,10 @@ def _verdict(
     return Plan(actions=actions, transitions=(step,), job_status=done)
 
 
-def _on_drift(event: Any, ctx: Context, policy: Policy) -> Plan:
-    e: ev.DriftDetected = event
-    facts = {"Monitor": e.monitor, "Run": e.run_id, "Detail": e.detail or "-"}
-    rule = policy.drift_rule(e.monitor)
-    if rule is None:
-        notice = notices_for(
-            f"{e.monitor}:{e.run_id}",
-            policy.drift.channels,
-            "drift",
-            f"Drift detected by {e.monitor}",
-            {**facts, "Retraining": "none: no drift rule maps this monitor to a model"},
-        )
-        return Plan(actions=notice, notes=(f"no drift rule for monitor {e.monitor}",))
-    busy = [j.name for j in ctx.retrain_jobs if j.status not in ev.TERMINAL_STATUSES]
-    if busy:
-        return Plan(ignored=f"retraining of {rule.model} already in flight ({busy[0]})")
-    cooldown = timedelta(minutes=policy.drift.cooldown_minutes)
-    last = max((datetime.fromisoformat(j.submitted_at) for j in ctx.retrain_jobs), default=None)
-    if last is not None and ctx.now - last < cooldown:
-        return Plan(ignored=f"retraining of {rule.model} is cooling down until {(last + cooldown).isoformat()}")
-    window = int(ctx.now.timestamp() // cooldown.total_seconds()) if cooldown else e.run_id
-    name = job_name("retrain", rule.model, f"{rule.model}:{window}")
-    job = SubmitJob(
-        key=name,
-        purpose="retrain",
-        job_file=rule.retrain_job,
-        job_name=name,
-        model=rule.model,
-        tags={"mlops_reactor_event": e.id, "mlops_reactor_model": rule.model, "mlops_reactor_purpose": "retrain"},
-    )
-    notice = notices_for(
-        name,
-        policy.drift.channels,
-        "drift",
-        f"Drift detected: retraining {rule.model}",
-        {**facts, "Model": rule.model, "Retraining job": name},
-    )
-    return Plan(actions=(job, *notice))
-
-
 _HANDLERS: dict[type, Callable[[Any, Context, Policy], Plan]] = {
     ev.ModelRegistered: _on_registered,
     ev.RunFinished: _on_run,
-    ev.DriftDetected: _on_drift,
+    ev.DriftDetected: on_drift,
     ev.ModelDeployed: on_deployed,
     ev.DeploymentReported: on_reported,
     ev.ApprovalDecided: on_approval,

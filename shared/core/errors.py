@@ -7,7 +7,8 @@ ReactorError
     ├── UntrustedSource   topic/source is not the configured workspace
     ├── PolicyError       policy.yaml invalid (file, path, expected)
     ├── GateViolation     a transition the lifecycle forbids
-    └── UpstreamRejected  a 4xx from Azure ML / CD / Teams / email that retrying cannot fix
+    ├── UpstreamRejected  a 4xx from Azure ML / CD / Teams / email that retrying cannot fix
+    └── Misconfigured     the app's configuration cannot serve the event (kept as a dead letter, replayable by id)
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class InvalidEvent(PermanentError):
 
 class UntrustedSource(PermanentError):
     """The event's topic/source is not a configured workspace."""
+
+
+class Misconfigured(PermanentError):
+    """The configuration is wrong for the mode (see /api/health): the event is kept to replay after the fix."""
 
 
 class PolicyError(PermanentError):

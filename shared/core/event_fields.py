@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from shared.core.errors import InvalidEvent, PermanentError
@@ -79,10 +80,41 @@ def tags(data: Mapping[str, Any], key: str, name: str) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
 
+MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
+
+
+def model_type(data: Mapping[str, Any]) -> str | None:
+    """The registered model's type when the data carries one we can bind (modelType); else None."""
+    value = data.get("modeltype")
+    text = value.strip().lower() if isinstance(value, str) else ""
+    return text if text in MODEL_TYPES else None
+
+
 def status(data: Mapping[str, Any]) -> str:
-    """The run status, in its canonical casing."""
+    """The run status in its canonical casing; a status this app does not know comes back as sent (see known)."""
     value = text(data, "runstatus", "data.runStatus")
-    status = STATUSES.get(value.lower())
-    if status is None:
-        raise InvalidEvent("data.runStatus", f"one of {', '.join(STATUSES.values())}", value)
-    return status
+    return STATUSES.get(value.lower(), value)
+
+
+def known(status: str) -> bool:
+    """Whether a run status is one Azure ML documents (a new one is ignored, never rejected)."""
+    return status in STATUSES.values()
+
+
+_RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def timestamp(env: Mapping[str, Any], name: str) -> datetime | None:
+    """An envelope time (RFC 3339, any number of fractional digits) as an aware datetime; absent: None."""
+    value = env.get(name.lower())
+    if value is None or value == "":
+        return None
+    match = _RFC3339.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidEvent(name, "an RFC 3339 timestamp with a time zone, e.g. 2026-11-22T09:00:00Z", value)
+    day, clock, fraction, zone = match.groups()
+    micro = f".{(fraction or '0')[:6].ljust(6, '0')}"
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}{micro}{'+00:00' if zone in 'Zz' else zone}")
+    except ValueError as exc:
+        raise InvalidEvent(name, f"an RFC 3339 timestamp ({exc})", value) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 # The Azure ML system event types (the names azure.eventgrid.SystemEventNames holds; a unit test compares them).
@@ -30,7 +31,7 @@ class Event:
     type: str
     source: str
     subject: str = ""
-    time: str = ""
+    time: datetime | None = None  # aware; None when the event has no time (CloudEvents makes it optional)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -53,6 +54,7 @@ class ModelRegistered(Event):
     model: str
     version: str
     tags: Mapping[str, str] = field(default_factory=dict)
+    model_type: str | None = None  # when the event data says (modelType); else the workspace reads it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,11 +83,17 @@ class RunFinished(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class DriftDetected(Event):
-    """A monitor found drift: the v1 DatasetDriftDetected event or a v2 monitor threshold breach."""
+    """A monitor found drift: a v2 monitor run tagged with the breach, or the legacy (v1) DatasetDriftDetected."""
 
     monitor: str
     run_id: str
     detail: str = ""
+    legacy: bool = False  # the v1 dataset monitor's own event type
+
+    @property
+    def occurrence(self) -> str | None:
+        """A v2 breach is reported by RunStatusChanged and RunCompleted of one run: one occurrence."""
+        return None if self.legacy else f"run:{self.run_id}:breach"
 
 
 @dataclass(frozen=True, kw_only=True)

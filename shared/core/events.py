@@ -86,9 +86,7 @@ def parse(raw: Mapping[str, Any], *, internal: bool = False) -> Event:
     subject = env.get("subject") or ""
     if not isinstance(subject, str):
         raise InvalidEvent("subject", "a string", subject)
-    when = env.get(names[2].lower()) or ""
-    if not isinstance(when, str):
-        raise InvalidEvent(names[2], "an RFC 3339 timestamp as a string", when)
+    when = f.timestamp(env, names[2])
     base: dict[str, Any] = dict(id=event_id, type=etype, source=source, subject=subject, time=when, raw=raw)
     builder = _BUILDERS.get(etype.lower())
     if builder is None or (etype.lower() in INTERNAL_LOWER and not internal):
@@ -105,6 +103,7 @@ def _model_registered(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
         model=f.name(data, "modelname", "data.modelName"),
         version=f.version(data, "modelversion", "data.modelVersion"),
         tags=f.tags(data, "modeltags", "data.modelTags"),
+        model_type=f.model_type(data),
     )
 
 
@@ -132,15 +131,15 @@ def _run(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
         data, "experimentid", "data.experimentId"
     )
     tags = f.tags(data, "runtags", "data.runTags")
+    if not f.known(status):
+        return Ignored(**base, reason=f"run {run_id} has status {status!r}, which this app does not know: ignored")
+    if status not in TERMINAL_STATUSES:
+        return Ignored(**base, reason=f"run {run_id} is {status}: not a terminal status")
     breach = next((v for k, v in tags.items() if k.lower() == BREACH_TAG), None)
-    if breach is not None and not completed:
-        if status != "Failed":
-            return Ignored(**base, reason=f"model monitor run {run_id} is {status}: not a threshold breach")
+    if breach is not None:  # the monitor tags the run and lets it finish: the tag is the signal, whatever the status
         match = _SIGNAL.search(breach)
         monitor = match.group(1) if match else experiment
         return DriftDetected(**base, monitor=monitor, run_id=run_id, detail=breach[:2000])
-    if status not in TERMINAL_STATUSES:
-        return Ignored(**base, reason=f"run {run_id} is {status}: not a terminal status")
     return RunFinished(**base, run_id=run_id, experiment=experiment, status=status, tags=tags)
 
 
@@ -151,6 +150,7 @@ def _drift(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
         monitor=f.text(data, "datadriftname", "data.dataDriftName"),
         run_id=f.text(data, "runid", "data.runId"),
         detail="" if coefficient is None else f"drift coefficient {coefficient}",
+        legacy=True,
     )
 
 

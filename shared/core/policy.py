@@ -71,6 +71,8 @@ class Policy(Strict):
             ):
                 self._known_channels(f"models.{i}.notify.{where}", names)
         self._known_channels("drift.channels", self.drift.channels)
+        for i, drift_rule in enumerate(self.drift.rules):
+            self._known_channels(f"drift.rules.{i}.channels", drift_rule.channels or ())
         self._known_channels("oncall.channels", self.oncall.channels)
         return self
 
@@ -86,6 +88,10 @@ class Policy(Strict):
     def drift_rule(self, monitor: str) -> DriftRule | None:
         """The rule that maps a drift monitor to the model it retrains, if any."""
         return next((r for r in self.drift.rules if r.applies_to(monitor)), None)
+
+    def monitor_channels(self, rule: DriftRule) -> tuple[str, ...]:
+        """Where a monitor's own failures go: its rule's channels, else the drift channels."""
+        return self.drift.channels if rule.channels is None else rule.channels
 
     def pages_for(self, experiment: str) -> bool:
         """Whether a failed run in this experiment pages on-call."""

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+ModelType = Literal["custom_model", "mlflow_model", "triton_model"]
+
 
 class Strict(BaseModel):
     """A section: unknown keys are errors, values are frozen."""
@@ -60,7 +62,7 @@ class ModelRule(Strict):
     match: str
     tags: dict[str, str] = Field(default_factory=dict)
     test_job: str
-    model_type: Literal["custom_model", "mlflow_model", "triton_model"] = "custom_model"
+    model_type: ModelType | None = None  # an override; unset: the registered model's own type
     gate: Gate = Gate()
     cd: CdTargets
     approvers: tuple[str, ...] = ()
@@ -94,11 +96,13 @@ class Channel(Strict):
 
 
 class DriftRule(Strict):
-    """A monitor (name, or prefix of the v2 signal name) whose drift retrains a model."""
+    """A monitor (name, or prefix of the v2 signal name) whose drift retrains a model; who owns the monitor."""
 
     monitor: str
     model: str
     retrain_job: str
+    owners: tuple[str, ...] = ()  # named in the monitor's own failure notices
+    channels: tuple[str, ...] | None = None  # where its own failures go; unset: drift.channels
 
     def applies_to(self, monitor: str) -> bool:
         """v1: the monitor name; v2: the signal name, `<monitor>_<signal>`."""

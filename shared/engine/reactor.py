@@ -13,8 +13,9 @@ from functools import cached_property
 from typing import Any
 
 from shared.core import events as ev
+from shared.core.config_check import Problem, summary
 from shared.core.decide import decide
-from shared.core.errors import PermanentError, TransientError, UntrustedSource
+from shared.core.errors import Misconfigured, PermanentError, TransientError, UntrustedSource
 from shared.core.plan import Plan
 from shared.core.policy import Policy
 from shared.core.ports import Clock, Deployer, Notifier, Store, Workspace
@@ -49,6 +50,7 @@ class Reactor:
     lease_seconds: int = 120
     approval_link_key: str | None = None  # added to approval links when sent, never planned or recorded
     window_cache_size: int = 4096
+    problems: tuple[Problem, ...] = ()  # configuration problems: every event is kept as a dead letter until fixed
     _taken_windows: OrderedDict[str, None] = field(default_factory=OrderedDict, repr=False)
 
     def handle_delivery(
@@ -84,6 +86,11 @@ class Reactor:
         event_type = str(raw.get("eventType") or raw.get("type") or "")
         about: tuple[str | None, str | None] = (None, None)
         try:
+            if self.problems:
+                raise Misconfigured(
+                    f"the app is misconfigured ({summary(self.problems)}); the event is kept: replay it by id "
+                    "once the configuration is fixed"
+                )
             event = ev.parse(raw, internal=internal)
             event_id, event_type = event.id, event.type
             about = (getattr(event, "model", None), getattr(event, "version", None))
@@ -104,6 +111,8 @@ class Reactor:
 
     def sweep(self, limit: int = 100) -> list[Outcome]:
         """Finish committed events whose delivery stopped before their effects were done (a crash, a timeout)."""
+        if self.problems:  # the adapters the configuration names cannot run; nothing is lost by waiting
+            return []
         now = self.clock.now()
         return [o for claim in self.store.stalled(now, limit) if (o := self._resume(claim, now)) is not None]
 

@@ -14,7 +14,7 @@ from typing import Any
 from shared.app.settings import Settings
 from shared.core import payload
 from shared.core.errors import ReactorError
-from shared.tools import cli_host, synthetic
+from shared.tools import cli_host, doctor, synthetic
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument("--comment", default="")
     approve.set_defaults(run=_approve)
     cli_host.add_commands(sub)  # send, demo: over HTTP against a running host
+    doctor.add_command(sub)
     preview = sub.add_parser("preview", help="write every card and email template, rendered from examples")
     preview.add_argument("--out", default="docs/previews", help="folder to write into (default: docs/previews)")
     preview.set_defaults(run=_preview)

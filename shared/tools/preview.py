@@ -95,6 +95,11 @@ _EXAMPLES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
         },
         {"Run in Azure ML studio": STUDIO},
     ),
+    "monitor_failed": (
+        "Monitor credit-risk-monitor failed: no drift verdict",
+        {"Experiment": "credit-risk-monitor", "Run": "mon_2026_11_23", "Status": "Failed", "Model": "credit-risk"},
+        {"Run in Azure ML studio": STUDIO},
+    ),
     "retrain_failed": (
         "Retraining of credit-risk failed",
         {"Experiment": "retrain", "Run": "retrain-credit-risk-5f2a", "Status": "Failed", "Model": "credit-risk"},

@@ -49,7 +49,9 @@ class FakeAzureML(ArmRecorder):
         self.jobs: dict[str, dict[str, Any]] = {}
         self.models: dict[str, dict[str, Any]] = {}
         self.failures: list[tuple[str, str, Answer]] = []
+        self.assets: dict[str, dict[str, Any]] = {}  # read-only resources by ARM path (lower case): doctor's GETs
         self.routes += [self._scripted, self._workspace, self._codes, self._components, self._job, self._model]
+        self.routes.append(self._asset)
 
     def fail_next(self, method: str, contains: str, answer: Answer) -> None:
         """Answer the next matching request with `answer` (e.g. 403, 429 with Retry-After, 503)."""
@@ -59,14 +61,14 @@ class FakeAzureML(ArmRecorder):
         """The next GET of a job answers 404 even if it exists (a concurrent submitter won the race)."""
         self.fail_next("GET", "/jobs/", Answer(404, {"error": {"code": "UserError", "message": "not found"}}))
 
-    def register_model(self, name: str, version: str, tags: dict[str, str]) -> None:
+    def register_model(self, name: str, version: str, tags: dict[str, str], model_type: str = "custom_model") -> None:
         """A registered model version, as the service would return it."""
         path = f"{WS_PATH}/models/{name}/versions/{version}"
         self.models[path.lower()] = {
             "id": path,
             "name": version,
             "properties": {
-                "modelType": "custom_model",
+                "modelType": model_type,
                 "flavors": {},
                 "tags": dict(tags),
                 "properties": {},
@@ -74,6 +76,49 @@ class FakeAzureML(ArmRecorder):
                 f"{WORKSPACE}/datastores/workspaceblobstore/paths/models/{name}/{version}/",
             },
         }
+
+    def add_compute(self, name: str) -> None:
+        """An AmlCompute cluster."""
+        props = {"vmSize": "STANDARD_DS3_V2", "scaleSettings": {"minNodeCount": 0, "maxNodeCount": 2}}
+        body = {"computeType": "AmlCompute", "provisioningState": "Succeeded", "properties": props}
+        self._put_asset(f"computes/{name}", name, body)
+
+    def add_data(self, name: str, version: str) -> None:
+        """A uri_folder data asset version."""
+        body = {"dataType": "uri_folder", "dataUri": "azureml://datastores/workspaceblobstore/paths/d/"}
+        self._put_asset(f"data/{name}/versions/{version}", version, body)
+
+    def add_environment(self, name: str, version: str) -> None:
+        """An environment (container with its latest version, and that version)."""
+        self._put_asset(f"environments/{name}", name, {"latestVersion": version})
+        self._put_asset(f"environments/{name}/versions/{version}", version, {"image": "mcr.microsoft.com/x:1"})
+        latest = self.assets[f"{WS_PATH}/environments/{name}/versions/{version}".lower()]
+        self._put_asset(f"environments/{name}/versions", "", {"value": [latest]})  # label latest: newest first
+
+    def add_default_datastore(self, identity_based: bool) -> None:
+        """The default blob datastore, identity-based (no stored credentials) or with an account key."""
+        credentials = {"credentialsType": "None"} if identity_based else {"credentialsType": "AccountKey"}
+        body = {
+            "datastoreType": "AzureBlob",
+            "accountName": "store",
+            "containerName": "azureml",
+            "endpoint": "core.windows.net",
+            "protocol": "https",
+            "isDefault": True,
+            "credentials": credentials,
+        }
+        self._put_asset("datastores/workspaceblobstore", "workspaceblobstore", body)
+        self._put_asset("datastores", "", {"value": [self.assets[f"{WS_PATH}/datastores/workspaceblobstore".lower()]]})
+
+    def _put_asset(self, suffix: str, name: str, properties: dict[str, Any]) -> None:
+        path = f"{WS_PATH}/{suffix}"
+        self.assets[path.lower()] = (
+            properties if "value" in properties else {"id": path, "name": name, "properties": properties}
+        )
+
+    def _asset(self, seen: Recorded) -> Answer | None:
+        stored = self.assets.get(seen.path.lower()) if seen.method == "GET" else None
+        return Answer(200, stored) if stored is not None else None
 
     def client(self, **kwargs: Any) -> Any:
         """The real MLClient, pointed at this server through custom cloud endpoints."""

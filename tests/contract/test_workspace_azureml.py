@@ -172,3 +172,33 @@ def test_importing_the_adapters_loads_no_azure_sdk() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=APP_ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("model_type", ["mlflow_model", "triton_model", "custom_model"])
+def test_an_unknown_model_type_is_read_from_the_registered_models(
+    workspace: AzureMLWorkspace, arm: FakeAzureML, model_type: str
+) -> None:
+    arm.register_model("credit-risk", "7", {}, model_type=model_type)
+    arm.register_model("credit-risk", "5", {}, model_type=model_type)
+    untyped = SubmitJob(**{**offline_test(champion="5").__dict__, "model_type": None})
+
+    workspace.submit_job(untyped)
+
+    assert arm.find("GET", f"{WS_PATH}/models/credit-risk/versions/7")
+    body = arm.find("PUT", f"/jobs/{JOB}")[0].json()["properties"]
+    assert body["inputs"]["model"]["jobInputType"] == model_type
+    assert body["inputs"]["champion_model"]["jobInputType"] == model_type
+
+
+def test_a_known_model_type_is_bound_without_reading_the_model(workspace: AzureMLWorkspace, arm: FakeAzureML) -> None:
+    typed = SubmitJob(**{**offline_test().__dict__, "model_type": "mlflow_model"})
+    workspace.submit_job(typed)
+    assert arm.find("GET", "/models/") == []
+    assert arm.find("PUT", f"/jobs/{JOB}")[0].json()["properties"]["inputs"]["model"]["jobInputType"] == "mlflow_model"
+
+
+def test_a_model_that_cannot_be_read_names_what_to_fix(workspace: AzureMLWorkspace, arm: FakeAzureML) -> None:
+    untyped = SubmitJob(**{**offline_test().__dict__, "model_type": None})
+    with pytest.raises(UpstreamRejected, match="reading model credit-risk:7"):
+        workspace.submit_job(untyped)
+    assert arm.find("PUT", "/jobs/") == []

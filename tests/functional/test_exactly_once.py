@@ -78,7 +78,6 @@ def test_storms_are_grouped_per_experiment(drive: Driver) -> None:
         "bad.missing_data.json",
         "bad.version_list.json",
         "bad.missing_run_id.json",
-        "bad.unknown_status.json",
         "bad.model_name.json",
         "bad.missing_id.json",
         "bad.model_ids.json",

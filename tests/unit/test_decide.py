@@ -2,11 +2,16 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from shared.app.settings import APP_ROOT
 from shared.core import events as ev
+from shared.core.actions import SubmitJob
 from shared.core.decide import Context, decide
 from shared.core.lifecycle import ModelVersionRecord, Stage
-from shared.core.policy import load_policy
+from shared.core.policy import load_policy, parse_policy
+from shared.tools import synthetic
+from tests.conftest import WORKSPACE_ID
 
 POLICY = load_policy(APP_ROOT / "policy.yaml")
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -51,3 +56,26 @@ def test_run_failure_pages_with_a_window_start_on_the_group_boundary() -> None:
     [page] = decide(failed, context(), POLICY).actions
     assert page.window_start == "2026-11-22T09:00:00+00:00"
     assert page.links["Run in Azure ML studio"].startswith("https://ml.azure.com/runs/run%201%2Fx?")
+
+
+@pytest.mark.parametrize(
+    ("data_type", "override", "bound"),
+    [
+        ("mlflow_model", None, "mlflow_model"),  # the registered model says (ModelRegistered data)
+        ("TRITON_MODEL", None, "triton_model"),
+        (None, None, None),  # unknown here: the workspace reads it from the registered model
+        ("not-a-type", None, None),
+        ("mlflow_model", "custom_model", "custom_model"),  # the policy's explicit override wins
+    ],
+)
+def test_the_test_job_binds_the_registered_models_type(
+    data_type: str | None, override: str | None, bound: str | None
+) -> None:
+    document = POLICY.model_dump(mode="json")
+    document["models"][0]["model_type"] = override
+    raw = synthetic.build("model_registered", WORKSPACE_ID, model="fraud", version="3")
+    if data_type is not None:
+        raw["data"]["modelType"] = data_type
+    plan = decide(ev.parse(raw), context(), parse_policy(document))
+    [job] = [a for a in plan.actions if isinstance(a, SubmitJob)]
+    assert job.model_type == bound

@@ -1,5 +1,7 @@
 """Intake: both schemas, both key casings, drift in both shapes, and bad input named precisely."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from shared.core import events as ev
@@ -79,9 +81,49 @@ def test_drift_is_recognised_in_both_shapes(name: str, monitor: str) -> None:
     assert event.monitor == monitor
 
 
-def test_monitor_recovery_is_not_drift_nor_a_run_failure() -> None:
-    event = parse_file("monitor_recovered.cloudevents.json")
-    assert isinstance(event, ev.Ignored) and "not a threshold breach" in event.reason
+@pytest.mark.parametrize(
+    "name",
+    [
+        "monitor_breach.eventgrid.json",  # RunStatusChanged, Failed
+        "monitor_breach_completed.cloudevents.json",  # RunStatusChanged, Completed: what the component does
+        "monitor_breach_completed.run_completed.eventgrid.json",  # RunCompleted of the same run
+    ],
+)
+def test_a_tagged_monitor_run_is_a_breach_whatever_its_terminal_status(name: str) -> None:
+    event = parse_file(name)
+    assert isinstance(event, ev.DriftDetected)
+    assert event.monitor == "credit-risk-monitor_data_drift" and not event.legacy
+
+
+def test_both_twins_of_a_breached_run_are_one_occurrence() -> None:
+    changed = parse_file("monitor_breach_completed.cloudevents.json")
+    completed = parse_file("monitor_breach_completed.run_completed.eventgrid.json")
+    assert changed.id != completed.id
+    assert changed.occurrence == completed.occurrence == "run:monitor_run_20261123:breach"
+
+
+def test_a_tagged_run_that_has_not_finished_is_not_yet_a_breach() -> None:
+    raw = dict(load_event("monitor_breach_completed.cloudevents.json")[0])
+    raw["data"] = {**raw["data"], "runStatus": "Finalizing"}
+    event = ev.parse(raw)
+    assert isinstance(event, ev.Ignored) and "not a terminal status" in event.reason
+
+
+def test_legacy_dataset_drift_is_its_own_occurrence() -> None:
+    event = parse_file("dataset_drift.eventgrid.pascal.json")
+    assert isinstance(event, ev.DriftDetected) and event.legacy and event.occurrence is None
+
+
+def test_a_monitor_run_that_failed_without_the_tag_is_a_failed_run() -> None:
+    event = parse_file("monitor_failed.eventgrid.json")
+    assert isinstance(event, ev.RunFinished) and event.status == "Failed"
+    assert event.experiment == "credit-risk-monitor"
+
+
+def test_an_unknown_run_status_is_ignored_with_a_note_not_rejected() -> None:
+    event = parse_file("bad.unknown_status.json")
+    assert isinstance(event, ev.Ignored)
+    assert event.reason == "run r has status 'Exploded', which this app does not know: ignored"
 
 
 def test_unknown_event_type_is_ignored_not_an_error() -> None:
@@ -107,7 +149,6 @@ def test_internal_types_are_ignored_when_they_arrive_from_event_grid() -> None:
         ("bad.missing_data.json", "data"),
         ("bad.version_list.json", "data.modelVersion"),
         ("bad.missing_run_id.json", "data.runId"),
-        ("bad.unknown_status.json", "data.runStatus"),
         ("bad.model_name.json", "data.modelName"),
         ("bad.missing_id.json", "id"),
         ("bad.model_ids.json", "data.modelIds"),
@@ -177,6 +218,42 @@ def test_event_grid_schema_with_cloudevents_fields_says_which_schema_it_was_read
         ev.parse(raw)
     assert caught.value.field == "eventType"
     assert "read as the Event Grid schema (it has no specversion)" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("eventTime", "2017-06-26T18:41:00.9584103Z", datetime(2017, 6, 26, 18, 41, 0, 958410, tzinfo=UTC)),
+        ("eventTime", "2026-11-22T09:00:00+02:00", datetime(2026, 11, 22, 7, 0, tzinfo=UTC)),
+        ("eventTime", "2026-11-22 09:00:00z", datetime(2026, 11, 22, 9, 0, tzinfo=UTC)),
+        ("time", "2026-11-22T09:00:00.5Z", datetime(2026, 11, 22, 9, 0, 0, 500000, tzinfo=UTC)),
+    ],
+)
+def test_times_of_both_schemas_are_aware_datetimes(key: str, value: str, expected: datetime) -> None:
+    raw = {"id": "x", "topic": TOPIC, "eventType": REGISTERED, "data": {"modelName": "m", "modelVersion": "1"}}
+    if key == "time":
+        raw = {"specversion": "1.0", "id": "x", "source": TOPIC, "type": REGISTERED, "data": raw["data"]}
+    event = ev.parse({**raw, key: value})
+    assert event.time == expected and event.time is not None and event.time.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("eventTime", "2026-11-22T09:00:00"),  # no zone: ambiguous
+        ("eventTime", "22/11/2026 09:00"),
+        ("time", "Sun, 22 Nov 2026 09:00:00 GMT"),
+        ("time", "2026-13-40T09:00:00Z"),
+    ],
+)
+def test_a_time_that_is_not_rfc_3339_is_rejected_naming_the_field(key: str, value: str) -> None:
+    raw: dict[str, object] = {"id": "x", "topic": TOPIC, "eventType": REGISTERED, "data": {}}
+    if key == "time":
+        raw = {"specversion": "1.0", "id": "x", "source": TOPIC, "type": REGISTERED, "data": {}}
+    with pytest.raises(InvalidEvent) as caught:
+        ev.parse({**raw, key: value})
+    assert caught.value.field == key
+    assert f"'{key}' must be an RFC 3339 timestamp" in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,18 @@ from typing import Any
 
 from shared.core import events as ev
 
-TYPES = ("model_registered", "model_deployed", "run_completed", "run_status_changed", "dataset_drift", "monitor_breach")
+TYPES = (
+    "model_registered",
+    "model_deployed",
+    "run_completed",
+    "run_status_changed",
+    "dataset_drift",
+    "monitor_breach",
+    "monitor_breach_completed",
+    "monitor_failed",
+    "unknown_status",
+)
+MONITOR = "credit-risk-monitor"
 
 
 def build(kind: str, workspace_id: str, *, schema: str = "eventgrid", **fields: Any) -> dict[str, Any]:
@@ -122,20 +133,40 @@ def _drift(f: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
     )
 
 
-def _breach(f: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    signal = f.get("signal", f"{f.get('monitor', 'credit-risk-monitor')}_data_drift")
+def _breach_fields(f: Mapping[str, Any]) -> dict[str, Any]:
+    """A v2 monitor run as Azure ML reports a breach: tagged by the threshold step, and Completed."""
+    signal = f.get("signal", f"{f.get('monitor', MONITOR)}_data_drift")
     message = (
         f"The signal '{signal}' has failed due to one or more features violating metric thresholds.\n"
         '[{"group": "income", "metric_value": 0.41, "metric_name": "jensen_shannon_distance", '
         '"threshold_value": 0.1}]'
     )
-    fields = {
-        "experiment": "credit-risk-monitor",
-        "status": "Failed",
+    return {
+        "experiment": f.get("monitor", MONITOR),
+        "status": "Completed",
         **f,
         "tags": {ev.BREACH_TAG: message, **dict(f.get("tags", {}))},
     }
-    return _status_changed(fields)
+
+
+def _breach(f: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """RunStatusChanged of a tagged monitor run (Completed by default; `status=Failed` works the same)."""
+    return _status_changed(_breach_fields(f))
+
+
+def _breach_completed(f: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """RunCompleted of a tagged monitor run: the twin of `monitor_breach` (give both the same run_id)."""
+    return _completed(_breach_fields(f))
+
+
+def _monitor_failed(f: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """A monitor run that failed without the tag: the monitor's own failure (compute, data access)."""
+    return _status_changed({"experiment": f.get("monitor", MONITOR), "status": "Failed", **f})
+
+
+def _unknown_status(f: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """RunStatusChanged with a status Azure ML may add one day (ignored with a note, never rejected)."""
+    return _status_changed({"status": "Hibernating", **f})
 
 
 _BODIES = {
@@ -145,4 +176,7 @@ _BODIES = {
     "run_status_changed": _status_changed,
     "dataset_drift": _drift,
     "monitor_breach": _breach,
+    "monitor_breach_completed": _breach_completed,
+    "monitor_failed": _monitor_failed,
+    "unknown_status": _unknown_status,
 }

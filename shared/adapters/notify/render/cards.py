@@ -40,6 +40,7 @@ TEMPLATES: dict[str, tuple[str, str, str]] = {
     ),
     "out_of_band": ("Out-of-band deployment", "attention", "A deployment happened that the gates did not allow."),
     "drift": ("Drift detected", "warning", "A model monitor reported drift."),
+    "monitor_failed": ("Monitor failed", "attention", "A model monitor run failed without a drift verdict."),
     "retrain_failed": ("Retraining failed", "attention", "The retraining job did not finish."),
     "deploy_failed": ("Deployment failed", "attention", "CD reported a failed deployment."),
 }

@@ -11,6 +11,8 @@ MODEL_INPUT = "model"
 CHAMPION_INPUT = "champion_model"
 MODEL_NAME_INPUT = "model_name"
 REGISTERED_OUTPUT = "model"
+CUSTOM = "custom_model"
+MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
 
 
 def model_uri(name: str, version: str) -> str:
@@ -23,20 +25,23 @@ def default_experiment(purpose: str) -> str:
     return f"mlops-reactor-{purpose.replace('_', '-')}"
 
 
-def overrides(job: SubmitJob, spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+def overrides(job: SubmitJob, spec: Mapping[str, Any], champion_type: str | None = None) -> list[dict[str, Any]]:
     """params_override for `load_job`: name, tags, and the inputs the job's purpose needs.
 
     `spec` is the YAML as parsed, so that only inputs and outputs the pipeline declares are bound, and the
-    champion is wired into every step that takes the model under test.
+    champion is wired into every step that takes the model under test. Each model input is bound with its
+    model's type (`job.model_type`, `champion_type`; custom_model when unknown).
     """
     bound: list[dict[str, Any]] = [{"name": job.job_name}]
     bound += [{f"tags.{key}": str(value)} for key, value in sorted(job.tags.items())]
     inputs: Mapping[str, Any] = spec.get("inputs") or {}
     outputs: Mapping[str, Any] = spec.get("outputs") or {}
     if job.version is not None:
-        bound.append({f"inputs.{MODEL_INPUT}": {"type": job.model_type, "path": model_uri(job.model, job.version)}})
+        bound.append(
+            {f"inputs.{MODEL_INPUT}": {"type": job.model_type or CUSTOM, "path": model_uri(job.model, job.version)}}
+        )
         if job.champion_version is not None:
-            bound += _champion(job, spec)
+            bound += _champion(job, spec, champion_type or job.model_type or CUSTOM)
     if MODEL_NAME_INPUT in inputs:
         bound.append({f"inputs.{MODEL_NAME_INPUT}": job.model})
     if isinstance(outputs.get(REGISTERED_OUTPUT), Mapping) and "name" in outputs[REGISTERED_OUTPUT]:
@@ -44,11 +49,11 @@ def overrides(job: SubmitJob, spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     return bound
 
 
-def _champion(job: SubmitJob, spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _champion(job: SubmitJob, spec: Mapping[str, Any], model_type: str) -> list[dict[str, Any]]:
     assert job.champion_version is not None
     parent_ref = f"${{{{parent.inputs.{MODEL_INPUT}}}}}"
     bound: list[dict[str, Any]] = [
-        {f"inputs.{CHAMPION_INPUT}": {"type": job.model_type, "path": model_uri(job.model, job.champion_version)}}
+        {f"inputs.{CHAMPION_INPUT}": {"type": model_type, "path": model_uri(job.model, job.champion_version)}}
     ]
     steps: Mapping[str, Any] = spec.get("jobs") or {}
     for step, body in steps.items():

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import yaml
 
 from shared.adapters.identity import azure_credential
-from shared.adapters.workspace.azureml.binding import default_experiment, overrides
+from shared.adapters.workspace.azureml.binding import CUSTOM, MODEL_TYPES, default_experiment, overrides
 from shared.adapters.workspace.azureml.errors import is_already_exists, translate
 from shared.adapters.workspace.azureml.metrics import RunMetrics, TrackingClient, mlflow_client
 from shared.core.actions import SubmitJob
@@ -151,14 +151,28 @@ class AzureMLWorkspace:
         path = self.app_root / job.job_file
         if not path.is_file():
             raise UpstreamRejected(f"job file {job.job_file} not found under {self.app_root}: check the policy")
+        typed, champion_type = self._typed(job)
         try:
             spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            loaded = load_job(path, params_override=overrides(job, spec))
+            loaded = load_job(path, params_override=overrides(typed, spec, champion_type))
         except Exception as exc:
             raise UpstreamRejected(f"{job.job_file} is not a valid Azure ML job: {str(exc)[:500]}") from exc
         if not loaded.experiment_name:
             loaded.experiment_name = default_experiment(job.purpose)
         return loaded
+
+    def model_type(self, model: str, version: str) -> str:
+        """A registered model version's type (mlflow_model, triton_model, custom_model) as a job input takes it."""
+        found = str(getattr(self.get_model(model, version), "type", "") or "").lower()
+        return found if found in MODEL_TYPES else CUSTOM
+
+    def _typed(self, job: SubmitJob) -> tuple[SubmitJob, str | None]:
+        """The job with its model's type, read from the registry when the decision did not know it; the champion's."""
+        if job.version is None:
+            return job, None
+        typed = job if job.model_type else replace(job, model_type=self.model_type(job.model, job.version))
+        champion = job.champion_version
+        return typed, (job.model_type or self.model_type(job.model, champion)) if champion else None
 
     def job_metrics(self, job_name: str) -> dict[str, float]:
         return self._call(f"reading the metrics of job {job_name}", self.metrics.of, job_name)
