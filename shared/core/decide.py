@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from shared.core import events as ev
-from shared.core.actions import Action, SubmitJob, TriggerCD
+from shared.core.actions import Action, Notify, SubmitJob, TriggerCD
 from shared.core.drift import monitor_failed, on_drift
 from shared.core.gate import evaluate
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
@@ -67,78 +68,83 @@ def _on_registered(event: Any, ctx: Context, policy: Policy) -> Plan:
     return Plan(actions=(job, stage_tag(known, e.model, e.version, Stage.TESTING)), transitions=(step,))
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Run:
+    """A finished run as the notices show it: facts, links, and the on-call page if it failed."""
+
+    facts: dict[str, str]
+    links: dict[str, str]
+    failed: bool
+    page: tuple[Notify, ...]
+
+
 def _on_run(event: Any, ctx: Context, policy: Policy) -> Plan:
     e: ev.RunFinished = event
-    links = {"Run in Azure ML studio": studio_run(ctx, e.run_id)}
-    facts = {"Experiment": e.experiment, "Run": e.run_id, "Status": e.status}
-    failed = e.status in ev.FAILED_STATUSES
-    page = (
-        page_oncall(
-            ctx,
-            policy,
-            "run_failed",
-            f"Run {e.status.lower()} in {e.experiment}",
-            facts,
-            links,
-            f"run_failed:{e.experiment}",
-        )
-        if failed
-        else ()
-    )
+    run = _run_view(e, ctx, policy)
     job = ctx.job
     if job is None:
-        if not failed:
-            return Plan(ignored=f"run {e.run_id} was not submitted by this app")
-        if (monitor := policy.drift_rule(e.experiment)) is not None:
-            return monitor_failed(e, monitor, policy, facts, links)
-        if not policy.pages_for(e.experiment):
-            return Plan(ignored=f"experiment {e.experiment} does not page on-call")
-        return Plan(actions=page)
+        return _not_ours(e, run, policy)
     done = ((job.name, e.status),)
     if job.purpose == "retrain":
-        if not failed:
+        if not run.failed:
             return Plan(job_status=done, notes=("retraining finished; its model registration goes round the loop",))
-        notice = notices_for(
-            job.name,
-            policy.drift.channels,
-            "retrain_failed",
-            f"Retraining of {job.model} {e.status.lower()}",
-            {**facts, "Model": job.model},
-            links,
-        )
-        return Plan(actions=page + notice, job_status=done)
+        title = f"Retraining of {job.model} {e.status.lower()}"
+        facts = {**run.facts, "Model": job.model}
+        notice = notices_for(job.name, policy.drift.channels, "retrain_failed", title, facts, run.links)
+        return Plan(actions=run.page + notice, job_status=done)
     key = f"{job.model}:{job.version}"
     record = ctx.records.get(key)
     if record is None:  # the engine loads the record with the job (they are committed together)
         return Plan(job_status=done, ignored=f"{key} is not recorded: {job.name}'s result is not applied")
     if record.stage is not Stage.TESTING or record.test_job not in (None, job.name):
         return Plan(job_status=done, ignored=f"{key} is {record.stage}, not testing with {job.name}: not applied")
-    rule = policy.rule_for(record.model, record.tags)
     if e.status == "NotResponding":  # it may still come back: page, keep testing
-        return Plan(actions=page)
-    if failed:
-        notice = notices_for(
-            f"{key}:{job.name}",
-            rule.notify.verdict,
-            "test_failed",
-            f"Offline test of {key} {e.status.lower()}",
-            {**facts, "Model": key, "Next": "fix the cause, then replay the registration with force"},
-            links,
-        )
-        step = Transition(
-            model=record.model,
-            version=record.version,
-            to=Stage.REJECTED,
-            reason=f"offline test {job.name} {e.status.lower()}: no verdict",
-        )
-        return Plan(
-            actions=page + notice + (stage_tag(record, record.model, record.version, Stage.REJECTED),),
-            transitions=(step,),
-            job_status=done,
-        )
+        return Plan(actions=run.page)
+    if run.failed:
+        return _test_failed(e, run, policy, record, job.name, done)
     if ctx.metrics is None:
         return Plan(notes=(f"dry-run: the gate reads {job.name}'s metrics only when applied",))
-    return _verdict(job.name, ctx.metrics, policy, record, done, links)
+    return _verdict(job.name, ctx.metrics, policy, record, done, run.links)
+
+
+def _run_view(e: ev.RunFinished, ctx: Context, policy: Policy) -> _Run:
+    links = {"Run in Azure ML studio": studio_run(ctx, e.run_id)}
+    facts = {"Experiment": e.experiment, "Run": e.run_id, "Status": e.status}
+    failed = e.status in ev.FAILED_STATUSES
+    title = f"Run {e.status.lower()} in {e.experiment}"
+    page = page_oncall(ctx, policy, "run_failed", title, facts, links, f"run_failed:{e.experiment}") if failed else ()
+    return _Run(facts=facts, links=links, failed=failed, page=page)
+
+
+def _not_ours(e: ev.RunFinished, run: _Run, policy: Policy) -> Plan:
+    """A run this app did not submit: a failure pages on-call (a monitor's own failure, its owners)."""
+    if not run.failed:
+        return Plan(ignored=f"run {e.run_id} was not submitted by this app")
+    if (monitor := policy.drift_rule(e.experiment)) is not None:
+        return monitor_failed(e, monitor, policy, run.facts, run.links)
+    if not policy.pages_for(e.experiment):
+        return Plan(ignored=f"experiment {e.experiment} does not page on-call")
+    return Plan(actions=run.page)
+
+
+def _test_failed(
+    e: ev.RunFinished,
+    run: _Run,
+    policy: Policy,
+    record: ModelVersionRecord,
+    job: str,
+    done: tuple[tuple[str, str], ...],
+) -> Plan:
+    """An offline test that failed or was canceled: no verdict, the version is rejected (a forced replay retests)."""
+    key = record.key
+    rule = policy.rule_for(record.model, record.tags)
+    facts = {**run.facts, "Model": key, "Next": "fix the cause, then replay the registration with force"}
+    title = f"Offline test of {key} {e.status.lower()}"
+    notice = notices_for(f"{key}:{job}", rule.notify.verdict, "test_failed", title, facts, run.links)
+    reason = f"offline test {job} {e.status.lower()}: no verdict"
+    step = Transition(model=record.model, version=record.version, to=Stage.REJECTED, reason=reason)
+    tag = stage_tag(record, record.model, record.version, Stage.REJECTED)
+    return Plan(actions=run.page + notice + (tag,), transitions=(step,), job_status=done)
 
 
 def _verdict(

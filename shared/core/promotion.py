@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from shared.core import events as ev
@@ -38,20 +39,12 @@ def _deployment(
 ) -> Plan:
     key = f"{model}:{version}"
     record = ctx.records.get(key)
-    rule = policy.rule_for(model, record.tags if record else {})
     links = {"CD run": run_url} if run_url else {}
     facts = {"Model": key, "Environment": env}
     if not succeeded:
+        title = f"Deployment of {key} to {env} failed"
         return Plan(
-            actions=page_oncall(
-                ctx,
-                policy,
-                "deploy_failed",
-                f"Deployment of {key} to {env} failed",
-                facts,
-                links,
-                f"deploy_failed:{key}:{env}",
-            )
+            actions=page_oncall(ctx, policy, "deploy_failed", title, facts, links, f"deploy_failed:{key}:{env}")
         )
     needed, target = (Stage.CANDIDATE, Stage.STAGING) if env == "staging" else (Stage.APPROVED, Stage.PRODUCTION)
     if record is not None and record.stage is target:
@@ -60,22 +53,46 @@ def _deployment(
             return Plan(transitions=stale, notes=(f"{key} is already in production; superseding the rest",))
         return Plan(ignored=f"{key} is already in {target}")
     if record is None or record.stage is not needed:
-        stage = record.stage if record else "unknown to this app"
-        violation = f"{key} was deployed to {env} while {stage}: {env} is only reachable from {needed}"
-        page = page_oncall(
-            ctx,
-            policy,
-            "out_of_band",
-            f"Out-of-band deployment of {key} to {env}",
-            {**facts, "Stage": str(stage), "Problem": violation},
-            links,
-            f"out_of_band:{key}:{env}",
-        )
-        return Plan(actions=page, violation=violation)
+        return _out_of_band(ctx, policy, key, env, record, needed, facts, links)
+    return _promote(ctx, policy, record, target, facts, links)
+
+
+def _out_of_band(
+    ctx: Context,
+    policy: Policy,
+    key: str,
+    env: str,
+    record: ModelVersionRecord | None,
+    needed: Stage,
+    facts: Mapping[str, str],
+    links: Mapping[str, str],
+) -> Plan:
+    """A deployment the loop did not lead to: page on-call, change no stage."""
+    stage = record.stage if record else "unknown to this app"
+    violation = f"{key} was deployed to {env} while {stage}: {env} is only reachable from {needed}"
+    title = f"Out-of-band deployment of {key} to {env}"
+    facts = {**facts, "Stage": str(stage), "Problem": violation}
+    page = page_oncall(ctx, policy, "out_of_band", title, facts, links, f"out_of_band:{key}:{env}")
+    return Plan(actions=page, violation=violation)
+
+
+def _promote(
+    ctx: Context,
+    policy: Policy,
+    record: ModelVersionRecord,
+    target: Stage,
+    facts: Mapping[str, str],
+    links: Mapping[str, str],
+) -> Plan:
+    """Staging reached: ask for approval. Production reached: supersede the old champion, tell the owners."""
+    model, version, key = record.model, record.version, record.key
+    rule = policy.rule_for(model, record.tags)
+    env = "staging" if target is Stage.STAGING else "production"
     step = Transition(model=model, version=version, to=target, reason=f"CD reported {env} deployed")
     actions: tuple[Action, ...] = (stage_tag(record, model, version, target),)
     steps: tuple[Transition, ...] = (step,)
     if target is Stage.STAGING:
+        url = approval_url(ctx, model, version)
         actions += (
             RequestApproval(
                 key=f"approval:{key}:{len(record.history)}",
@@ -83,19 +100,13 @@ def _deployment(
                 version=version,
                 approvers=rule.approvers,
                 channels=rule.notify.approval,
-                url=approval_url(ctx, model, version),
+                url=url,
             ),
         )
     else:
         steps += _superseded(ctx, model, version, key)
-        actions += notices_for(
-            key,
-            rule.notify.promoted,
-            "promoted",
-            f"{key} is in production",
-            {**facts, "Approved by": record.approved_by or "-"},
-            links,
-        )
+        promoted = {**facts, "Approved by": record.approved_by or "-"}
+        actions += notices_for(key, rule.notify.promoted, "promoted", f"{key} is in production", promoted, links)
     return Plan(actions=actions, transitions=steps)
 
 
