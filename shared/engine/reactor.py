@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -13,26 +12,24 @@ from functools import cached_property
 from typing import Any
 
 from shared.core import events as ev
-from shared.core.config_check import Problem, summary
+from shared.core.config_check import Problem
 from shared.core.decide import decide
-from shared.core.errors import Misconfigured, PermanentError, TransientError, UntrustedSource
+from shared.core.errors import PermanentError, TransientError
 from shared.core.plan import Plan
 from shared.core.policy import Policy
 from shared.core.ports import Clock, Deployer, Notifier, Store, Workspace
 from shared.core.state import Claimed, Committed, Conflict, Finish
 from shared.engine.commit import Draft, draft
 from shared.engine.executor import Executor
+from shared.engine.intake import admit
 from shared.engine.load import Loader
 from shared.engine.outcome import ActionStatus, Outcome, Result, action_view, ledger_entry, outcome_of, taken_view
-from shared.engine.run import carry_out, resumed
+from shared.engine.run import carry_out, resume
+from shared.engine.windows import TakenWindows
 
 __all__ = ["Outcome", "Reactor", "Result"]
 log = logging.getLogger("mlops_reactor")
 _DECISIONS = 8  # decide again at most this often when the subject keeps changing; then let the platform retry
-REPLAYED_APPROVAL = (
-    "approvals are a person's act: a stored approval is never applied again by replay; the approver "
-    "decides on the approval page while the version is in staging"
-)
 
 
 @dataclass(kw_only=True)
@@ -51,7 +48,10 @@ class Reactor:
     approval_link_key: str | None = None  # added to approval links when sent, never planned or recorded
     window_cache_size: int = 4096
     problems: tuple[Problem, ...] = ()  # configuration problems: every event is kept as a dead letter until fixed
-    _taken_windows: OrderedDict[str, None] = field(default_factory=OrderedDict, repr=False)
+    _taken_windows: TakenWindows = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._taken_windows = TakenWindows(self.window_cache_size)
 
     def handle_delivery(
         self,
@@ -86,23 +86,14 @@ class Reactor:
         event_type = str(raw.get("eventType") or raw.get("type") or "")
         about: tuple[str | None, str | None] = (None, None)
         try:
-            if self.problems:
-                raise Misconfigured(
-                    f"the app is misconfigured ({summary(self.problems)}); the event is kept: replay it by id "
-                    "once the configuration is fixed"
-                )
-            event = ev.parse(raw, internal=internal)
+            admitted = admit(
+                raw, internal=internal, replayed=replayed, workspace_id=self.workspace_id, problems=self.problems
+            )
+            if isinstance(admitted, Outcome):
+                return admitted
+            event = admitted
             event_id, event_type = event.id, event.type
             about = (getattr(event, "model", None), getattr(event, "version", None))
-            if isinstance(event, ev.Ignored):
-                return Outcome(id=event.id, type=event.type, outcome=Result.IGNORED, notes=(event.reason,))
-            if replayed and isinstance(event, ev.ApprovalDecided):
-                return Outcome(id=event.id, type=event.type, outcome=Result.IGNORED, notes=(REPLAYED_APPROVAL,))
-            ours = isinstance(event, ev.DeploymentReported | ev.ApprovalDecided)  # parsed only when internal
-            if event.source.lower() != self.workspace_id.lower() and not ours:
-                raise UntrustedSource(
-                    f"event source {event.source!r} is not the configured workspace {self.workspace_id!r}"
-                )
             if dry_run:
                 return self._plan_only(event, force_reason)
             return self._run(event, force_reason)
@@ -178,7 +169,7 @@ class Reactor:
             )
         if decision.commit.grouped and committed.done:
             return decision.outcome
-        self._remember_windows(decision, committed)
+        self._taken_windows.remember(decision.commit.intents, committed.taken)
         plan, at = decision.plan, decision.commit.ledger.at
         taken = {
             k: taken_view(i, committed.taken[k]) for i in decision.commit.intents if (k := i.key) in committed.taken
@@ -202,15 +193,7 @@ class Reactor:
         return outcome
 
     def _resume(self, claim_id: str, now: datetime) -> Outcome | None:
-        adopted = self.store.adopt(claim_id, now, self.lease_seconds)
-        if adopted is None:
-            return None
-        records = {}
-        for intent in adopted.intents:
-            model, version = intent.action.get("model"), intent.action.get("version")
-            if intent.action.get("kind") == "trigger_cd" and (rec := self.store.get_record(str(model), str(version))):
-                records[rec.key] = rec
-        return resumed(self.store, self._executor, adopted, records, now.isoformat())
+        return resume(self.store, self._executor, claim_id, now, self.lease_seconds)
 
     def _settled(self, event: ev.Event, claim_id: str, now: datetime) -> Outcome | None:
         """A decision refused on the state this very event already changed: it is a duplicate, or stalled."""
@@ -228,14 +211,6 @@ class Reactor:
         now = self.clock.now()
         plan = decide(event, self._loader.load(event, now, force_reason, dry_run=True).ctx, self.policy)
         return outcome_of(event, plan, [{**a.describe(), "status": str(ActionStatus.PLANNED)} for a in plan.actions])
-
-    def _remember_windows(self, decision: Draft, committed: Committed) -> None:
-        """Alert windows other events own, so the rest of a storm is recorded in one write."""
-        for intent in decision.commit.intents:
-            if intent.window and intent.key in committed.taken:
-                self._taken_windows[intent.key] = None
-        while len(self._taken_windows) > self.window_cache_size:
-            self._taken_windows.popitem(last=False)
 
     def _reject(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from shared.core.lifecycle import ModelVersionRecord
@@ -28,6 +29,19 @@ def carry_out(
             store.release(committed.claim_id, tuple(results))
             raise
     return tuple(results)
+
+
+def resume(store: Store, executor: Executor, claim_id: str, now: datetime, lease_seconds: int) -> Outcome | None:
+    """Adopt a committed claim whose lease ran out and finish it; None if it completed or someone holds it."""
+    adopted = store.adopt(claim_id, now, lease_seconds)
+    if adopted is None:
+        return None
+    records = {}
+    for intent in adopted.intents:  # the production guard reads the record as it is now
+        model, version = intent.action.get("model"), intent.action.get("version")
+        if intent.action.get("kind") == "trigger_cd" and (record := store.get_record(str(model), str(version))):
+            records[record.key] = record
+    return resumed(store, executor, adopted, records, now.isoformat())
 
 
 def resumed(

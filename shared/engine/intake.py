@@ -1,0 +1,36 @@
+"""Admit one event: parse it, and refuse what must not run (untrusted, replayed approvals, a misconfigured app)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shared.core import events as ev
+from shared.core.config_check import Problem, summary
+from shared.core.errors import Misconfigured, UntrustedSource
+from shared.engine.outcome import Outcome, Result
+
+REPLAYED_APPROVAL = (
+    "approvals are a person's act: a stored approval is never applied again by replay; the approver "
+    "decides on the approval page while the version is in staging"
+)
+
+
+def admit(
+    raw: Mapping[str, Any], *, internal: bool, replayed: bool, workspace_id: str, problems: tuple[Problem, ...]
+) -> ev.Event | Outcome:
+    """The parsed event to run, or the outcome that ends it here. PermanentError: refused (a dead letter)."""
+    if problems:
+        raise Misconfigured(
+            f"the app is misconfigured ({summary(problems)}); the event is kept: replay it by id "
+            "once the configuration is fixed"
+        )
+    event = ev.parse(raw, internal=internal)
+    if isinstance(event, ev.Ignored):
+        return Outcome(id=event.id, type=event.type, outcome=Result.IGNORED, notes=(event.reason,))
+    if replayed and isinstance(event, ev.ApprovalDecided):
+        return Outcome(id=event.id, type=event.type, outcome=Result.IGNORED, notes=(REPLAYED_APPROVAL,))
+    ours = isinstance(event, ev.DeploymentReported | ev.ApprovalDecided)  # parsed only when internal
+    if event.source.lower() != workspace_id.lower() and not ours:
+        raise UntrustedSource(f"event source {event.source!r} is not the configured workspace {workspace_id!r}")
+    return event
