@@ -8,6 +8,7 @@ All examples share one reactor and its state, as a host's requests would.
 from __future__ import annotations
 
 import json
+import os
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -30,6 +31,8 @@ from shared.engine.reactor import Reactor
 from shared.tools import synthetic
 from tests.conftest import WORKSPACE_ID
 
+# `make reliability` runs these with REACTOR_FUZZ_SCALE=2000 (6,000 HTTP requests and 4,000 events).
+SCALE = int(os.environ.get("REACTOR_FUZZ_SCALE", "1000"))
 LIMIT = 4096  # REACTOR_MAX_BODY_BYTES for this test: large bodies stay cheap to generate
 ANY_CHAR = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())  # surrogates and NUL too
 text = st.one_of(st.text(ANY_CHAR, max_size=12), st.sampled_from(["approve", " REJECT ", "staging", "1", "m"]))
@@ -133,7 +136,7 @@ def call_http(
     return health(func.HttpRequest("GET", "/api/health", body=body))
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=3 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     route=st.sampled_from(["replay", "deployments", "approve", "page", "ledger", "health"]),
     body=bodies,
@@ -163,7 +166,7 @@ def test_http_routes_never_answer_500(
     caplog.clear()
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(raw=st.one_of(events, events.map(lambda e: {**e, "specversion": "1.0"})))
 def test_event_grid_functions_never_raise_for_a_permanent_problem(
     installed: Reactor, caplog: pytest.LogCaptureFixture, raw: dict[str, Any]
