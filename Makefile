@@ -38,7 +38,7 @@ bench: install
 # The loop's promises at scale, on SQLite and Table Storage (Azurite): ARGS=--quick for a short run.
 reliability: install $(TOOLS)
 	$(PY) -m tests.reliability $(ARGS)
-	REACTOR_FUZZ_SCALE=2000 $(PY) -m pytest -q -p no:randomly tests/functional/test_fuzz_routes.py
+	REACTOR_FUZZ_SCALE=2000 $(PY) -m pytest -q tests/functional/test_fuzz_routes.py
 
 # make clean: back to a fresh checkout: local state, caches, the venv and the npm test tools.
 clean:

@@ -8,8 +8,8 @@ All examples share one reactor and its state, as a host's requests would.
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
