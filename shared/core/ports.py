@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.core.actions import Notify, SubmitJob, TriggerCD
-from shared.core.state import Conflict, JobRef, LedgerEntry, Store
+from shared.core.state import Conflict, JobRef, LedgerEntry
+from shared.core.store import Store
 
 __all__ = ["Clock", "Conflict", "Deployer", "JobRef", "LedgerEntry", "Notifier", "Receipt", "Store", "Workspace"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from shared.core.state import Claimed, Commit, IntentStatus, Store
+from shared.core.state import Claimed, Commit, IntentStatus
+from shared.core.store import Store
 from tests.contract import test_store_contract as contract
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
 from tests.contract.test_store_contract import LEASE, NOW, commit, done, finish, intent, job, record

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from shared.core.lifecycle import Stage
-from shared.core.state import Conflict, Store
+from shared.core.state import Conflict
+from shared.core.store import Store
 from tests.contract import test_store_contract as contract
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
 from tests.contract.test_store_contract import LEASE, NOW, commit, record

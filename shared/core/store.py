@@ -1,0 +1,103 @@
+"""The Store port: what the engine keeps, and the two writes that carry one event (commit, then finish)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.core.lifecycle import ModelVersionRecord
+from shared.core.state import Adopted, Claimed, Commit, Committed, Finish, Intent, JobRef, LedgerEntry
+
+
+class Store(Protocol):
+    """All the state the engine keeps. Writes: `commit` then `finish` (two per event at most), or `reject`."""
+
+    def commit(self, commit: Commit, now: datetime, lease_seconds: int) -> Committed:
+        """Claim the event and write its decision in one atomic write; complete it at once if nothing is pending.
+
+        Conflict: the subject's revision moved (nothing written). TransientError: the event or its occurrence
+        is leased by a delivery still running.
+        """
+        ...
+
+    def finish(self, finish: Finish) -> None:
+        """Record each intent's result and the ledger entry, and complete the claim, in one atomic write."""
+        ...
+
+    def release(self, claim_id: str, results: tuple[Intent, ...] = ()) -> None:
+        """After a transient failure: keep what was done, drop the lease, so the redelivery takes over at once."""
+        ...
+
+    def adopt(self, claim_id: str, now: datetime, lease_seconds: int) -> Adopted | None:
+        """Take over a committed claim whose lease ran out. None: it completed, or someone else holds it."""
+        ...
+
+    def stalled(self, now: datetime, limit: int) -> list[str]:
+        """Committed claims not completed whose lease ran out, oldest first (for the sweep)."""
+        ...
+
+    def reject(
+        self,
+        event_id: str,
+        event_type: str,
+        raw: Mapping[str, Any],
+        reason: str,
+        at: str,
+        model: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        """Keep a rejected event (dead letter + ledger entry, under its model version when known); replayable by id."""
+        ...
+
+    def prune(self, before: str, *, apply: bool) -> dict[str, int]:
+        """Completed events (with their done intents) and dead letters older than `before` (ISO time): counted,
+        and deleted when `apply`. Lifecycle records, jobs and pending work are kept."""
+        ...
+
+    def subject_revision(self, subject: str) -> int:
+        """How many decisions were committed on a subject (0: none)."""
+        ...
+
+    def claim_status(self, claim_id: str, now: float) -> Claimed | None:
+        """DUPLICATE if the claim completed, STALLED if it committed and its lease (epoch `now`) ran out; else None."""
+        ...
+
+    def is_completed(self, claim_id: str) -> bool:
+        """Whether this claim completed."""
+        ...
+
+    def get_record(self, model: str, version: str) -> ModelVersionRecord | None:
+        """One model version's record."""
+        ...
+
+    def records(self, model: str, stage: str | None = None) -> list[ModelVersionRecord]:
+        """The versions of a model we know, or only those in a stage."""
+        ...
+
+    def get_job(self, name: str) -> JobRef | None:
+        """A submitted job by name."""
+        ...
+
+    def jobs_for(self, model: str, purpose: str, limit: int = 20) -> list[JobRef]:
+        """The newest jobs submitted for a model with a purpose, newest first."""
+        ...
+
+    def get_event(self, event_id: str) -> dict[str, Any] | None:
+        """A stored raw event (handled or dead-lettered)."""
+        ...
+
+    def ledger(
+        self,
+        *,
+        event_id: str | None = None,
+        model: str | None = None,
+        version: str | None = None,
+        limit: int | None = None,
+    ) -> list[LedgerEntry]:
+        """Entries, oldest first, filtered; with `limit`, only the newest that many (still oldest first)."""
+        ...
+
+    def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest dead letters first."""
+        ...
