@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -49,6 +49,7 @@ class Reactor:
     lease_seconds: int = 120
     approval_link_key: str | None = None  # added to approval links when sent, never planned or recorded
     window_cache_size: int = 4096
+    observer: Callable[[Mapping[str, Any], Callable[[], Outcome]], Outcome] | None = None  # telemetry (shared/app)
     _taken_windows: OrderedDict[str, None] = field(default_factory=OrderedDict, repr=False)
 
     def handle_delivery(
@@ -70,7 +71,13 @@ class Reactor:
             for item in items
         ]
 
-    def handle(
+    def handle(self, raw: Mapping[str, Any], **options: Any) -> Outcome:
+        """Run one event through the core (in the observer's span, if any). Raises TransientError to redeliver."""
+        if self.observer is None:
+            return self._handle(raw, **options)
+        return self.observer(raw, lambda: self._handle(raw, **options))
+
+    def _handle(
         self,
         raw: Mapping[str, Any],
         *,
@@ -79,7 +86,6 @@ class Reactor:
         force_reason: str | None = None,
         replayed: bool = False,
     ) -> Outcome:
-        """Run one event through the core. Raises TransientError so the platform redelivers."""
         event_id = str(raw.get("id") or "") if isinstance(raw.get("id"), str) else ""
         event_type = str(raw.get("eventType") or raw.get("type") or "")
         try:
