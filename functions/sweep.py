@@ -12,8 +12,9 @@ log = logging.getLogger("mlops_reactor")
 @bp.timer_trigger(arg_name="timer", schedule="0 */5 * * * *", run_on_startup=False, use_monitor=True)
 def sweep(timer: func.TimerRequest) -> None:
     """Adopt committed events whose lease ran out and carry out their pending intents (bounded per run)."""
-    from shared.app.bootstrap import reactor
+    from shared.app.bootstrap import reactor, swept
 
     finished = reactor().sweep(limit=100)
+    swept(finished)
     if finished:
         log.info("sweep finished %d stalled event(s): %s", len(finished), ", ".join(o.id for o in finished))

@@ -24,6 +24,7 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
     from shared.core.policy import load_policy
 
     ports: dict[str, Any] = dict(overrides)
+    telemetry = ports.pop("telemetry", None) or _telemetry(settings)
     if "policy" not in ports:
         ports["policy"] = load_policy(settings.policy_path)
     ports.setdefault("problems", _logged(problems_for_mode(ports["policy"], settings.mode)))
@@ -35,13 +36,42 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
         from shared.core.clock import SystemClock
 
         ports["clock"] = SystemClock()
+    if telemetry is not None:
+        _traced(ports, telemetry)
     return Reactor(
         workspace_id=settings.workspace_id,
         public_url=settings.public_url,
         lease_seconds=settings.lease_seconds,
         approval_link_key=settings.secret(APPROVAL_LINK_KEY),
+        observer=None if telemetry is None else telemetry.observe,
         **ports,
     )
+
+
+def _telemetry(settings: Settings) -> Any:
+    """Application Insights telemetry when its connection string is set (the SDK loads only then)."""
+    if not settings.env.get("APPLICATIONINSIGHTS_CONNECTION_STRING"):
+        return None
+    from shared.adapters.telemetry import configure
+
+    return configure(settings.env)
+
+
+def _traced(ports: dict[str, Any], telemetry: Any) -> None:
+    """Wrap the ports that call the world so each call is a child span of its event."""
+    from shared.adapters.telemetry import TracedDeployer, TracedNotifier, TracedWorkspace
+
+    ports["workspace"] = TracedWorkspace(ports["workspace"], telemetry)
+    ports["deployer"] = TracedDeployer(ports["deployer"], telemetry)
+    ports["notifier"] = TracedNotifier(ports["notifier"], telemetry)
+
+
+def swept(outcomes: list[Any]) -> None:
+    """Tell telemetry (if on) how many stalled events a sweep finished."""
+    observer = reactor().observer
+    telemetry = getattr(observer, "__self__", None)
+    if telemetry is not None:
+        telemetry.swept(outcomes)
 
 
 def _local_ports(settings: Settings, ports: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -48,6 +48,7 @@ class Reactor:
     approval_link_key: str | None = None  # added to approval links when sent, never planned or recorded
     window_cache_size: int = 4096
     problems: tuple[Problem, ...] = ()  # configuration problems: every event is kept as a dead letter until fixed
+    observer: Callable[[Mapping[str, Any], Callable[[], Outcome]], Outcome] | None = None  # telemetry (shared/app)
     _taken_windows: TakenWindows = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -81,7 +82,16 @@ class Reactor:
         force_reason: str | None = None,
         replayed: bool = False,
     ) -> Outcome:
-        """Run one event through the core. Raises TransientError so the platform redelivers."""
+        """Run one event through the core (in the observer's span, if any). Raises TransientError to redeliver."""
+
+        def run() -> Outcome:
+            return self._handle(raw, dry_run=dry_run, internal=internal, force_reason=force_reason, replayed=replayed)
+
+        return run() if self.observer is None else self.observer(raw, run)
+
+    def _handle(
+        self, raw: Mapping[str, Any], *, dry_run: bool, internal: bool, force_reason: str | None, replayed: bool
+    ) -> Outcome:
         event_id = str(raw.get("id") or "") if isinstance(raw.get("id"), str) else ""
         event_type = str(raw.get("eventType") or raw.get("type") or "")
         about: tuple[str | None, str | None] = (None, None)

@@ -1,0 +1,154 @@
+"""The Bicep, parsed with pycep-parser: roles by GUID and scope, Event Grid wiring, Flex plan, app settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from shared.core import event_types
+from tests.infra.bicep import INFRA, parsed, resource, resource_type, resources_of, variable
+
+pytest.importorskip("pycep")
+
+ROLES = {  # GUID -> built-in role name (learn.microsoft.com/azure/role-based-access-control/built-in-roles)
+    "f6c7c914-8db3-469d-8ca1-694a8f32e121": "AzureML Data Scientist",
+    "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
+    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+    "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+    "09976791-48a7-449e-bb21-39d1a415f350": "Communication and Email Service Owner",  # UNCONFIRMED (acs-role.bicep)
+}
+EXPECTED_ROLES = {  # (file, role) -> the resource it is scoped to: never a resource group or subscription
+    ("app/events", "AzureML Data Scientist"): {"workspace"},
+    ("app/core", "Storage Table Data Contributor"): {"storage"},
+    ("app/core", "Storage Blob Data Owner"): {"packageContainer", "hostContainer"},
+    ("app/core", "Storage Blob Data Contributor"): {"deadLetters"},
+    ("app/core", "Key Vault Secrets User"): {"vault"},
+    ("app/acs-role", "Communication and Email Service Owner"): {"acs"},
+}
+
+
+def _accessor(value: Any) -> tuple[Any, Any] | None:
+    op = value.get("operator", {}) if isinstance(value, dict) else {}
+    return (op["operands"]["operand_1"], op["operands"]["operand_2"]) if op.get("type") else None
+
+
+def _role_guid(name: str, body: dict[str, Any]) -> str:
+    """The GUID in subscriptionResourceId(..., <guid variable or roles.<name>>)."""
+    arg = body["properties"]["roleDefinitionId"]["function"]["parameters"]["resource_name_1"]
+    pair = _accessor(arg)
+    if pair is None:
+        return str(arg)
+    table = pair[0] if isinstance(pair[0], dict) else variable(name, pair[0])
+    return str(table[pair[1]])
+
+
+def _scope(body: dict[str, Any]) -> str:
+    scope = body["scope"]
+    pair = _accessor(scope)  # hostContainer[i] in a loop
+    return str(pair[0]) if pair else str(scope)
+
+
+def _assignments() -> dict[tuple[str, str], set[str]]:
+    found: dict[tuple[str, str], set[str]] = {}
+    for name in {file for file, _ in EXPECTED_ROLES}:
+        for symbol in resources_of(name, "Microsoft.Authorization/roleAssignments"):
+            body = resource(name, symbol)
+            found.setdefault((name, ROLES[_role_guid(name, body)]), set()).add(_scope(body))
+            assert body["properties"]["principalType"] == "ServicePrincipal", symbol
+    return found
+
+
+def test_each_role_is_a_built_in_guid_scoped_to_one_resource() -> None:
+    assert _assignments() == EXPECTED_ROLES
+
+
+def _subscriptions() -> list[dict[str, Any]]:
+    kind = "Microsoft.EventGrid/systemTopics/eventSubscriptions"
+    return [resource("app/events", s)["properties"] for s in resources_of("app/events", kind)]
+
+
+def test_subscriptions_deliver_exactly_the_azure_ml_event_types_the_code_handles() -> None:
+    azure_ml = "Microsoft.MachineLearningServices."
+    handled = {v for k, v in vars(event_types).items() if k.isupper() and str(v).startswith(azure_ml)}
+    delivered = [t for sub in _subscriptions() for t in sub["filter"]["includedEventTypes"]]
+
+    assert sorted(delivered) == sorted(handled)
+
+
+def test_run_status_changes_are_filtered_to_the_terminal_statuses() -> None:
+    subscriptions = _subscriptions()
+    runs = next(s for s in subscriptions if s["filter"].get("advancedFilters"))
+
+    assert runs["filter"]["advancedFilters"] == [
+        {"operatorType": "StringIn", "key": "data.runStatus", "values": list(event_types.TERMINAL_STATUSES)}
+    ]
+    others = [s for s in subscriptions if s is not runs]
+    assert all("advancedFilters" not in s["filter"] for s in others)  # a runStatus filter would drop models
+
+
+def test_subscriptions_reach_the_function_with_retries_and_an_identity_dead_letter() -> None:
+    for sub in _subscriptions():
+        assert sub["destination"]["endpointType"] == "AzureFunction"
+        assert sub["destination"]["properties"]["resourceId"] == "${functionAppId}/functions/aml_events"
+        assert sub["destination"]["properties"]["maxEventsPerBatch"] == 1
+        assert sub["eventDeliverySchema"] == "EventGridSchema"
+        assert sub["retryPolicy"] == {
+            "maxDeliveryAttempts": "maxDeliveryAttempts",
+            "eventTimeToLiveInMinutes": "eventTimeToLiveInMinutes",
+        }
+        dead = sub["deadLetterWithResourceIdentity"]
+        assert dead["identity"] == {"type": "UserAssigned", "userAssignedIdentity": "identityId"}
+        assert dead["deadLetterDestination"]["properties"]["blobContainerName"] == "deadLetterContainer"
+    main = parsed("main")["parameters"]
+    assert (main["maxDeliveryAttempts"]["default"], main["eventTimeToLiveInMinutes"]["default"]) == (30, 1440)
+
+
+def test_the_system_topic_is_on_the_workspace_with_the_identity() -> None:
+    topic = resource("app/events", "topic")
+
+    assert topic["properties"]["topicType"] == "Microsoft.MachineLearningServices.Workspaces"
+    assert "workspace" in json.dumps(topic["properties"]["source"])  # workspace.id: the existing workspace
+    assert topic["identity"]["type"] == "UserAssigned"
+
+
+def test_the_app_runs_on_flex_consumption_python_311_with_the_user_assigned_identity() -> None:
+    plan, app = resource("app/function", "plan"), resource("app/function", "app")
+    config = app["properties"]["functionAppConfig"]
+
+    assert plan["sku"] == {"tier": "FlexConsumption", "name": "FC1"}
+    assert config["runtime"] == {"name": "python", "version": "3.11"}
+    assert config["deployment"]["storage"]["authentication"] == {
+        "type": "UserAssignedIdentity",
+        "userAssignedIdentityResourceId": "identityId",
+    }
+    assert config["scaleAndConcurrency"]["maximumInstanceCount"] == "maximumInstanceCount"
+    assert "alwaysReadyInstances" in json.dumps(config["scaleAndConcurrency"]["alwaysReady"])
+    assert app["identity"]["type"] == "UserAssigned"
+    assert app["properties"]["keyVaultReferenceIdentity"] == "identityId"
+    assert resource_type("app/function", "app") == "Microsoft.Web/sites"
+
+
+def test_sign_in_is_offered_but_anonymous_requests_pass() -> None:
+    auth = resource("app/function", "auth")["properties"]
+
+    assert auth["globalValidation"] == {"requireAuthentication": False, "unauthenticatedClientAction": "AllowAnonymous"}
+    assert resource_type("app/function", "auth") == "Microsoft.Web/sites/config"
+
+
+def test_parameter_files_name_dev_test_and_prd_and_prd_locks_down() -> None:
+    declared = set(parsed("main")["parameters"])
+    values = {}
+    for env in ("dev", "test", "prd"):
+        doc = json.loads((INFRA / "env" / f"{env}.parameters.json").read_text(encoding="utf-8"))
+        params = {k: v["value"] for k, v in doc["parameters"].items()}
+        assert set(params) <= declared, env
+        values[env] = params
+    assert [values[e]["environmentName"] for e in ("dev", "test", "prd")] == ["dev", "test", "prd"]
+    assert values["prd"]["lockDown"] and not values["dev"]["lockDown"]
+    assert (
+        values["prd"]["approverObjectIds"]
+        and values["prd"]["maximumInstanceCount"] > values["dev"]["maximumInstanceCount"]
+    )
