@@ -37,3 +37,9 @@ def test_lower_is_better_inverts_the_comparison() -> None:
     gate = Gate(primary_metric="rmse", higher_is_better=False, champion_margin=0.1)
     assert evaluate(gate, {"rmse": 1.0, "champion_rmse": 1.2}).passed
     assert not evaluate(gate, {"rmse": 1.15, "champion_rmse": 1.2}).passed
+
+
+def test_a_missing_primary_metric_fails_even_without_thresholds() -> None:
+    gate = Gate(primary_metric="auc", champion_margin=0.0)
+    verdict = evaluate(gate, {"latency_ms": 1})
+    assert not verdict.passed and "missing" in verdict.checks[-1]

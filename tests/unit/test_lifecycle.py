@@ -64,3 +64,19 @@ def test_illegal_transition_names_what_is_allowed_and_changes_nothing() -> None:
 
 def test_superseded_is_final() -> None:
     assert LEGAL[Stage.SUPERSEDED] == frozenset()
+
+
+def test_each_step_keeps_where_it_came_from_its_job_and_its_metrics() -> None:
+    from shared.core.lifecycle import ModelVersionRecord, Stage, Transition, apply
+
+    record = ModelVersionRecord(model="m", version="1")
+    testing = apply(record, Transition(model="m", version="1", to=Stage.TESTING, reason="r", job="job-1"), "t1")
+    assert testing.test_job == "job-1" and testing.history[-1]["from"] == "registered"
+    passed = apply(
+        testing,
+        Transition(model="m", version="1", to=Stage.CANDIDATE, reason="gate passed", metrics={"auc": 0.9}),
+        "t2",
+    )
+    assert passed.test_job == "job-1" and passed.metrics == {"auc": 0.9} and passed.gate_passed
+    rejected = apply(testing, Transition(model="m", version="1", to=Stage.REJECTED, reason="gate failed"), "t2")
+    assert not rejected.gate_passed and rejected.metrics == {}
