@@ -9,6 +9,7 @@ from typing import Any
 from shared.app.settings import APP_ROOT, APPROVAL_LINK_KEY, Settings
 from shared.core.config_check import Problem, problems_for_mode, summary
 from shared.core.errors import PolicyError
+from shared.core.setting_names import APPINSIGHTS
 from shared.engine.reactor import Reactor
 
 log = logging.getLogger("mlops_reactor")
@@ -50,7 +51,7 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
 
 def _telemetry(settings: Settings) -> Any:
     """Application Insights telemetry when its connection string is set (the SDK loads only then)."""
-    if not settings.env.get("APPLICATIONINSIGHTS_CONNECTION_STRING"):
+    if not settings.env.get(APPINSIGHTS):
         return None
     from shared.adapters.telemetry import configure
 
