@@ -27,8 +27,8 @@ from shared.core.state import (
     IntentStatus,
     JobRef,
     LedgerEntry,
-    Store,
 )
+from shared.core.store import Store
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
