@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 from shared.core.lifecycle import ModelVersionRecord
@@ -70,13 +70,13 @@ def write_results(db: sqlite3.Connection, claim_id: str, results: tuple[Intent, 
 def write_jobs(db: sqlite3.Connection, jobs: tuple[JobRef, ...]) -> None:
     db.executemany(
         "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?)",
-        [(j.name, j.model, j.purpose, j.submitted_at, to_json(asdict(j))) for j in jobs],
+        [(j.name, j.model, j.purpose, j.submitted_at, to_json(vars(j))) for j in jobs],
     )
 
 
 def write_record(db: sqlite3.Connection, record: ModelVersionRecord) -> ModelVersionRecord:
     saved = replace(record, revision=record.revision + 1)
-    body = to_json(asdict(saved))
+    body = to_json(vars(saved))  # flat fields: no deep copy
     if record.revision == 0:
         cur = db.execute(
             "INSERT OR IGNORE INTO records VALUES (?, ?, 1, ?, ?)",

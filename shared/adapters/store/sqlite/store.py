@@ -47,7 +47,7 @@ class SqliteStore(SqliteRecovery, SqliteReads):
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = ThreadConnections(path, checkpoint_pages=WAL_CHECKPOINT_PAGES)
+        self._db = ThreadConnections(path, checkpoint_pages=WAL_CHECKPOINT_PAGES, cache_mib=32)
         self._hits: Counter[str] = Counter()
         self._hits_lock = threading.Lock()
         migrate(self._db(), path)
