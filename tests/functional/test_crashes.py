@@ -34,21 +34,32 @@ def _deliver_and_die(
     reactor.handle(event)
 
 
-def test_killed_after_the_staging_request_the_twin_finishes_the_event_without_a_second_request(
-    settings: Settings, clock: FixedClock, tmp_path: Path, shared_state: StoreFactory
-) -> None:
+def _killed_during_the_verdict(
+    settings: Settings, clock: FixedClock, tmp_path: Path, state: StoreFactory
+) -> tuple[Driver, CallLog, dict[str, Any], dict[str, Any]]:
+    """A version tested; its RunCompleted delivered by a process killed right after the staging CD request.
+
+    The driver, the call log, and the two events of the run (RunCompleted, its RunStatusChanged twin).
+    """
     log = CallLog(tmp_path / "calls.jsonl")
-    drive = Driver(host(settings, clock, log, store=shared_state(tmp_path)))
+    drive = Driver(host(settings, clock, log, store=state(tmp_path)))
     drive.register()
     completed, status_changed = drive.workspace.complete_job(
         drive.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 1}
     )
     child = multiprocessing.get_context("fork").Process(
-        target=_deliver_and_die, args=(settings, clock, tmp_path / "calls.jsonl", completed, shared_state)
+        target=_deliver_and_die, args=(settings, clock, log.path, completed, state)
     )
     child.start()
     child.join()
     assert child.exitcode == 9
+    return drive, log, completed, status_changed
+
+
+def test_killed_after_the_staging_request_the_twin_finishes_the_event_without_a_second_request(
+    settings: Settings, clock: FixedClock, tmp_path: Path, shared_state: StoreFactory
+) -> None:
+    drive, log, completed, status_changed = _killed_during_the_verdict(settings, clock, tmp_path, shared_state)
     assert drive.stage("1") == "candidate"  # the decision was committed before the request
     clock.advance(seconds=drive.reactor.lease_seconds + 1)
     twin = drive.reactor.handle(status_changed)
@@ -63,17 +74,7 @@ def test_killed_after_the_staging_request_the_twin_finishes_the_event_without_a_
 def test_the_sweep_finishes_an_event_whose_delivery_died(
     settings: Settings, clock: FixedClock, tmp_path: Path, shared_state: StoreFactory
 ) -> None:
-    log = CallLog(tmp_path / "calls.jsonl")
-    drive = Driver(host(settings, clock, log, store=shared_state(tmp_path)))
-    drive.register()
-    completed, _ = drive.workspace.complete_job(
-        drive.queued("offline_test")["name"], "Completed", {"auc": 0.9, "latency_ms": 1}
-    )
-    child = multiprocessing.get_context("fork").Process(
-        target=_deliver_and_die, args=(settings, clock, tmp_path / "calls.jsonl", completed, shared_state)
-    )
-    child.start()
-    child.join()
+    drive, log, completed, _ = _killed_during_the_verdict(settings, clock, tmp_path, shared_state)
     assert drive.reactor.sweep() == []  # the lease still runs: nothing to take over yet
     clock.advance(seconds=drive.reactor.lease_seconds + 1)
     [finished] = drive.reactor.sweep()
