@@ -15,7 +15,6 @@ from typing import Any
 
 from bench.memory import MemoryDeployer, MemoryNotifier, MemoryWorkspace
 from shared.app import bootstrap
-from shared.app.settings import Settings
 from shared.core.clock import FixedClock
 from shared.engine.reactor import Reactor
 from shared.tools import synthetic
@@ -45,7 +44,6 @@ class WriteCounter:
 def local_reactor(clock: FixedClock, *, in_memory: bool = False) -> Iterator[tuple[Reactor, Path]]:
     """A reactor on the embedded adapters in a fresh folder, quiet; `in_memory`: its effects stay in memory."""
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": folder})
         ports: dict[str, Any] = {}
         if in_memory:
             ports = {
@@ -53,7 +51,7 @@ def local_reactor(clock: FixedClock, *, in_memory: bool = False) -> Iterator[tup
                 "deployer": MemoryDeployer(),
                 "notifier": MemoryNotifier(),
             }
-        reactor = bootstrap.build(settings, clock=clock, **ports)
+        reactor = bootstrap.local(Path(folder), clock=clock, **ports)
         if not in_memory:
             reactor.notifier.console = None  # type: ignore[attr-defined]
         yield reactor, Path(folder)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
-from shared.app.settings import APP_ROOT, APPROVAL_LINK_KEY, Settings
+from shared.app.settings import APP_ROOT, APPROVAL_LINK_KEY, MODE, STATE_DIR, Settings
 from shared.core.config_check import Problem, problems_for_mode, summary
 from shared.core.errors import PolicyError
 from shared.core.setting_names import APPINSIGHTS
@@ -73,6 +74,16 @@ def swept(outcomes: list[Any]) -> None:
     telemetry = getattr(observer, "__self__", None)
     if telemetry is not None:
         telemetry.swept(outcomes)
+
+
+def local_settings(state_dir: Path, **env: str) -> Settings:
+    """Local mode on a state folder: what the demo, the bench and the tests run the app on in process."""
+    return Settings.from_env({MODE: "local", STATE_DIR: str(state_dir), **env})
+
+
+def local(state_dir: Path, **overrides: Any) -> Reactor:
+    """The whole app in process on the embedded adapters, its state in `state_dir`; overrides replace ports."""
+    return build(local_settings(state_dir), **overrides)
 
 
 def _local_ports(settings: Settings, ports: dict[str, Any]) -> None:

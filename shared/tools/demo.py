@@ -10,7 +10,6 @@ from typing import Any
 
 from shared.adapters.workspace.local import LocalWorkspace
 from shared.app import bootstrap
-from shared.app.settings import Settings
 from shared.engine.reactor import Outcome, Reactor
 from shared.tools import synthetic
 
@@ -115,7 +114,7 @@ class _Story:
 def run(state_dir: Path | None = None, out: Callable[[str], None] = print) -> Reactor:
     """Drive the loop once; returns the reactor so callers can inspect its state."""
     state = state_dir or Path(tempfile.mkdtemp(prefix="mlops-reactor-demo-"))
-    settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": str(state)})
+    settings = bootstrap.local_settings(state)
     story = _Story(bootstrap.build(settings), Timeline(out))
     story.line.say(f"state in {state}; policy {settings.policy_path.name}")
     registered = story.first_version()

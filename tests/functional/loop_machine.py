@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.adapters.store.sqlite import SqliteStore
-from shared.app.settings import Settings
+from shared.app import bootstrap
 from shared.core.clock import FixedClock
 from shared.core.errors import TransientError
 from shared.core.state import Commit, Committed, Finish, Intent
@@ -82,7 +82,7 @@ class World:
 
     def __init__(self, store: Any = None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="reactor-machine-"))
-        settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": str(self.folder / "state")})
+        settings = bootstrap.local_settings(self.folder / "state")
         self.clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
         self.log = CallLog(self.folder / "calls.jsonl")
         self.faults = Faults()

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from shared.adapters.cd.recorder import RecordingDeployer
 from shared.app import bootstrap
-from shared.app.settings import Settings
 from shared.core.actions import TriggerCD
 from shared.core.clock import FixedClock
 from shared.core.ports import Receipt
@@ -55,10 +54,9 @@ class Counting:
 
 def fresh_driver() -> tuple[Driver, Counting]:
     state = Path(tempfile.mkdtemp(prefix="reactor-prop-"))
-    settings = Settings.from_env({"REACTOR_MODE": "local", "REACTOR_STATE_DIR": str(state)})
     counting = Counting(RecordingDeployer(state / "cd_requests"))
     clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
-    return Driver(bootstrap.build(settings, clock=clock, deployer=counting)), counting
+    return Driver(bootstrap.local(state, clock=clock, deployer=counting)), counting
 
 
 def play(drive: Driver, step: tuple, sent: list[dict]) -> None:
