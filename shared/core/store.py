@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.core.dead_letters import LetterPage, LetterQuery
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.state import Adopted, Claimed, Commit, Committed, Finish, Intent, JobRef, LedgerEntry
 
@@ -100,4 +101,8 @@ class Store(Protocol):
 
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest dead letters first."""
+        ...
+
+    def dead_letter_page(self, query: LetterQuery) -> LetterPage:
+        """Dead letters matching `query`, newest first, each with its kind and status; at most `query.limit` read."""
         ...
