@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.core.errors import PermanentError
+from shared.core.setting_names import FALSE, TRUE
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -78,9 +79,10 @@ def utc_time(name: str, text: str) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def query_from(params: Mapping[str, Any]) -> LetterQuery:
-    """A query from text parameters (type, reason, since, until, limit, cursor); BadQuery names a bad one."""
-    known = {"type", "reason", "since", "until", "limit", "cursor", "dry_run"}
+def query_from(params: Mapping[str, Any], also: tuple[str, ...] = ()) -> LetterQuery:
+    """A query from text parameters (type, reason, since, until, limit, cursor, and the names in `also`, read by
+    the caller); BadQuery names an unknown or bad one."""
+    known = {"type", "reason", "since", "until", "limit", "cursor", *also}
     for name in params:
         if name not in known:
             raise BadQuery(name, "one of " + ", ".join(sorted(known)), params[name])
@@ -119,3 +121,15 @@ def decode_cursor(cursor: str) -> list[Any]:
     if not isinstance(position, list) or not position:
         raise BadQuery("cursor", "a cursor from a previous page ('next')", cursor)
     return position
+
+
+def dry_run_of(value: object) -> bool:
+    """`dry_run`: true unless it says false (true/false, 1/0, yes/no, on/off); anything else names the parameter."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE or text in FALSE:
+        return text in TRUE
+    raise BadQuery("dry_run", "true or false", value)
