@@ -18,6 +18,8 @@ EXPECTED = {
     "ledger": ("httpTrigger", "ledger/{kind}/{key?}/{version?}", ["GET"], "FUNCTION"),
     "health": ("httpTrigger", "health", ["GET"], "ANONYMOUS"),
     "sweep": ("timerTrigger", None, None, None),
+    "deadletters": ("httpTrigger", "deadletters", ["GET"], "FUNCTION"),
+    "deadletters_redrive": ("httpTrigger", "deadletters/redrive", ["POST"], "FUNCTION"),
 }
 
 
