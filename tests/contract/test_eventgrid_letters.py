@@ -134,5 +134,5 @@ def test_a_missing_container_or_blob_is_a_permanent_error_naming_it(azurite_blob
     missing = BlobLetters.from_connection_string(azurite_blob, "no-such-container")
     with pytest.raises(PermanentError, match="no-such-container"):
         missing.list("", 10)
-    with pytest.raises(PermanentError, match="NOPE/1.json"):
+    with pytest.raises(PermanentError, match=r"NOPE/1\.json"):
         BlobLetters(container).read("NOPE/1.json")
