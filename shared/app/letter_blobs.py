@@ -17,13 +17,16 @@ from shared.core.errors import Misconfigured
 
 if TYPE_CHECKING:
     from shared.adapters.deadletter.blob import BlobLetters
+    from shared.adapters.deadletter.folder import FolderLetters
 
 DEFAULT_CONTAINER = "eventgrid-deadletter"  # infra/app/core.bicep's dead-letter container
 
 
-def letter_blobs(settings: Settings) -> BlobLetters:
-    """REACTOR_DEADLETTER_CONNECTION, else REACTOR_DEADLETTER_BLOB_URL + managed identity, else AzureWebJobsStorage."""
+def letter_blobs(settings: Settings) -> BlobLetters | FolderLetters:
+    """REACTOR_DEADLETTER_CONNECTION, else REACTOR_DEADLETTER_BLOB_URL + managed identity, else (local mode) the
+    folder `<state dir>/<container>`, else AzureWebJobsStorage."""
     from shared.adapters.deadletter.blob import BlobLetters
+    from shared.adapters.deadletter.folder import FolderLetters
 
     env = settings.env
     container = env.get(DEADLETTER_CONTAINER) or DEFAULT_CONTAINER
@@ -32,6 +35,8 @@ def letter_blobs(settings: Settings) -> BlobLetters:
     if env.get(DEADLETTER_BLOB_URL):
         credential = azure_credential(env.get(AZURE_CLIENT_ID))
         return BlobLetters.from_account_url(env[DEADLETTER_BLOB_URL], credential, container)
+    if settings.mode == "local":
+        return FolderLetters(settings.state_dir / container)
     if "=" in (env.get(WEBJOBS_STORAGE) or ""):
         return BlobLetters.from_connection_string(env[WEBJOBS_STORAGE], container)
     raise Misconfigured(

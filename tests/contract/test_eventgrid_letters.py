@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shared.adapters.deadletter.blob import BlobLetters
+from shared.adapters.deadletter.folder import FolderLetters
 from shared.core.errors import PermanentError
-from shared.core.eventgrid_letters import REDRIVEN, time_prefix
+from shared.core.eventgrid_letters import REDRIVEN, LetterBlobs, time_prefix
 from shared.engine.eventgrid_redrive import redrive_blobs, show, survey
 from shared.engine.reactor import Reactor
 from shared.tools import synthetic
@@ -50,29 +53,43 @@ def container(azurite_blob: str) -> Any:  # noqa: F811
     return client
 
 
-def write(container: Any, subscription: str, hour_path: str, body: object) -> str:
+Put = Callable[[str, bytes], None]
+
+
+@pytest.fixture(params=["blob", "folder"])
+def sink(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[LetterBlobs, Put]:
+    """Each LetterBlobs (Blob Storage on Azurite, the local folder) and how Event Grid would put a blob in it."""
+    if request.param == "blob":
+        client = request.getfixturevalue("container")
+        return BlobLetters(client), lambda name, body: client.upload_blob(name, body)
+    folder = FolderLetters(tmp_path / "eventgrid-deadletter")
+    return folder, folder.write
+
+
+def write(put: Put, subscription: str, hour_path: str, body: object) -> str:
     name = f"{subscription}/{hour_path}/{uuid.uuid4()}.json"
-    container.upload_blob(name, body if isinstance(body, bytes) else json.dumps(body).encode())
+    put(name, body if isinstance(body, bytes) else json.dumps(body).encode())
     return name
 
 
 @pytest.fixture
-def blobs(container: Any) -> dict[str, str]:
+def blobs(sink: tuple[LetterBlobs, Put]) -> dict[str, str]:
     """Four blobs in the real layout (one an array of two, one a single object, one CloudEvents), one broken."""
+    put = sink[1]
     reg = [synthetic.build("model_registered", WORKSPACE_ID, model=f"m{n}", version="1", id=f"reg-{n}") for n in (1, 2)]
     single = synthetic.build("model_registered", WORKSPACE_ID, model="m3", version="1", id="reg-3")
     run = synthetic.build("run_status_changed", WORKSPACE_ID, schema="cloudevents", status="Failed", id="run-1")
     return {
-        "array": write(container, MODELS, "2026/12/3/7", [given_up_eventgrid(e) for e in reg]),
-        "single": write(container, MODELS, "2026/12/3/8", given_up_eventgrid(single, "NotFound")),
-        "cloud": write(container, RUNS, "2026/12/3/7", [given_up_cloudevents(run)]),
-        "other_day": write(container, MODELS, "2026/12/13/7", [given_up_eventgrid(single)]),
-        "broken": write(container, RUNS, "2026/12/4/1", b"[{"),
+        "array": write(put, MODELS, "2026/12/3/7", [given_up_eventgrid(e) for e in reg]),
+        "single": write(put, MODELS, "2026/12/3/8", given_up_eventgrid(single, "NotFound")),
+        "cloud": write(put, RUNS, "2026/12/3/7", [given_up_cloudevents(run)]),
+        "other_day": write(put, MODELS, "2026/12/13/7", [given_up_eventgrid(single)]),
+        "broken": write(put, RUNS, "2026/12/4/1", b"[{"),
     }
 
 
-def test_lists_by_time_prefix_paged_and_classified(container: Any, blobs: dict[str, str]) -> None:
-    letters = BlobLetters(container)
+def test_lists_by_time_prefix_paged_and_classified(sink: tuple[LetterBlobs, Put], blobs: dict[str, str]) -> None:
+    letters = sink[0]
     day = survey(letters, time_prefix("mlops-reactor-models", "2026-12-03"), limit=10)
     assert [b["blob"] for b in day["blobs"]] == sorted([blobs["array"], blobs["single"]])  # not day 13
     assert day["by_reason"] == {"MaxDeliveryAttemptsExceeded/Forbidden": 2, "MaxDeliveryAttemptsExceeded/NotFound": 1}
@@ -92,8 +109,8 @@ def test_lists_by_time_prefix_paged_and_classified(container: Any, blobs: dict[s
     assert len(broken) == 1 and "is not JSON" in broken[0]["error"]
 
 
-def test_show_gives_each_event_as_sent(container: Any, blobs: dict[str, str]) -> None:
-    shown = show(BlobLetters(container), blobs["single"])
+def test_show_gives_each_event_as_sent(sink: tuple[LetterBlobs, Put], blobs: dict[str, str]) -> None:
+    shown = show(sink[0], blobs["single"])
     [one] = shown["events"]
     assert (
         one["event"]["id"] == "reg-3" and "deadLetterReason" not in one["event"] and one["last_outcome"] == "NotFound"
@@ -101,13 +118,13 @@ def test_show_gives_each_event_as_sent(container: Any, blobs: dict[str, str]) ->
 
 
 def test_redrive_dry_run_then_apply_marks_blobs_and_a_second_run_acts_once(
-    reactor: Reactor, container: Any, blobs: dict[str, str]
+    reactor: Reactor, sink: tuple[LetterBlobs, Put], blobs: dict[str, str]
 ) -> None:
-    letters, day = BlobLetters(container), time_prefix(MODELS, "2026-12-03")
+    letters, day = sink[0], time_prefix(MODELS, "2026-12-03")
     planned = redrive_blobs(reactor, letters, day, limit=10)
     assert planned["dry_run"] and planned["counts"] == {"handled": 3}
     assert reactor.workspace.jobs() == []  # type: ignore[attr-defined]
-    assert not any(REDRIVEN in (b.metadata or {}) for b in container.list_blobs(include=["metadata"]))
+    assert not any(b.metadata.get(REDRIVEN) for b in letters.list("", 10).blobs)
 
     done = redrive_blobs(reactor, letters, day, limit=10, dry_run=False)
     assert done["counts"] == {"handled": 3}
@@ -123,9 +140,9 @@ def test_redrive_dry_run_then_apply_marks_blobs_and_a_second_run_acts_once(
 
 
 def test_cloudevents_blobs_redrive_and_an_unreadable_blob_is_reported_not_fatal(
-    reactor: Reactor, container: Any, blobs: dict[str, str]
+    reactor: Reactor, sink: tuple[LetterBlobs, Put], blobs: dict[str, str]
 ) -> None:
-    done = redrive_blobs(reactor, BlobLetters(container), f"{RUNS}/", limit=10, dry_run=False)
+    done = redrive_blobs(reactor, sink[0], f"{RUNS}/", limit=10, dry_run=False)
     assert done["counts"] == {"handled": 1, "unreadable": 1}
     assert [o["id"] for b in done["blobs"] for o in b.get("events", [])] == ["run-1"]
 
@@ -136,3 +153,8 @@ def test_a_missing_container_or_blob_is_a_permanent_error_naming_it(azurite_blob
         missing.list("", 10)
     with pytest.raises(PermanentError, match=r"NOPE/1\.json"):
         BlobLetters(container).read("NOPE/1.json")
+
+
+def test_a_folder_blob_name_cannot_leave_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(PermanentError, match="outside"):
+        FolderLetters(tmp_path / "dl").read("../reactor.db")

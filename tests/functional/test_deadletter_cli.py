@@ -51,7 +51,6 @@ def test_list_show_and_replay(settings: Settings, refused: list[str]) -> None:
         (("replay", "--until", "2026-02-30"), "'until'"),
         (("eventgrid", "list", "--subscription", "S", "--date", "2026-13-01"), "'date'"),
         (("eventgrid", "list", "--date", "2026-12-01"), "'subscription'"),
-        (("eventgrid", "list"), "REACTOR_DEADLETTER_CONNECTION"),
         (("eventgrid", "list", "--hour", "x"), "--hour"),
     ],
 )
@@ -79,3 +78,19 @@ def test_eventgrid_list_and_redrive_on_azurite(settings: Settings, azurite_blob:
     acted = json.loads(cli(blob_settings, *args, "--apply", "--json").stdout)
     assert acted["counts"] == {"handled": 1} and "m1:1" in cli(settings, "jobs").stdout
     assert json.loads(cli(blob_settings, *args, "--apply", "--json").stdout)["counts"] == {"skipped": 1}
+
+
+def test_eventgrid_without_a_container_in_azure_mode_names_the_settings(settings: Settings) -> None:
+    azure = Settings.from_env({**settings.env, "REACTOR_MODE": "azure"})
+    done = cli(azure, "deadletter", "eventgrid", "list")
+    assert done.returncode == 2 and "REACTOR_DEADLETTER_CONNECTION" in done.stderr, done.stderr
+
+
+def test_eventgrid_in_local_mode_reads_the_state_folder(settings: Settings) -> None:
+    from shared.adapters.deadletter.folder import FolderLetters
+
+    event = synthetic.build("model_registered", WORKSPACE_ID, model="m1", version="1", id="lost-2")
+    folder = FolderLetters(settings.state_dir / "eventgrid-deadletter")
+    folder.write("SUB/2026/12/3/7/a.json", json.dumps([given_up_eventgrid(event)]).encode())
+    listed = cli(settings, "deadletter", "eventgrid", "list", "--json")
+    assert [e["id"] for e in json.loads(listed.stdout)["blobs"][0]["events"]] == ["lost-2"]
