@@ -21,9 +21,11 @@ DEFAULT_LIMIT = 50
 
 # What a letter is: refused before any decision (`rejected`), or an event that completed with a failed effect.
 REJECTED, FAILED = "rejected", "failed"
-# Where it stands: `open` (redrive may help), `resolved` (its event completed since), `failed` (completed with an
-# effect that failed: a redrive is a duplicate; a forced replay with a reason re-runs it).
-OPEN, RESOLVED = "open", "resolved"
+# Where it stands: `open` (redrive may help), `resolved` (its event completed since), `superseded` (a later letter
+# of the same event stands for it), `failed` (completed with an effect that failed: a redrive is a duplicate; a
+# forced replay with a reason re-runs it).
+OPEN, RESOLVED, SUPERSEDED = "open", "resolved", "superseded"
+STATUSES = (OPEN, RESOLVED, SUPERSEDED, FAILED)
 
 
 class BadQuery(PermanentError):
@@ -44,6 +46,7 @@ class LetterQuery:
 
     event_type: str | None = None
     reason: str | None = None
+    status: str | None = None  # only letters standing so
     since: str | None = None  # ISO time, UTC, inclusive
     until: str | None = None  # ISO time, UTC, exclusive
     limit: int = DEFAULT_LIMIT
@@ -51,6 +54,9 @@ class LetterQuery:
 
     def matches_reason(self, reason: str) -> bool:
         return not self.reason or self.reason.lower() in reason.lower()
+
+    def matches_status(self, status: str) -> bool:
+        return not self.status or self.status == status
 
 
 @dataclass(frozen=True)
@@ -61,11 +67,13 @@ class LetterPage:
     next: str | None = None
 
 
-def status_of(kind: str | None, completed: bool) -> str:
-    """Where a letter stands, from its kind and whether its event's claim completed."""
+def status_of(kind: str | None, completed: bool, newest: bool = True) -> str:
+    """Where a letter stands: from its kind, whether its event's claim completed, whether it is the event's newest."""
     if kind == FAILED:
         return FAILED
-    return RESOLVED if completed else OPEN
+    if completed:
+        return RESOLVED
+    return OPEN if newest else SUPERSEDED
 
 
 def utc_time(name: str, text: str) -> str:
@@ -80,9 +88,9 @@ def utc_time(name: str, text: str) -> str:
 
 
 def query_from(params: Mapping[str, Any], also: tuple[str, ...] = ()) -> LetterQuery:
-    """A query from text parameters (type, reason, since, until, limit, cursor, and the names in `also`, read by
+    """A query from text parameters (type, reason, status, since, until, limit, cursor, and the names in `also`, read by
     the caller); BadQuery names an unknown or bad one."""
-    known = {"type", "reason", "since", "until", "limit", "cursor", *also}
+    known = {"type", "reason", "status", "since", "until", "limit", "cursor", *also}
     for name in params:
         if name not in known:
             raise BadQuery(name, "one of " + ", ".join(sorted(known)), params[name])
@@ -94,12 +102,15 @@ def query_from(params: Mapping[str, Any], also: tuple[str, ...] = ()) -> LetterQ
     until = utc_time("until", text["until"]) if "until" in text else None
     if since and until and since >= until:
         raise BadQuery("until", f"later than since ({since})", until)
+    if text.get("status") not in (None, *STATUSES):
+        raise BadQuery("status", "one of " + ", ".join(STATUSES), text["status"])
     cursor = text.get("cursor")
     if cursor is not None:
         decode_cursor(cursor)
     return LetterQuery(
         event_type=text.get("type"),
         reason=text.get("reason"),
+        status=text.get("status"),
         since=since,
         until=until,
         limit=int(limit_text),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.core.dead_letters import FAILED, OPEN, LetterQuery
+from shared.core.dead_letters import FAILED, OPEN, SUPERSEDED, LetterQuery
 from shared.engine.reactor import Reactor
 
 SKIPPED_RESOLVED = "skipped: its event completed since (resolved)"
@@ -19,6 +19,8 @@ SKIPPED_FAILED = (
     "force and a reason to act again"
 )
 SKIPPED_SEEN = "skipped: an earlier letter of this page holds the same event"
+SKIPPED_SUPERSEDED = "skipped: a later letter of the same event stands for it (superseded)"
+_SKIPPED = {FAILED: SKIPPED_FAILED, SUPERSEDED: SKIPPED_SUPERSEDED}
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def redrive(reactor: Reactor, query: LetterQuery, *, dry_run: bool = True) -> Re
         event_id = str(letter["event_id"])
         row = {"event_id": event_id, "event_type": letter["event_type"], "at": letter["at"], "status": letter["status"]}
         if letter["status"] != OPEN:
-            done.append(row | {"outcome": SKIPPED_FAILED if letter["status"] == FAILED else SKIPPED_RESOLVED})
+            done.append(row | {"outcome": _SKIPPED.get(letter["status"], SKIPPED_RESOLVED)})
             continue
         if event_id in seen:
             done.append(row | {"outcome": SKIPPED_SEEN})

@@ -48,6 +48,7 @@ def add_command(sub: Any) -> None:
 def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--type", help="only this event type (exact)")
     parser.add_argument("--reason", help="only reasons containing this text (any case)")
+    parser.add_argument("--status", help="only letters standing so: open, resolved, superseded or failed")
     parser.add_argument("--since", help="from this ISO date or time (UTC unless a zone is given)")
     parser.add_argument("--until", help="before this ISO date or time")
     parser.add_argument("--limit", default="50", help="letters read for one page (1-500, default 50)")
@@ -65,7 +66,7 @@ def _blob_filters(parser: argparse.ArgumentParser) -> None:
 
 
 def _query(args: argparse.Namespace) -> Any:
-    names = ("type", "reason", "since", "until", "limit", "cursor")
+    names = ("type", "reason", "status", "since", "until", "limit", "cursor")
     return query_from({name: getattr(args, name) for name in names})
 
 

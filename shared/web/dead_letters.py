@@ -15,7 +15,7 @@ Response = tuple[int, Any]
 
 
 def list_letters(reactor: Reactor, params: Mapping[str, str]) -> Response:
-    """?type=&reason=&since=&until=&limit=&cursor=: the app's dead letters, each with its kind and status."""
+    """?type=&reason=&status=&since=&until=&limit=&cursor=: the app's dead letters, each with its kind and status."""
     try:
         page = reactor.store.dead_letter_page(query_from(params))
     except BadQuery as exc:
@@ -26,7 +26,7 @@ def list_letters(reactor: Reactor, params: Mapping[str, str]) -> Response:
 
 
 def redrive_letters(reactor: Reactor, raw: bytes, params: Mapping[str, str], *, max_bytes: int) -> Response:
-    """Body (or query) {type, reason, since, until, limit, cursor, dry_run}: replay one page's open letters."""
+    """Body (or query) {type, reason, status, since, until, limit, cursor, dry_run}: replay a page's open letters."""
     try:
         body = loads(raw, max_bytes=max_bytes) if raw.strip() else {}
         if not isinstance(body, dict):

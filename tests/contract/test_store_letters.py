@@ -101,3 +101,14 @@ def test_prune_takes_old_letters_from_every_list(store: Store) -> None:
     assert counts["dead letters"] == 4  # bad-0..2 and e1 (at NOW)
     assert _ids(store) == ["bad-5", "bad-4", "bad-3"]
     assert _ids(store, event_type="A") == ["bad-4"]
+
+
+def test_a_later_letter_of_the_same_event_supersedes_and_status_filters(store: Store) -> None:
+    _letters(store)
+    store.reject("bad-1", "B", {"id": "bad-1"}, "still foreign", _at(9))
+    page = store.dead_letter_page(LetterQuery())
+    assert [(x["event_id"], x["status"]) for x in page.letters][:2] == [("bad-1", "open"), ("bad-5", "open")]
+    assert [x["status"] for x in page.letters if x["event_id"] == "bad-1"] == ["open", "superseded"]
+    assert _ids(store, status="superseded") == ["bad-1"]
+    assert _ids(store, status="failed") == ["e1"]
+    assert len(_ids(store, status="open")) == 6

@@ -27,6 +27,7 @@ def test_pages_newest_first_with_a_cursor_and_filters(host: Host) -> None:
     rest = host.client.api("GET", f"deadletters?limit=2&cursor={first['next']}").json()
     assert [x["event_id"] for x in rest["dead_letters"]] == ["foreign-0"] and rest["next"] is None
     assert host.client.api("GET", "deadletters?type=Nope").json()["dead_letters"] == []
+    assert host.client.api("GET", "deadletters?status=resolved").json()["dead_letters"] == []
     assert len(host.client.api("GET", "deadletters?reason=workspace&since=2000-01-01").json()["dead_letters"]) == 3
 
 
@@ -38,6 +39,7 @@ def test_bad_parameters_are_a_400_naming_them(host: Host) -> None:
         ("since=2026-12-03&until=2026-12-01", "until"),
         ("cursor=%%%", "cursor"),
         ("colour=red", "colour"),
+        ("status=lost", "status"),
     ]:
         answer = host.client.api("GET", f"deadletters?{query}")
         assert answer.status_code == 400, query

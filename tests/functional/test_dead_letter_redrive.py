@@ -70,8 +70,11 @@ def test_a_letter_still_refused_stays_open_and_filters_choose_what_is_redriven(
     assert [(x["event_id"], x["outcome"]) for x in by_reason.letters] == [("run-1", "handled")]
     by_type = redrive(fixed, LetterQuery(event_type=foreign["eventType"]), dry_run=False)
     assert [x["outcome"] for x in by_type.letters] == ["rejected"]  # still from another workspace
-    status = {x["event_id"]: x["status"] for x in fixed.store.dead_letter_page(LetterQuery()).letters}
-    assert status == {"run-1": "resolved", "foreign-1": "open"}
+    status = [(x["event_id"], x["status"]) for x in fixed.store.dead_letter_page(LetterQuery()).letters]
+    assert status == [("foreign-1", "open"), ("run-1", "resolved"), ("foreign-1", "superseded")]
+    again = redrive(fixed, LetterQuery(), dry_run=False)  # one attempt per event, on its newest letter
+    assert again.counts() == {"rejected": 1, "skipped": 2}
+    assert len(fixed.store.dead_letter_page(LetterQuery(status="open")).letters) == 1
 
 
 def test_one_event_is_redriven_once_per_page_and_a_failed_effect_is_left_to_a_forced_replay(

@@ -17,7 +17,8 @@ CREATE INDEX IF NOT EXISTS dead_letters_type ON dead_letters (event_type, at, se
 """
 _PAGE = (
     "SELECT seq, event_id, event_type, at, reason, kind, raw, EXISTS (SELECT 1 FROM journal "
-    "WHERE journal.claim_id = dead_letters.event_id AND journal.done = 1) FROM dead_letters"
+    "WHERE journal.claim_id = dead_letters.event_id AND journal.done = 1), (SELECT max(seq) FROM dead_letters AS "
+    "later WHERE later.event_id = dead_letters.event_id) FROM dead_letters"
 )
 
 
@@ -65,12 +66,13 @@ class SqliteLetters:
                 "at": r[3],
                 "reason": r[4],
                 "kind": r[5] or "",
-                "status": status_of(r[5], bool(r[7])),
+                "status": status_of(r[5], bool(r[7]), r[8] == r[0]),
                 "raw": json.loads(r[6]),
             }
             for r in rows
             if query.matches_reason(r[4])
         ]
+        letters = [x for x in letters if query.matches_status(x["status"])]
         last = rows[-1] if len(rows) == query.limit else None
         return LetterPage(letters=letters, next=encode_cursor([last[3], last[0]]) if last else None)
 

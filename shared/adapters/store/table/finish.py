@@ -137,8 +137,8 @@ class TableFinish(TableDecisions, TableLetters):
         self, event_id: str, event_type: str, at: str, reason: str, kind: str, raw: Mapping[str, Any], claim_id: str
     ) -> list[Op]:
         """List the dead letter (newest first); the event's own copy joins the claim's transaction (returned)."""
-        self._list_letter(event_id, event_type, at, reason, kind, raw)
-        own = {"PartitionKey": claim_pk(event_id), "RowKey": dead_rk(event_id), **raw_props(raw)}
+        listed = self._list_letter(event_id, event_type, at, reason, kind, raw)
+        own = {"PartitionKey": claim_pk(event_id), "RowKey": dead_rk(event_id), "letter": listed, **raw_props(raw)}
         if claim_pk(event_id) == claim_pk(claim_id):
             return [("upsert", own, replace_mode())]
         self.table(CLAIMS).upsert_entity(own, **replace_mode())

@@ -17,6 +17,7 @@ from shared.adapters.store.table.keys import (
     LETTERS,
     claim_pk,
     claim_rk,
+    dead_rk,
     letter_bound,
     letter_rk,
     letters_type_pk,
@@ -31,13 +32,15 @@ class TableLetters(TableReads):
 
     def _list_letter(
         self, event_id: str, event_type: str, at: str, reason: str, kind: str, raw: Mapping[str, Any]
-    ) -> None:
-        """The letter in its type's partition, then in `letters` (a crash between: the type's list has one more)."""
+    ) -> str:
+        """The letter in its type's partition, then in `letters` (a crash between: the type's list has one more);
+        its RowKey, which the event's own copy (`dead:<id>`) keeps as its newest letter."""
         rk, tpk = letter_rk(at), letters_type_pk(event_type)
         letter = {"event_id": event_id, "event_type": event_type, "at": at, "reason": reason[:30_000], "kind": kind}
         letter |= raw_props(raw)
         self.table(DEAD).create_entity({"PartitionKey": tpk, "RowKey": rk, **letter})
         self.table(DEAD).create_entity({"PartitionKey": LETTERS, "RowKey": rk, "tpk": tpk, **letter})
+        return rk
 
     @guarded("reading dead letters")
     def dead_letter_page(self, query: LetterQuery) -> LetterPage:
@@ -53,7 +56,7 @@ class TableLetters(TableReads):
             terms.append("RowKey gt @after")
             params["after"] = _after(query.cursor)
         rows = self._query(DEAD, " and ".join(terms), params, top=query.limit)
-        done = self._completed({str(r["event_id"]) for r in rows})
+        done, newest = self._standing({str(r["event_id"]) for r in rows})
         letters = [
             {
                 "event_id": r["event_id"],
@@ -61,25 +64,44 @@ class TableLetters(TableReads):
                 "at": r["at"],
                 "reason": r["reason"],
                 "kind": r.get("kind", ""),
-                "status": status_of(r.get("kind"), str(r["event_id"]) in done),
+                "status": status_of(
+                    r.get("kind"),
+                    str(r["event_id"]) in done,
+                    newest.get(str(r["event_id"]), r["RowKey"]) == r["RowKey"],
+                ),
                 "raw": unpack(r, "raw"),
             }
             for r in rows
             if query.matches_reason(str(r["reason"]))
         ]
+        letters = [x for x in letters if query.matches_status(x["status"])]
         last = str(rows[-1]["RowKey"]) if len(rows) == query.limit else None
         return LetterPage(letters=letters, next=encode_cursor([last]) if last else None)
 
-    def _completed(self, event_ids: set[str]) -> set[str]:
-        """Which of these events' own claims completed: one query per claims shard."""
-        by_shard: defaultdict[str, dict[str, str]] = defaultdict(dict)
+    def _standing(self, event_ids: set[str]) -> tuple[set[str], dict[str, str]]:
+        """Which events' own claims completed, and each event's newest letter: one query per claims shard."""
+        by_shard: defaultdict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
         for event_id in event_ids:
-            by_shard[claim_pk(event_id)][claim_rk(event_id)] = event_id
+            by_shard[claim_pk(event_id)] |= {
+                claim_rk(event_id): ("claim", event_id),
+                dead_rk(event_id): ("dead", event_id),
+            }
         done: set[str] = set()
+        newest: dict[str, str] = {}
         for pk, wanted in by_shard.items():
             rows: dict[str, Entity] = self._rows(CLAIMS, pk, wanted)
-            done |= {wanted[rk] for rk, row in rows.items() if row.get("done")}
-        return done
+            for rk, row in rows.items():
+                what, event_id = wanted[rk]
+                if what == "claim" and row.get("done"):
+                    done.add(event_id)
+                elif what == "dead" and row.get("letter"):
+                    newest[event_id] = str(row["letter"])
+        return done, newest
+
+
+def _newest(row: Entity, newest: Mapping[str, str]) -> bool:
+    """Whether a letter is its event's newest (a letter from before the event's copy kept it: yes)."""
+    return newest.get(str(row["event_id"]), str(row["RowKey"])) == str(row["RowKey"])
 
 
 def _after(cursor: str) -> str:
