@@ -27,7 +27,7 @@ def _counts(counts: dict[str, int]) -> str:
 
 def _letters(reactor: Reactor, out: Callable[[str], None]) -> None:
     for x in reactor.store.dead_letter_page(LetterQuery()).letters:
-        out(f"    {x['event_id']:<14} {x['status']:<9} {x['reason'][:90]}")
+        out(f"    {x['event_id']:<14} {x['status']:<10} {x['reason'][:80]}")
 
 
 def run(state_dir: Path, out: Callable[[str], None] = print) -> None:
@@ -46,10 +46,15 @@ def run(state_dir: Path, out: Callable[[str], None] = print) -> None:
     _letters(fixed, out)
 
     out("2. Redrive what matches (POST /api/deadletters/redrive): a dry run first, then for real, then again.")
-    out(f"   dry run: {_counts(redrive(fixed, LetterQuery()).counts())}; jobs submitted: {len(_jobs(fixed))}")
-    out(f"   --apply: {_counts(redrive(fixed, LetterQuery(), dry_run=False).counts())}; jobs: {len(_jobs(fixed))}")
-    out(f"   again:   {_counts(redrive(fixed, LetterQuery(), dry_run=False).counts())}; jobs: {len(_jobs(fixed))}")
-    _letters(fixed, out)
+    misconfigured = LetterQuery(reason="misconfigured")
+    out(f"   dry run (all): {_counts(redrive(fixed, LetterQuery()).counts())}; jobs submitted: {len(_jobs(fixed))}")
+    applied = redrive(fixed, misconfigured, dry_run=False).counts()
+    out(f"   --apply --reason misconfigured: {_counts(applied)}; jobs: {len(_jobs(fixed))}")
+    again = redrive(fixed, LetterQuery(), dry_run=False).counts()
+    out(f"   --apply (all, again): {_counts(again)}; jobs: {len(_jobs(fixed))}")
+    out("   Still open (?status=open): the event from another workspace, whose new refusal supersedes the first.")
+    for x in fixed.store.dead_letter_page(LetterQuery(status="open")).letters:
+        out(f"    {x['event_id']:<14} {x['status']:<10} {x['reason'][:80]}")
 
     out("3. Event Grid gave up on a delivery (the app answered 403 while stopped) and wrote it to its container.")
     container = FolderLetters(state_dir / "eventgrid-deadletter")
