@@ -74,8 +74,8 @@ def run(state_dir: Path, out: Callable[[str], None] = print) -> None:
     found = survey(container, prefix, limit=20)
     for blob in found["blobs"]:
         out(f"    {blob['blob']}: " + ", ".join(f"{e['id']} {e['reason']}/{e['last_outcome']}" for e in blob["events"]))
-    for label, dry, again in (("dry run", True, False), ("--apply", False, False), ("again", False, False)):
-        report = redrive_blobs(fixed, container, prefix, limit=20, dry_run=dry, again=again)
+    for label, dry in (("dry run", True), ("--apply", False), ("again", False)):
+        report = redrive_blobs(fixed, container, prefix, limit=20, dry_run=dry)
         out(f"   {label + ':':<9}{_counts(report['counts'])}; jobs: {len(_jobs(fixed))}")
     report = redrive_blobs(fixed, container, prefix, limit=20, dry_run=False, again=True)
     out(f"   --again: {_counts(report['counts'])} (the event id makes a redrive idempotent)")
