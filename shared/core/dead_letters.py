@@ -136,11 +136,16 @@ def decode_cursor(cursor: str) -> list[Any]:
 
 def dry_run_of(value: object) -> bool:
     """`dry_run`: true unless it says false (true/false, 1/0, yes/no, on/off); anything else names the parameter."""
+    return yes_no("dry_run", value, default=True)
+
+
+def yes_no(name: str, value: object, *, default: bool) -> bool:
+    """A yes/no parameter (true/false, 1/0, yes/no, on/off; unset: `default`); anything else names it."""
     if value is None or value == "":
-        return True
+        return default
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
     if text in TRUE or text in FALSE:
         return text in TRUE
-    raise BadQuery("dry_run", "true or false", value)
+    raise BadQuery(name, "true or false", value)

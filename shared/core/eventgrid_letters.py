@@ -126,3 +126,29 @@ def time_prefix(subscription: str | None, date: str | None = None, hour: int | N
     if not 0 <= hour <= 23:
         raise BadQuery("hour", "a whole number from 0 to 23", hour)
     return f"{prefix}{hour}/"
+
+
+@dataclass(frozen=True)
+class BlobQuery:
+    """Which blobs: a name prefix (subscription, day, hour), a page size and where the last page ended."""
+
+    prefix: str = ""
+    limit: int = 20
+    cursor: str | None = None
+
+
+def blob_query_from(params: Mapping[str, Any], also: tuple[str, ...] = ()) -> BlobQuery:
+    """A blob query from text parameters (subscription, date, hour, limit, cursor, and `also`); BadQuery names one."""
+    known = {"subscription", "date", "hour", "limit", "cursor", *also}
+    for name in params:
+        if name not in known:
+            raise BadQuery(name, "one of " + ", ".join(sorted(known)), params[name])
+    text = {k: str(v).strip() for k, v in params.items() if v is not None and str(v).strip() != ""}
+    limit = text.get("limit", "20")
+    if not limit.isdigit() or not 1 <= int(limit) <= 500:
+        raise BadQuery("limit", "a whole number from 1 to 500", limit)
+    hour = text.get("hour")
+    if hour is not None and not hour.isdigit():
+        raise BadQuery("hour", "a whole number from 0 to 23", hour)
+    prefix = time_prefix(text.get("subscription"), text.get("date"), None if hour is None else int(hour))
+    return BlobQuery(prefix=prefix, limit=int(limit), cursor=text.get("cursor"))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.core.dead_letters import query_from
-from shared.core.eventgrid_letters import time_prefix
+from shared.core.eventgrid_letters import blob_query_from
 from shared.core.payload import clean_text
 
 Out = Callable[[str], None]
@@ -147,11 +147,9 @@ def _blobs() -> Any:
 
 
 def _page(args: argparse.Namespace) -> tuple[str, int]:
-    from shared.core.dead_letters import BadQuery
-
-    if not str(args.limit).isdigit() or not 1 <= int(args.limit) <= 500:
-        raise BadQuery("limit", "a whole number from 1 to 500", args.limit)
-    return time_prefix(args.subscription, args.date, args.hour), int(args.limit)
+    names = ("subscription", "date", "hour", "limit", "cursor")
+    query = blob_query_from({name: getattr(args, name) for name in names})
+    return query.prefix, query.limit
 
 
 def list_blobs(args: argparse.Namespace, out: Out = print) -> int:

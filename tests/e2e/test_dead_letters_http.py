@@ -57,3 +57,29 @@ def test_redrive_is_a_dry_run_unless_told_and_needs_the_function_key(host: Host)
     acted = host.client.api("POST", "deadletters/redrive", {"dry_run": False, "type": "nothing-of-this-type"})
     assert acted.json() == {"dry_run": False, "counts": {}, "letters": [], "next": None}
     assert requests.get(f"{host.url}/api/deadletters", timeout=30).status_code == 401
+
+
+def test_eventgrid_blobs_listed_and_redriven_over_http(host: Host) -> None:
+    from shared.adapters.deadletter.folder import FolderLetters
+    from tests.contract.test_eventgrid_letters import given_up_eventgrid
+
+    event = synthetic.build("model_registered", host.settings.workspace_id, model="m1", version="1", id="lost-9")
+    folder = FolderLetters(host.settings.state_dir / "eventgrid-deadletter")
+    folder.write("MLOPS-REACTOR-MODELS/2026/12/3/7/a.json", json.dumps([given_up_eventgrid(event)]).encode())
+    listed = host.client.api("GET", "deadletters/eventgrid?subscription=mlops-reactor-models&date=2026-12-03")
+    assert listed.status_code == 200
+    assert listed.json()["by_reason"] == {"MaxDeliveryAttemptsExceeded/Forbidden": 1}
+    dry = host.client.api("POST", "deadletters/eventgrid/redrive", {"subscription": "MLOPS-REACTOR-MODELS"})
+    assert dry.json()["dry_run"] is True and dry.json()["counts"] == {"handled": 1}
+    acted = host.client.api("POST", "deadletters/eventgrid/redrive", {"dry_run": False})
+    assert acted.json()["counts"] == {"handled": 1}
+    assert host.client.api("POST", "deadletters/eventgrid/redrive", {"dry_run": False}).json()["counts"] == {
+        "skipped": 1
+    }
+    forced = host.client.api("POST", "deadletters/eventgrid/redrive", {"dry_run": False, "again": True})
+    assert forced.json()["counts"] == {"duplicate": 1}
+    for query, name in [("date=2026-12-03", "subscription"), ("subscription=S&hour=1", "date"), ("hour=x", "hour")]:
+        answer = host.client.api("GET", f"deadletters/eventgrid?{query}")
+        assert answer.status_code == 400 and answer.json()["parameter"] == name, query
+    bad = host.client.api("POST", "deadletters/eventgrid/redrive", {"again": "twice"})
+    assert bad.status_code == 400 and bad.json()["parameter"] == "again"

@@ -20,6 +20,8 @@ EXPECTED = {
     "sweep": ("timerTrigger", None, None, None),
     "deadletters": ("httpTrigger", "deadletters", ["GET"], "FUNCTION"),
     "deadletters_redrive": ("httpTrigger", "deadletters/redrive", ["POST"], "FUNCTION"),
+    "deadletters_eventgrid": ("httpTrigger", "deadletters/eventgrid", ["GET"], "FUNCTION"),
+    "deadletters_eventgrid_redrive": ("httpTrigger", "deadletters/eventgrid/redrive", ["POST"], "FUNCTION"),
 }
 
 
