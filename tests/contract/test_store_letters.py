@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +12,7 @@ from shared.core.dead_letters import BadQuery, LetterQuery, encode_cursor
 from shared.core.store import Store
 from tests.contract import test_store_contract as contract
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
-from tests.contract.test_store_contract import LEASE, NOW, commit, finish, intent
+from tests.contract.test_store_contract import AT, LEASE, NOW, commit, finish, intent
 
 opener, store = contract.opener, contract.store  # the contract's fixtures: each Store on a fresh state
 
@@ -112,3 +114,23 @@ def test_a_later_letter_of_the_same_event_supersedes_and_status_filters(store: S
     assert _ids(store, status="superseded") == ["bad-1"]
     assert _ids(store, status="failed") == ["e1"]
     assert len(_ids(store, status="open")) == 6
+
+
+def test_sqlite_state_from_before_the_letter_columns_gets_them_with_each_type(tmp_path: Path) -> None:
+    import sqlite3
+
+    from shared.adapters.store.sqlite import SqliteStore
+    from shared.adapters.store.sqlite.schema import SCHEMA, SCHEMA_VERSION
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # the schema as it was: dead_letters without event_type and kind
+        db.executescript(SCHEMA)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        raw = json.dumps({"id": "old-1", "eventType": "Microsoft.MachineLearningServices.ModelRegistered"})
+        db.execute("INSERT INTO dead_letters (event_id, at, reason, raw) VALUES ('old-1', ?, 'invalid', ?)", (AT, raw))
+    db.close()
+    store = SqliteStore(path)
+    [letter] = store.dead_letter_page(
+        LetterQuery(event_type="Microsoft.MachineLearningServices.ModelRegistered")
+    ).letters
+    assert (letter["event_id"], letter["kind"], letter["status"]) == ("old-1", "", "open")
