@@ -3,7 +3,9 @@
 Event Grid writes a delivery it gave up on to the subscription's dead-letter container as
 `<SUBSCRIPTION NAME UPPERCASE>/YYYY/M/D/H/<guid>.json` (no zero padding), each event with extra fields:
 `deadLetterReason`, `deliveryAttempts`, `lastDeliveryOutcome`, `publishTime`, `lastDeliveryAttemptTime` (Event
-Grid schema) or the same in lowercase (CloudEvents). A blob may hold one event or an array: both are read.
+Grid schema) or the same in lowercase (CloudEvents). Blobs observed in the wild hold an array of one or more
+events, with reasons beyond the documented `MaxDeliveryAttemptsExceeded` (e.g. a probation one); a single
+object is read too.
 Pure: the adapter (`shared/adapters/deadletter/`) lists, reads and marks the blobs.
 """
 

@@ -83,6 +83,11 @@ def test_event_grids_extra_fields_are_read_and_stripped_in_both_schemas() -> Non
                       "lastdeliveryoutcome": "TimedOut", "publishtime": "p"})  # fmt: skip
     assert cloud.event == {"id": "b", "type": "T", "specversion": "1.0"} and cloud.attempts == 2
     assert given_up({"id": "c"}).reason == "unknown"
+    # Another reason seen on real blobs (azure-sdk-for-net issue 26198): kept as written, classified as any other.
+    probation = given_up({"id": "d", "deadLetterReason": "UndeliverableDueToProbationCausedByClientError",
+                          "lastDeliveryOutcome": "Probation", "deliveryAttempts": 3})  # fmt: skip
+    assert (probation.reason, probation.last_outcome, probation.attempts) == (
+        "UndeliverableDueToProbationCausedByClientError", "Probation", 3)  # fmt: skip
 
 
 def test_a_blob_holds_one_event_or_an_array() -> None:
