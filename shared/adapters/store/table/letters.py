@@ -64,11 +64,7 @@ class TableLetters(TableReads):
                 "at": r["at"],
                 "reason": r["reason"],
                 "kind": r.get("kind", ""),
-                "status": status_of(
-                    r.get("kind"),
-                    str(r["event_id"]) in done,
-                    newest.get(str(r["event_id"]), r["RowKey"]) == r["RowKey"],
-                ),
+                "status": status_of(r.get("kind"), str(r["event_id"]) in done, _newest(r, newest)),
                 "raw": unpack(r, "raw"),
             }
             for r in rows
