@@ -10,7 +10,9 @@ from typing import Any
 
 from shared.adapters.sqlite_file import ThreadConnections
 from shared.adapters.workspace import payloads
+from shared.adapters.workspace.local_endpoints import LocalEndpoints
 from shared.core.actions import SubmitJob
+from shared.core.endpoints import EndpointTraffic
 from shared.core.errors import UpstreamRejected
 from shared.core.ports import Receipt
 
@@ -31,6 +33,7 @@ class LocalWorkspace:
         self.workspace_id = workspace_id
         self._db = ThreadConnections(path)
         self._db().executescript(_SCHEMA)
+        self.endpoints = LocalEndpoints(self._db, workspace_id)  # write_deployment, set_traffic: outside the loop
 
     def submit_job(self, job: SubmitJob) -> Receipt:
         if not (self.app_root / job.job_file).is_file():
@@ -109,3 +112,6 @@ class LocalWorkspace:
             if job["purpose"] == "retrain":
                 emitted.append(self.register_model(job["model"], {"mlops_reactor_retrained_by": name}))
         return emitted
+
+    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
+        return self.endpoints.endpoint_models(endpoint)
