@@ -63,7 +63,7 @@ def test_a_malformed_resource_write_names_the_field(name: str, field: str) -> No
 def test_an_authorization_that_is_not_an_object_names_the_field() -> None:
     raw = synthetic.build("resource_write", WORKSPACE_ID)
     raw["data"]["authorization"] = ["Contributor"]
-    with pytest.raises(InvalidEvent, match="data.authorization"):
+    with pytest.raises(InvalidEvent, match=r"data\.authorization"):
         ev.parse(raw)
 
 
