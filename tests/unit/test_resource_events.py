@@ -112,9 +112,7 @@ def test_a_topic_that_only_shares_a_prefix_with_the_group_is_untrusted() -> None
         ("", ("", "")),
     ],
 )
-def test_a_deployments_model_reference_is_read_as_a_workspace_version(
-    model_id: str, expected: tuple[str, str]
-) -> None:
+def test_a_deployments_model_reference_is_read_as_a_workspace_version(model_id: str, expected: tuple[str, str]) -> None:
     assert model_version(model_id) == expected
 
 
