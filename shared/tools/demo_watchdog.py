@@ -24,14 +24,14 @@ def run(state_dir: Path, out: Callable[[str], None] = print) -> None:
     story.first_version()
     endpoints = story.workspace.endpoints
     say(f"CD rolls v1 out to {ENDPOINT} (deployment blue, all traffic): ARM sends two ResourceWriteSuccess")
-    story.deliver(endpoints.write_deployment(ENDPOINT, "blue", f"azureml:{MODEL}:1", **CD_IDENTITY))
+    story.deliver(endpoints.write_deployment(ENDPOINT, "blue", f"azureml:{MODEL}:1", caller=CD_IDENTITY))
     say("a data scientist registers v2; its offline test is still running")
     story.deliver([story.workspace.register_model(MODEL)])
     say(f"...and hot-fixes v2 into {ENDPOINT} by hand: deployment green, 20% of traffic")
-    story.deliver(endpoints.write_deployment(ENDPOINT, "green", f"azureml:{MODEL}:2", traffic=None, **PERSON))
-    story.deliver([endpoints.set_traffic(ENDPOINT, {"blue": 80, "green": 20}, **PERSON)])
+    story.deliver(endpoints.write_deployment(ENDPOINT, "green", f"azureml:{MODEL}:2", traffic=None, caller=PERSON))
+    story.deliver([endpoints.set_traffic(ENDPOINT, {"blue": 80, "green": 20}, PERSON)])
     say("she moves green to 50%: the same out-of-band deployment, no second page")
-    story.deliver([endpoints.set_traffic(ENDPOINT, {"blue": 50, "green": 50}, **PERSON)])
+    story.deliver([endpoints.set_traffic(ENDPOINT, {"blue": 50, "green": 50}, PERSON)])
     say("a write to an endpoint of another workspace in the resource group is refused and recorded")
     other = reactor.workspace_id.rsplit("/", 1)[0] + "/other-ws"
     story.deliver([synthetic.build("resource_write", reactor.workspace_id, resource_uri=f"{other}/onlineEndpoints/x")])

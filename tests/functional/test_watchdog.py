@@ -17,7 +17,10 @@ def drive(reactor: Reactor) -> Driver:
 def test_a_deployment_written_outside_the_loop_pages_once_naming_the_writer(drive: Driver) -> None:
     drive.register()  # credit-risk:1, testing: it never passed the gate
     writes = drive.workspace.endpoints.write_deployment(
-        "credit-risk-prod", "hotfix", "azureml:credit-risk:1", writer="Mallory Example", upn="mallory@contoso.com"
+        "credit-risk-prod",
+        "hotfix",
+        "azureml:credit-risk:1",
+        caller={"writer": "Mallory Example", "upn": "mallory@contoso.com"},
     )
     outcomes = drive.deliver(*writes)  # the deployment's write, then the endpoint's traffic update
 
@@ -35,7 +38,7 @@ def test_writes_repeated_later_do_not_page_again(drive: Driver) -> None:
     writes = drive.workspace.endpoints.write_deployment("credit-risk-prod", "blue", "azureml:credit-risk:9")
     drive.deliver(*writes)
     drive.reactor.clock.advance(hours=6)  # type: ignore[attr-defined]
-    drive.deliver(drive.workspace.endpoints.set_traffic("credit-risk-prod", {"blue": 100}, writer="Someone Else"))
+    drive.deliver(drive.workspace.endpoints.set_traffic("credit-risk-prod", {"blue": 100}, {"writer": "Someone Else"}))
 
     [page] = drive.notices("out_of_band")
     assert page.facts["Stage"] == "unknown to this app"
@@ -47,7 +50,7 @@ def test_the_sanctioned_production_version_is_quiet(drive: Driver) -> None:
     assert drive.stage("1") == "production"
     # CD performs the deployment the loop asked for: the same writes, by the CD's identity.
     writes = drive.workspace.endpoints.write_deployment(
-        "credit-risk-prod", "blue", "azureml:credit-risk:1", writer="github-actions-cd"
+        "credit-risk-prod", "blue", "azureml:credit-risk:1", caller={"writer": "github-actions-cd"}
     )
     outcomes = drive.deliver(*writes)
 

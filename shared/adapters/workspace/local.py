@@ -149,27 +149,29 @@ class LocalEndpoints:
         *,
         traffic: int | None = 100,
         tags: Mapping[str, str] | None = None,
-        **caller: Any,
+        caller: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """Create or update a deployment (and its endpoint); with `traffic`, give it that share (the rest to 0).
 
-        `caller` sets who wrote it (writer=, upn=, or claims=). Returns the deployment's write event, then the
+        `caller` says who wrote it ({writer, upn} or {claims}). Returns the deployment's write event, then the
         endpoint's when its traffic changed, as `az ml online-deployment create --all-traffic` would cause.
         """
         db = self._db()
         if db.execute("SELECT 1 FROM endpoints WHERE name = ?", (endpoint,)).fetchone() is None:
             db.execute("INSERT INTO endpoints VALUES (?, ?, '{}', '{}')", (endpoint, json.dumps(dict(tags or {}))))
         db.execute("INSERT OR REPLACE INTO deployments VALUES (?, ?, ?)", (endpoint, deployment, model_id))
-        events = [self._event(endpoint, deployment, caller)]
+        events = [self._event(endpoint, deployment, caller or {})]
         if traffic is not None:
-            events.append(self.set_traffic(endpoint, {deployment: traffic}, **caller))
+            events.append(self.set_traffic(endpoint, {deployment: traffic}, caller))
         return events
 
-    def set_traffic(self, endpoint: str, traffic: Mapping[str, int], **caller: Any) -> dict[str, Any]:
+    def set_traffic(
+        self, endpoint: str, traffic: Mapping[str, int], caller: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Set the endpoint's live traffic (deployments not named get 0); returns the endpoint's write event."""
         shares = {name: int(share) for name, share in traffic.items()}
         self._db().execute("UPDATE endpoints SET traffic = ? WHERE name = ?", (json.dumps(shares), endpoint))
-        return self._event(endpoint, "", caller)
+        return self._event(endpoint, "", caller or {})
 
     def _event(self, endpoint: str, deployment: str, caller: Mapping[str, Any]) -> dict[str, Any]:
         fields = {**caller, "endpoint": endpoint, "deployment": deployment}
