@@ -102,3 +102,15 @@ def test_a_write_of_another_resource_in_the_group_is_ignored_with_the_reason(dri
 
     assert outcome.outcome == "ignored" and "not an Azure ML online endpoint" in outcome.notes[0]
     assert drive.reactor.store.dead_letters() == []
+
+
+def test_the_writers_claims_are_escaped_in_the_email_and_the_card(drive: Driver) -> None:
+    from shared.adapters.notify.render.cards import adaptive_card
+    from shared.adapters.notify.render.emails import render_email
+
+    hostile = {"writer": "<img src=x onerror=alert(1)>", "upn": "[click](https://evil.example)"}
+    drive.deliver(*drive.workspace.endpoints.write_deployment("credit-risk-prod", "x", "azureml:m:1", caller=hostile))
+
+    [page] = drive.notices("out_of_band")
+    assert "<img" not in render_email(page).html and "&lt;img" in render_email(page).html
+    assert "[click](https://evil.example)" not in str(adaptive_card(page))
