@@ -39,7 +39,7 @@ class Workspace(Protocol):
         ...
 
     def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
-        """Read only: an online endpoint's deployments, each with its model version and traffic; None if gone."""
+        """Read only: an online endpoint's deployments with live or mirrored traffic, and their models; None: gone."""
         ...
 
 

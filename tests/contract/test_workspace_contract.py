@@ -153,7 +153,14 @@ def test_submit_of_a_missing_job_file_is_rejected(harness: Any) -> None:
 
 
 def test_endpoint_models_name_each_live_deployments_model_version(harness: Any) -> None:
-    harness.serve("credit-risk-prod", {"blue": ("azureml:credit-risk:7", 80), "green": ("azureml:credit-risk:8", 20)})
+    harness.serve(
+        "credit-risk-prod",
+        {
+            "blue": ("azureml:credit-risk:7", 80),
+            "green": ("azureml:credit-risk:8", 20),
+            "idle": ("azureml:credit-risk:1", 0),  # serves nobody: not listed
+        },
+    )
     view = harness.workspace.endpoint_models("credit-risk-prod")
     assert view is not None and view.endpoint == "credit-risk-prod"
     assert [(d.deployment, d.model, d.version, d.traffic) for d in view.deployments] == [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.core.errors import UpstreamRejected
 from shared.engine.reactor import Reactor
 from tests.conftest import load_event
 from tests.functional.driver import Driver
@@ -114,3 +115,20 @@ def test_the_writers_claims_are_escaped_in_the_email_and_the_card(drive: Driver)
     [page] = drive.notices("out_of_band")
     assert "<img" not in render_email(page).html and "&lt;img" in render_email(page).html
     assert "[click](https://evil.example)" not in str(adaptive_card(page))
+
+
+def test_a_mirror_of_production_traffic_to_an_untested_version_is_not_a_page(drive: Driver) -> None:
+    endpoints = drive.workspace.endpoints
+    endpoints.write_deployment("credit-risk-prod", "shadow", "azureml:credit-risk:5", traffic=None)
+    event = endpoints.set_traffic("credit-risk-prod", {}, mirror={"shadow": 20})
+    [outcome] = drive.deliver(event)
+
+    assert drive.notices("out_of_band") == []
+    assert outcome.notes == ("no deployment of credit-risk-prod takes live traffic",)
+    view = drive.workspace.endpoint_models("credit-risk-prod")
+    assert view is not None and [(d.deployment, d.traffic, d.mirror) for d in view.deployments] == [("shadow", 0, 20)]
+
+
+def test_traffic_on_an_endpoint_the_simulator_does_not_have_is_refused(drive: Driver) -> None:
+    with pytest.raises(UpstreamRejected, match="online endpoint nope-prod does not exist"):
+        drive.workspace.endpoints.set_traffic("nope-prod", {"blue": 100})

@@ -128,17 +128,15 @@ class LocalEndpoints:
         self.workspace_id = workspace_id
 
     def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
-        """What the endpoint serves: each deployment's model version, traffic and mirrored traffic."""
+        """What the endpoint serves: each deployment with live or mirrored traffic, and its model version."""
         db = self._db()
         row = db.execute("SELECT tags, traffic, mirror FROM endpoints WHERE name = ?", (endpoint,)).fetchone()
         if row is None:
             return None
         tags, traffic, mirror = (json.loads(v) for v in row)
         rows = db.execute("SELECT name, model FROM deployments WHERE endpoint = ? ORDER BY name", (endpoint,))
-        deployments = tuple(
-            _deployment(name, model_id, int(traffic.get(name, 0)), int(mirror.get(name, 0)))
-            for name, model_id in rows.fetchall()
-        )
+        shares = ((name, model_id, int(traffic.get(name, 0)), int(mirror.get(name, 0))) for name, model_id in rows)
+        deployments = tuple(_deployment(*d) for d in shares if d[2] > 0 or d[3] > 0)
         return EndpointTraffic(endpoint=endpoint, tags=tags, deployments=deployments)
 
     def write_deployment(
@@ -166,11 +164,19 @@ class LocalEndpoints:
         return events
 
     def set_traffic(
-        self, endpoint: str, traffic: Mapping[str, int], caller: Mapping[str, Any] | None = None
+        self,
+        endpoint: str,
+        traffic: Mapping[str, int],
+        caller: Mapping[str, Any] | None = None,
+        mirror: Mapping[str, int] | None = None,
     ) -> dict[str, Any]:
-        """Set the endpoint's live traffic (deployments not named get 0); returns the endpoint's write event."""
-        shares = {name: int(share) for name, share in traffic.items()}
-        self._db().execute("UPDATE endpoints SET traffic = ? WHERE name = ?", (json.dumps(shares), endpoint))
+        """Set the endpoint's live (and mirrored) traffic, deployments not named get 0; returns its write event."""
+        shares, copies = (json.dumps({k: int(v) for k, v in m.items()}) for m in (traffic, mirror or {}))
+        updated = self._db().execute(
+            "UPDATE endpoints SET traffic = ?, mirror = ? WHERE name = ?", (shares, copies, endpoint)
+        )
+        if updated.rowcount == 0:
+            raise UpstreamRejected(f"online endpoint {endpoint} does not exist in the local workspace")
         return self._event(endpoint, "", caller or {})
 
     def _event(self, endpoint: str, deployment: str, caller: Mapping[str, Any]) -> dict[str, Any]:
