@@ -81,6 +81,7 @@ def _page(
         "Endpoint in Azure ML studio": links.studio_endpoint(view.endpoint, ctx.workspace_id),
         "Endpoint in the Azure portal": links.portal_resource(endpoint_id),
     }
-    about = f"{view.endpoint}/{deployment.deployment}/{deployment.key or deployment.model_id or '-'}"
+    where = f"{view.endpoint}/{deployment.deployment}".lower()  # ARM names are case-insensitive
+    about = f"{where}/{deployment.key or deployment.model_id or '-'}"
     title = f"Out-of-band deployment: {shown} serves production endpoint {view.endpoint}"
     return notices_for(about, policy.oncall.channels, "out_of_band", title, facts, urls)
