@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shared.core.actions import Notify, SubmitJob, TriggerCD
+from shared.core.endpoints import EndpointTraffic
 from shared.core.ports import Receipt
 
 
@@ -23,6 +24,9 @@ class MemoryWorkspace:
         return dict(self.metrics)
 
     def set_model_tags(self, model: str, version: str, tags: Mapping[str, str]) -> None:
+        return None
+
+    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
         return None
 
 

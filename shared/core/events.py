@@ -18,12 +18,14 @@ from shared.core.event_types import (
     INTERNAL_TYPES,
     MODEL_DEPLOYED,
     MODEL_REGISTERED,
+    RESOURCE_WRITE,
     RUN_COMPLETED,
     RUN_STATUS_CHANGED,
     TERMINAL_STATUSES,
     ApprovalDecided,
     DeploymentReported,
     DriftDetected,
+    EndpointWritten,
     Event,
     Ignored,
     ModelDeployed,
@@ -31,6 +33,7 @@ from shared.core.event_types import (
     RunFinished,
 )
 from shared.core.payload import REFUSED
+from shared.core.resource_events import endpoint_written
 
 __all__ = [
     "APPROVAL_DECIDED",
@@ -42,12 +45,14 @@ __all__ = [
     "INTERNAL_TYPES",
     "MODEL_DEPLOYED",
     "MODEL_REGISTERED",
+    "RESOURCE_WRITE",
     "RUN_COMPLETED",
     "RUN_STATUS_CHANGED",
     "TERMINAL_STATUSES",
     "ApprovalDecided",
     "DeploymentReported",
     "DriftDetected",
+    "EndpointWritten",
     "Event",
     "Ignored",
     "ModelDeployed",
@@ -199,4 +204,5 @@ _BUILDERS = {
     DATASET_DRIFT.lower(): _drift,
     DEPLOYMENT_REPORTED.lower(): _deployment,
     APPROVAL_DECIDED.lower(): _approval,
+    RESOURCE_WRITE.lower(): endpoint_written,
 }

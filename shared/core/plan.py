@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from shared.core import links
 from shared.core.actions import Action, Notify, TagModel
+from shared.core.endpoints import EndpointTraffic
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.policy import Policy
 from shared.core.ports import JobRef
@@ -30,6 +31,7 @@ class Context:
     metrics: Mapping[str, float] | None = field(default_factory=dict)  # None: not read (a dry run)
     retrain_jobs: tuple[JobRef, ...] = ()
     forced: str | None = None  # the reason, when an operator re-runs a completed event
+    endpoint: EndpointTraffic | None = None  # an online endpoint as read after a write to it (None: gone)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.core.actions import Notify, SubmitJob, TriggerCD
+from shared.core.endpoints import EndpointTraffic
 from shared.core.state import Conflict, JobRef, LedgerEntry
 from shared.core.store import Store
 
@@ -35,6 +36,10 @@ class Workspace(Protocol):
 
     def set_model_tags(self, model: str, version: str, tags: Mapping[str, str]) -> None:
         """Merge tags into a registered model version."""
+        ...
+
+    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
+        """Read only: an online endpoint's deployments with live or mirrored traffic, and their models; None: gone."""
         ...
 
 

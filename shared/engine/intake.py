@@ -8,6 +8,7 @@ from typing import Any
 from shared.core import events as ev
 from shared.core.config_check import Problem, summary
 from shared.core.errors import Misconfigured, UntrustedSource
+from shared.core.resource_events import trusted
 from shared.engine.outcome import Outcome, Result
 
 REPLAYED_APPROVAL = (
@@ -31,6 +32,8 @@ def admit(
     if replayed and isinstance(event, ev.ApprovalDecided):
         return Outcome(id=event.id, type=event.type, outcome=Result.IGNORED, notes=(REPLAYED_APPROVAL,))
     ours = isinstance(event, ev.DeploymentReported | ev.ApprovalDecided)  # parsed only when internal
-    if event.source.lower() != workspace_id.lower() and not ours:
+    if isinstance(event, ev.EndpointWritten):  # from the resource group's topic: trust the written resource
+        trusted(event, workspace_id)
+    elif event.source.lower() != workspace_id.lower() and not ours:
         raise UntrustedSource(f"event source {event.source!r} is not the configured workspace {workspace_id!r}")
     return event

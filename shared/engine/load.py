@@ -33,6 +33,10 @@ class Loader:
 
     def load(self, event: ev.Event, now: datetime, forced: str | None, dry_run: bool = False) -> Loaded:
         versions, job, retrain = self._named(event)
+        endpoint = None
+        if isinstance(event, ev.EndpointWritten):  # read only: what the endpoint serves now, whoever wrote it
+            endpoint = self.workspace.endpoint_models(event.endpoint)
+            versions = [(d.model, d.version) for d in endpoint.deployments if d.model] if endpoint else []
         subjects = {model: self.store.subject_revision(model) for model in sorted({m for m, _ in versions})}
         if isinstance(event, ev.DriftDetected) and (rule := self.policy.drift_rule(event.monitor)) is not None:
             subjects[rule.model] = self.store.subject_revision(rule.model)
@@ -63,6 +67,7 @@ class Loader:
             metrics=metrics,
             retrain_jobs=retrain,
             forced=forced,
+            endpoint=endpoint,
         )
         return Loaded(ctx=ctx, subjects=subjects)
 
