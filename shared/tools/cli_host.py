@@ -32,6 +32,7 @@ def add_commands(sub: Any) -> None:
     demo = sub.add_parser("demo", help="the whole loop against the running host, as a timeline")
     demo.add_argument("--in-process", action="store_true", help="no host: run the loop in this process")
     demo.add_argument("--state-dir", help="the host's state folder (its workspace simulator and outbox)")
+    demo.add_argument("--guardrails", action="store_true", help="in process: each guardrail's story (issue 13)")
     _host_options(demo)
     demo.set_defaults(run=_demo)
 
@@ -102,14 +103,15 @@ def _delivery(args: argparse.Namespace, settings: Settings) -> Any:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    if args.in_process:
-        from shared.tools import demo
+    if args.in_process or args.guardrails:
+        from shared.tools import demo, demo_guardrails
 
+        story = demo_guardrails.run if args.guardrails else demo.run
         if args.state_dir:
-            demo.run(Path(args.state_dir))
+            story(Path(args.state_dir))
             return 0
         with tempfile.TemporaryDirectory(prefix="mlops-reactor-demo-") as folder:  # removed at the end
-            demo.run(Path(folder))
+            story(Path(folder))
         return 0
     from shared.adapters.workspace.local import LocalWorkspace
     from shared.app.settings import APP_ROOT

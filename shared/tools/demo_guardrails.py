@@ -1,0 +1,23 @@
+"""`python -m shared demo --guardrails`: each guardrail's story, one after the other, each on a state of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from shared.tools import demo_deadletters, demo_watchdog
+
+Scenario = Callable[[Path, Callable[[str], None]], None]
+SCENARIOS: dict[str, Scenario] = {
+    "watchdog: a model version serving production outside the loop": demo_watchdog.run,
+    "dead letters: ours and Event Grid's, listed and redriven": demo_deadletters.run,
+}
+
+
+def run(state_dir: Path, out: Callable[[str], None] = print) -> None:
+    """Every scenario in its own sub-folder of `state_dir`."""
+    for number, (title, scenario) in enumerate(SCENARIOS.items(), start=1):
+        out(f"== {number}/{len(SCENARIOS)} {title}")
+        folder = state_dir / f"guardrail-{number}"
+        folder.mkdir(parents=True, exist_ok=True)
+        scenario(folder, out)
