@@ -9,6 +9,7 @@ from typing import Any
 from shared.core import events as ev
 from shared.core.actions import Action, Notify, SubmitJob, TriggerCD
 from shared.core.drift import monitor_failed, on_drift
+from shared.core.findings import on_finding
 from shared.core.gate import evaluate
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.plan import (
@@ -194,4 +195,5 @@ _HANDLERS: dict[type, Callable[[Any, Context, Policy], Plan]] = {
     ev.ModelDeployed: on_deployed,
     ev.DeploymentReported: on_reported,
     ev.ApprovalDecided: on_approval,
+    ev.ReconcileFinding: on_finding,
 }
