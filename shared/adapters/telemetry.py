@@ -14,7 +14,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.trace import Span, Status, StatusCode
 
 from shared.core.actions import Notify, SubmitJob, TriggerCD
-from shared.core.ports import Deployer, Notifier, Receipt, Workspace
+from shared.core.ports import Deployer, JobStatus, Notifier, Receipt, Workspace
 
 CONNECTION = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 NAME = "mlops_reactor"
@@ -122,6 +122,11 @@ class TracedWorkspace:
         """Tag a model version, in a span."""
         with self.telemetry.call("reactor.azureml.set_model_tags", {"reactor.model_version": f"{model}:{version}"}):
             self.inner.set_model_tags(model, version, tags)
+
+    def job_status(self, name: str) -> JobStatus | None:
+        """Read a job's status, in a span."""
+        with self.telemetry.call("reactor.azureml.job_status", {"reactor.job_name": name}):
+            return self.inner.job_status(name)
 
 
 class TracedDeployer:

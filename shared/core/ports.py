@@ -11,7 +11,18 @@ from shared.core.actions import Notify, SubmitJob, TriggerCD
 from shared.core.state import Conflict, JobRef, LedgerEntry
 from shared.core.store import Store
 
-__all__ = ["Clock", "Conflict", "Deployer", "JobRef", "LedgerEntry", "Notifier", "Receipt", "Store", "Workspace"]
+__all__ = [
+    "Clock",
+    "Conflict",
+    "Deployer",
+    "JobRef",
+    "JobStatus",
+    "LedgerEntry",
+    "Notifier",
+    "Receipt",
+    "Store",
+    "Workspace",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,6 +31,14 @@ class Receipt:
 
     ref: str
     url: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobStatus:
+    """Where a job stands in the workspace (Azure ML's status names: Running, Completed, Failed, Canceled...)."""
+
+    status: str
+    experiment: str = ""
 
 
 class Workspace(Protocol):
@@ -35,6 +54,10 @@ class Workspace(Protocol):
 
     def set_model_tags(self, model: str, version: str, tags: Mapping[str, str]) -> None:
         """Merge tags into a registered model version."""
+        ...
+
+    def job_status(self, name: str) -> JobStatus | None:
+        """A job's status and experiment, read-only; None: the workspace does not know the job."""
         ...
 
 
