@@ -37,6 +37,11 @@ def statements(drive: Driver, clock: FixedClock) -> set[str]:
     store.get_event("bad")
     store.get_event("unknown")
     store.jobs_for("credit-risk", "retrain")
+    store.inflight_jobs("offline_test", "9999", ("2000", "a"), 10)  # reconcile's reads
+    store.last_event_at()
+    store.get_intent("credit-risk", "cd:credit-risk:1:production")
+    store.set_mark("reconcile:test", "x")
+    store.get_mark("reconcile:test")
     clock.advance(seconds=3600)
     drive.reactor.sweep()
     db.set_trace_callback(None)

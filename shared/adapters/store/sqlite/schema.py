@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from shared.adapters.store.sqlite.inflight import INFLIGHT_SCHEMA
 from shared.core.errors import PermanentError
 
 SCHEMA_VERSION = 5
@@ -44,5 +45,5 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
             f"{path} holds state of another version of MLOps Reactor (schema {version}, "
             f"expected {SCHEMA_VERSION}): move it away or start afresh (make run ARGS=--reset)"
         )
-    db.executescript(SCHEMA)
+    db.executescript(SCHEMA + INFLIGHT_SCHEMA)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

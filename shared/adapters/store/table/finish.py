@@ -10,6 +10,7 @@ from typing import Any
 from shared.adapters.store.table.base import merge_mode, replace_mode
 from shared.adapters.store.table.codec import guarded, lost_race, status
 from shared.adapters.store.table.decision import TableDecisions
+from shared.adapters.store.table.inflight import TableInflight
 from shared.adapters.store.table.keys import (
     JOB,
     claim_pk,
@@ -38,7 +39,7 @@ Op = tuple[Any, ...]
 _BATCH = 100  # operations in one transaction at most
 
 
-class TableFinish(TableDecisions):
+class TableFinish(TableDecisions, TableInflight):
     """Finish: each partition's results in one transaction, the claim completes in another (with a dead letter)."""
 
     @guarded("finishing an event")
@@ -78,6 +79,7 @@ class TableFinish(TableDecisions):
         version: str | None = None,
     ) -> None:
         claim_id = f"{event_id}#rejected:{uuid.uuid4().hex}"
+        self._note_received(LedgerEntry(event_id=event_id, event_type=event_type, at=at, outcome="rejected"))
         entry = LedgerEntry(
             event_id=event_id,
             event_type=event_type,
@@ -118,6 +120,7 @@ class TableFinish(TableDecisions):
     def _save_jobs(self, jobs: Iterable[JobRef], created: list[str] | None = None) -> None:
         """Each job by name; `created` collects jobs newly submitted (a rolled-back commit deletes them)."""
         for job in jobs:
+            self._index_inflight(job)  # first, so an open job is never missing from the in-flight index
             entity = {"PartitionKey": part(job.name), "RowKey": JOB, **job_props(job)}
             if created is not None and job.status == "Submitted":
                 try:
@@ -128,6 +131,7 @@ class TableFinish(TableDecisions):
                     if status(exc) != 409:
                         raise
             self.table(JOBS).upsert_entity(entity, **replace_mode())
+            self._unindex_inflight(job)
 
     def _dead_letter(self, event_id: str, at: str, reason: str, raw: Mapping[str, Any], claim_id: str) -> list[Op]:
         """List the dead letter (newest first); the event's own copy joins the claim's transaction (returned)."""
