@@ -46,6 +46,9 @@ STORAGE_TABLE_URL = "REACTOR_STORAGE_TABLE_URL"  # https://<account>.table.core.
 WEBJOBS_STORAGE = "AzureWebJobsStorage"  # (secret) the host's storage; the last fallback for the Table store
 TABLE_PREFIX = "REACTOR_TABLE_PREFIX"  # default "reactor": tables reactorClaims, reactorRecords, ...
 
+# Reconcile (issue 13): the timer's NCRONTAB schedule, read by the Functions host through %REACTOR_RECONCILE_SCHEDULE%.
+RECONCILE_SCHEDULE = "REACTOR_RECONCILE_SCHEDULE"  # default "0 */5 * * * *" (every five minutes)
+
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off")
 
