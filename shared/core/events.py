@@ -208,8 +208,8 @@ def _finding(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
     environment = f.text(data, "environment", "environment", required=cd).lower()
     if cd and environment not in ("staging", "production"):
         raise InvalidEvent("environment", "'staging' or 'production'", environment)
-    run_url = f.text(data, "runurl", "run_url", required=False)
-    if run_url and not run_url.startswith(("https://", "http://")):
+    run_url = data.get("runurl") or ""
+    if not isinstance(run_url, str) or (run_url and not run_url.startswith(("https://", "http://"))):
         raise InvalidEvent("run_url", "an http(s) URL", run_url)
     return ReconcileFinding(
         **base,
