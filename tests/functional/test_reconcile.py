@@ -232,3 +232,13 @@ def test_a_run_is_bounded_and_the_next_run_goes_on_from_its_bookmark(reactor: Re
 def test_stalled_events_are_swept(reactor: Reactor, clock: FixedClock) -> None:
     report = reconcile(reactor)
     assert report.swept == 0 and report.errors == []
+
+
+def test_the_bench_reconciles_every_job_once_in_bounded_runs() -> None:
+    from bench.reconcile import run
+
+    figures = run(50)
+    assert figures["in_flight"] == 50 and figures["checked"] == 50 and figures["runs"] == 1
+    assert figures["fed"] == {"JobReconciled:handled": 40, "ReconcileFinding:handled": 5}
+    assert figures["left_running"] == 5
+    assert figures["workspace_calls"] == {"job_status": 55, "job_metrics": 30, "set_model_tags": 40}
