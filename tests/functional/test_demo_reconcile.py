@@ -23,8 +23,6 @@ def test_the_reconcile_demo_finds_decides_once_and_notices_each_finding_once(tmp
     assert lines[-1].endswith(
         "4 notice(s) in all: the lost job and the silence to on-call, the overdue CD to the model's channels"
     )
-        "4 notice(s) in all: the lost job and the silence to on-call, the overdue CD to the model's channels"
-    )
     app = bootstrap.local(tmp_path)  # the state the demo left
     outbox = app.notifier
     assert isinstance(outbox, OutboxNotifier)
