@@ -85,6 +85,8 @@ def _on_run(event: Any, ctx: Context, policy: Policy) -> Plan:
     job = ctx.job
     if job is None:
         return _not_ours(e, run, policy)
+    if job.status != "Submitted" and not ctx.forced:  # reconcile (or an earlier report) closed it already
+        return Plan(ignored=f"{job.name} was reported {job.status.lower()} already")
     done = ((job.name, e.status),)
     if job.purpose == "retrain":
         if not run.failed:

@@ -80,9 +80,9 @@ class RunFinished(Event):
 
     @property
     def occurrence(self) -> str | None:
-        """A final status is one occurrence, however many events report it (RunCompleted and RunStatusChanged,
-        or reconcile's JobReconciled when the event never came). NotResponding may recur: the id is enough."""
-        return f"run:{self.run_id}:{self.status.lower()}" if self.status in RECONCILED_STATUSES else None
+        """Completion is reported twice (RunCompleted and RunStatusChanged, and reconcile's JobReconciled when
+        neither came); other statuses once (a second report of our job's failure finds the job already closed)."""
+        return f"run:{self.run_id}:completed" if self.status == "Completed" else None
 
 
 @dataclass(frozen=True, kw_only=True)

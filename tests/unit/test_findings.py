@@ -55,17 +55,23 @@ def test_a_reconciled_job_parses_to_the_run_event_with_the_same_occurrence(statu
     real = ev.parse(synthetic.build(kind, WORKSPACE_ID, run_id="test-1", status=status))
     assert isinstance(ours, ev.RunFinished) and isinstance(real, ev.RunFinished)
     assert ours.status == real.status == status
-    assert ours.occurrence == real.occurrence == f"run:test-1:{status.lower()}"
+    assert ours.occurrence == real.occurrence == ("run:test-1:completed" if status == "Completed" else None)
 
 
-def test_both_reports_of_a_completion_and_a_cancelation_each_share_one_occurrence() -> None:
+def test_a_failure_keeps_no_occurrence_so_a_storm_stays_on_its_fast_path() -> None:
     completed = ev.parse(synthetic.build("run_completed", WORKSPACE_ID, run_id="r"))
     changed = ev.parse(synthetic.build("run_status_changed", WORKSPACE_ID, run_id="r", status="Completed"))
     canceled = ev.parse(synthetic.build("run_status_changed", WORKSPACE_ID, run_id="r", status="Canceled"))
-    stuck = ev.parse(synthetic.build("run_status_changed", WORKSPACE_ID, run_id="r", status="NotResponding"))
     assert completed.occurrence == changed.occurrence == "run:r:completed"
-    assert canceled.occurrence == "run:r:canceled"
-    assert stuck.occurrence is None  # it may stop responding again: each report is its own
+    assert canceled.occurrence is None
+
+
+@pytest.mark.parametrize("purpose", ["offline_test", "retrain"])
+def test_a_second_report_of_a_job_already_closed_is_ignored_without_a_page(purpose: str) -> None:
+    closed = JobRef(**{**vars(JOB), "purpose": purpose, "status": "Failed"})
+    late = ev.parse(synthetic.build("run_status_changed", WORKSPACE_ID, run_id="test-1", status="Failed"))
+    plan = decide(late, context(closed, TESTING), POLICY)
+    assert plan.ignored == "test-1 was reported failed already" and plan.actions == () and plan.job_status == ()
 
 
 def test_a_monitor_breach_keeps_its_own_occurrence() -> None:
