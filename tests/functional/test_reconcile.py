@@ -244,3 +244,25 @@ def test_the_bench_reconciles_every_job_once_in_bounded_runs() -> None:
     assert figures["fed"] == {"JobReconciled:handled": 40, "ReconcileFinding:handled": 5}
     assert figures["left_running"] == 5
     assert figures["workspace_calls"] == {"job_status": 55, "job_metrics": 30, "set_model_tags": 40}
+
+
+def test_the_timer_function_reconciles_the_installed_app(
+    reactor: Reactor, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from azure.functions.timer import TimerRequest
+
+    from functions.reconcile import reconcile as timer
+
+    monkeypatch.setenv("REACTOR_MODE", "local")
+    bootstrap.reset(reactor)
+    try:
+        drive = Driver(reactor)
+        drive.register()
+        silent_finish(drive)
+        clock.advance(minutes=PAST_JOB_TIMEOUT)
+        with caplog.at_level("INFO", logger="mlops_reactor"):
+            timer(TimerRequest(past_due=False))
+        assert drive.stage("1") == "candidate"
+        assert "reconcile: checked 1, 1 workspace call(s), fed {'handled': 1}" in caplog.text
+    finally:
+        bootstrap.reset()
