@@ -14,7 +14,7 @@ import pytest
 
 from shared.adapters.store.sqlite import SqliteStore
 from shared.adapters.store.table.store import TableStore
-from shared.core.state import IntentStatus
+from shared.core.state import Conflict, IntentStatus
 from shared.core.store import Store
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
 from tests.contract.test_store_contract import AT, LEASE, NOW, commit, done, entry, finish, intent, job, record
@@ -97,3 +97,10 @@ def test_marks_are_set_and_read_back(store: Store) -> None:
     store.set_mark("reconcile:offline_test", "2026-11-22T09:00:00+00:00|j1")
     store.set_mark("reconcile:offline_test", "2026-11-22T09:05:00+00:00|j:2")
     assert store.get_mark("reconcile:offline_test") == "2026-11-22T09:05:00+00:00|j:2"
+
+
+def test_a_commit_that_conflicts_leaves_no_inflight_job(store: Store) -> None:
+    with pytest.raises(Conflict):
+        store.commit(commit("e1", jobs=(job("j1", purpose="offline_test"),), revision=5), NOW, LEASE)
+    assert store.inflight_jobs("offline_test", at(9), None, 10) == []
+    assert store.get_job("j1") is None
