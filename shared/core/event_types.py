@@ -132,6 +132,7 @@ class ReconcileFinding(Event):
     version: str = ""
     environment: str = ""
     run_url: str = ""  # the CD run, from the CD request's result
+    request: str = ""  # cd_check: where the CD request itself stands (done, failed, unconfirmed...)
     last_seen: str = ""  # workspace_silent: when the newest event was received
 
     @property

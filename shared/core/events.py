@@ -220,6 +220,7 @@ def _finding(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
         environment=environment,
         run_url=run_url,
         last_seen=last_seen,
+        request=f.text(data, "request", "request", required=False)[:40],
     )
 
 

@@ -54,6 +54,7 @@ def _cd_check(e: ev.ReconcileFinding, ctx: Context, policy: Policy, watch: str, 
         "Asked": asked,
         "Stage": str(record.stage),
         "Owners": ", ".join(rule.owners) or "-",
+        "CD request": e.request or "-",
         "Problem": f"CD was asked to deploy to {e.environment} and never reported (POST /api/deployments)",
     }
     links = {"CD run": e.run_url} if e.run_url else {}

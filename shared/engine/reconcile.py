@@ -102,6 +102,7 @@ def check_cd(reactor: Reactor, now: datetime, limit: int, report: Report) -> Non
                 "version": watch.version or "",
                 "environment": environment,
                 "runUrl": url if url.startswith(("https://", "http://")) else "",
+                "request": str(asked.status) if asked else "unknown",
             }
             _feed(reactor, report, RECONCILE_FINDING, data, now)
 

@@ -129,6 +129,7 @@ _EXAMPLES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
             "Asked": "2026-11-22T09:00:00+00:00",
             "Stage": "candidate",
             "Owners": "data-science@contoso.example",
+            "CD request": "done",
             "Problem": "CD was asked to deploy to staging and never reported (POST /api/deployments)",
         },
         {"CD run": "https://github.com/contoso/ml-deploy/actions/runs/42"},

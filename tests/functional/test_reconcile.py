@@ -170,6 +170,7 @@ def test_a_cd_request_never_reported_alerts_its_owners_once_with_the_run_link(
     assert [n.channel for n in overdue] == ["data-science", "approvals"]  # the model rule's channels
     assert overdue[0].facts["Environment"] == "staging" and overdue[0].facts["Model"] == "credit-risk:1"
     assert overdue[0].links["CD run"].startswith("https://cd.example/runs/local-cd-")
+    assert overdue[0].facts["CD request"] == "done"  # it was sent; CD just never reported back
     clock.advance(minutes=PAST_CD_TIMEOUT)
     assert outcomes(reconcile(app)) == []
     assert len(drive.notices("cd_overdue")) == len(overdue)
