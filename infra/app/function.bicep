@@ -94,6 +94,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'REACTOR_ADO_URL', value: 'https://dev.azure.com' }
         { name: 'REACTOR_EMAIL_SENDER', value: emailSender }
         { name: 'REACTOR_ACS_ENDPOINT', value: acsEndpoint }
+        { name: 'REACTOR_RECONCILE_SCHEDULE', value: '0 */5 * * * *' }
         // Secrets: Key Vault references resolved with the user-assigned identity (keyVaultReferenceIdentity).
         { name: 'REACTOR_GITHUB_TOKEN', value: '${kv}github-token)' }
         { name: 'REACTOR_TEAMS_WEBHOOK_ONCALL', value: '${kv}teams-webhook-oncall)' }

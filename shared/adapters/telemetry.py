@@ -15,7 +15,7 @@ from opentelemetry.trace import Span, Status, StatusCode
 
 from shared.core.actions import Notify, SubmitJob, TriggerCD
 from shared.core.endpoints import EndpointTraffic
-from shared.core.ports import Deployer, Notifier, Receipt, Workspace
+from shared.core.ports import Deployer, JobStatus, Notifier, Receipt, Workspace
 
 CONNECTION = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 NAME = "mlops_reactor"
@@ -128,6 +128,11 @@ class TracedWorkspace:
         """Read an online endpoint's deployments and traffic, in a span."""
         with self.telemetry.call("reactor.azureml.endpoint_models", {"reactor.endpoint": endpoint}):
             return self.inner.endpoint_models(endpoint)
+
+    def job_status(self, name: str) -> JobStatus | None:
+        """Read a job's status, in a span."""
+        with self.telemetry.call("reactor.azureml.job_status", {"reactor.job_name": name}):
+            return self.inner.job_status(name)
 
 
 class TracedDeployer:

@@ -9,6 +9,7 @@ from typing import Any
 from shared.core import events as ev
 from shared.core.actions import Action, Notify, SubmitJob, TriggerCD
 from shared.core.drift import monitor_failed, on_drift
+from shared.core.findings import on_finding
 from shared.core.gate import evaluate
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.plan import (
@@ -85,6 +86,8 @@ def _on_run(event: Any, ctx: Context, policy: Policy) -> Plan:
     job = ctx.job
     if job is None:
         return _not_ours(e, run, policy)
+    if job.status != "Submitted" and not ctx.forced:  # reconcile (or an earlier report) closed it already
+        return Plan(ignored=f"{job.name} was reported {job.status.lower()} already")
     done = ((job.name, e.status),)
     if job.purpose == "retrain":
         if not run.failed:
@@ -196,4 +199,5 @@ _HANDLERS: dict[type, Callable[[Any, Context, Policy], Plan]] = {
     ev.DeploymentReported: on_reported,
     ev.ApprovalDecided: on_approval,
     ev.EndpointWritten: on_endpoint_written,
+    ev.ReconcileFinding: on_finding,
 }

@@ -15,12 +15,15 @@ RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
 DATASET_DRIFT = "Microsoft.MachineLearningServices.DatasetDriftDetected"
 DEPLOYMENT_REPORTED = "MLOpsReactor.DeploymentReported"
 APPROVAL_DECIDED = "MLOpsReactor.ApprovalDecided"
-INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED)
+JOB_RECONCILED = "MLOpsReactor.JobReconciled"  # reconcile: a job finished and its event never came
+RECONCILE_FINDING = "MLOpsReactor.ReconcileFinding"  # reconcile: a lost job, an unreported CD, a silent workspace
+INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED, JOB_RECONCILED, RECONCILE_FINDING)
 INTERNAL_LOWER = frozenset(t.lower() for t in INTERNAL_TYPES)
 
 BREACH_TAG = "azureml_modelmonitor_threshold_breached"
 TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding")
 FAILED_STATUSES = ("Failed", "Canceled", "NotResponding")
+RECONCILED_STATUSES = ("Completed", "Failed", "Canceled")  # final: reconcile feeds them when the event never came
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +80,8 @@ class RunFinished(Event):
 
     @property
     def occurrence(self) -> str | None:
-        """Completion is reported twice (RunCompleted and RunStatusChanged); other statuses only once."""
+        """Completion is reported twice (RunCompleted and RunStatusChanged, and reconcile's JobReconciled when
+        neither came); other statuses once (a second report of our job's failure finds the job already closed)."""
         return f"run:{self.run_id}:completed" if self.status == "Completed" else None
 
 
@@ -133,3 +137,22 @@ class EndpointWritten(Event):
     operation: str = ""
     writer: str = ""  # who wrote it, from the caller's claims
     correlation_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReconcileFinding(Event):
+    """What reconcile found that no event told: `kind` is job_lost, cd_check or workspace_silent."""
+
+    kind: str
+    job: str = ""  # the job (or CD watch) it is about
+    model: str = ""
+    version: str = ""
+    environment: str = ""
+    run_url: str = ""  # the CD run, from the CD request's result
+    request: str = ""  # cd_check: where the CD request itself stands (done, failed, unconfirmed...)
+    last_seen: str = ""  # workspace_silent: when the newest event was received
+
+    @property
+    def occurrence(self) -> str | None:
+        """What was found, whichever run found it: a lost job, a CD check, a silence since an event."""
+        return f"finding:{self.kind}:{self.job or self.last_seen}"

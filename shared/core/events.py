@@ -16,8 +16,10 @@ from shared.core.event_types import (
     FAILED_STATUSES,
     INTERNAL_LOWER,
     INTERNAL_TYPES,
+    JOB_RECONCILED,
     MODEL_DEPLOYED,
     MODEL_REGISTERED,
+    RECONCILE_FINDING,
     RESOURCE_WRITE,
     RUN_COMPLETED,
     RUN_STATUS_CHANGED,
@@ -30,6 +32,7 @@ from shared.core.event_types import (
     Ignored,
     ModelDeployed,
     ModelRegistered,
+    ReconcileFinding,
     RunFinished,
 )
 from shared.core.payload import REFUSED
@@ -57,6 +60,7 @@ __all__ = [
     "Ignored",
     "ModelDeployed",
     "ModelRegistered",
+    "ReconcileFinding",
     "RunFinished",
     "parse",
     "split_delivery",
@@ -196,6 +200,35 @@ def _approval(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
     )
 
 
+FINDINGS = ("job_lost", "cd_check", "workspace_silent")
+
+
+def _finding(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
+    kind = f.text(data, "kind", "kind")
+    if kind not in FINDINGS:
+        raise InvalidEvent("kind", " or ".join(repr(k) for k in FINDINGS), kind)
+    job = f.text(data, "job", "job", required=kind != "workspace_silent")[:500]
+    last_seen = f.text(data, "lastseen", "last_seen", required=kind == "workspace_silent")[:100]
+    cd = kind == "cd_check"
+    environment = f.text(data, "environment", "environment", required=cd).lower()
+    if cd and environment not in ("staging", "production"):
+        raise InvalidEvent("environment", "'staging' or 'production'", environment)
+    run_url = data.get("runurl") or ""
+    if not isinstance(run_url, str) or (run_url and not run_url.startswith(("https://", "http://"))):
+        raise InvalidEvent("run_url", "an http(s) URL", run_url)
+    return ReconcileFinding(
+        **base,
+        kind=kind,
+        job=job,
+        model=f.name(data, "model", "model") if cd else "",
+        version=f.version(data, "version", "version") if cd else "",
+        environment=environment,
+        run_url=run_url,
+        last_seen=last_seen,
+        request=f.text(data, "request", "request", required=False)[:40],
+    )
+
+
 _BUILDERS = {
     MODEL_REGISTERED.lower(): _model_registered,
     MODEL_DEPLOYED.lower(): _model_deployed,
@@ -205,4 +238,6 @@ _BUILDERS = {
     DEPLOYMENT_REPORTED.lower(): _deployment,
     APPROVAL_DECIDED.lower(): _approval,
     RESOURCE_WRITE.lower(): endpoint_written,
+    JOB_RECONCILED.lower(): _run,  # reconcile's own report of a final status: the same decision as the real event
+    RECONCILE_FINDING.lower(): _finding,
 }

@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError, model_validator
 
 from shared.core.errors import PolicyError
+from shared.core.policy_reconcile import Reconcile
 from shared.core.policy_sections import (
     CdTarget,
     CdTargets,
@@ -55,6 +56,7 @@ class Policy(Strict):
     drift: Drift = Drift()
     oncall: OnCall = OnCall()
     environments: Environments = Environments()
+    reconcile: Reconcile = Reconcile()
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
@@ -74,6 +76,7 @@ class Policy(Strict):
         for i, drift_rule in enumerate(self.drift.rules):
             self._known_channels(f"drift.rules.{i}.channels", drift_rule.channels or ())
         self._known_channels("oncall.channels", self.oncall.channels)
+        self._known_channels("reconcile.channels", self.reconcile.channels)
         return self
 
     def _known_channels(self, where: str, names: tuple[str, ...]) -> None:
@@ -106,6 +109,10 @@ class Policy(Strict):
             if any(fnmatch.fnmatchcase(service.lower(), p.lower()) for p in patterns):
                 return env
         return None
+
+    def platform_channels(self) -> tuple[str, ...]:
+        """Who hears what reconcile finds (lost jobs, a silent workspace): its channels, else on-call's."""
+        return self.reconcile.channels or self.oncall.channels
 
 
 def load_policy(path: Path) -> Policy:

@@ -12,7 +12,18 @@ from shared.core.endpoints import EndpointTraffic
 from shared.core.state import Conflict, JobRef, LedgerEntry
 from shared.core.store import Store
 
-__all__ = ["Clock", "Conflict", "Deployer", "JobRef", "LedgerEntry", "Notifier", "Receipt", "Store", "Workspace"]
+__all__ = [
+    "Clock",
+    "Conflict",
+    "Deployer",
+    "JobRef",
+    "JobStatus",
+    "LedgerEntry",
+    "Notifier",
+    "Receipt",
+    "Store",
+    "Workspace",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +32,14 @@ class Receipt:
 
     ref: str
     url: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobStatus:
+    """Where a job stands in the workspace (Azure ML's status names: Running, Completed, Failed, Canceled...)."""
+
+    status: str
+    experiment: str = ""
 
 
 class Workspace(Protocol):
@@ -40,6 +59,10 @@ class Workspace(Protocol):
 
     def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
         """Read only: an online endpoint's deployments with live or mirrored traffic, and their models; None: gone."""
+        ...
+
+    def job_status(self, name: str) -> JobStatus | None:
+        """A job's status and experiment, read-only; None: the workspace does not know the job."""
         ...
 
 

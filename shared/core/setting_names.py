@@ -51,6 +51,8 @@ DEADLETTER_CONTAINER = "REACTOR_DEADLETTER_CONTAINER"  # default "eventgrid-dead
 DEADLETTER_BLOB_URL = "REACTOR_DEADLETTER_BLOB_URL"  # https://<account>.blob.core.windows.net + managed identity
 DEADLETTER_CONNECTION = "REACTOR_DEADLETTER_CONNECTION"  # (secret) a connection string (Azurite); else the URL,
 # else AzureWebJobsStorage when it is a connection string
+# Reconcile (issue 13): the timer's NCRONTAB schedule, read by the Functions host through %REACTOR_RECONCILE_SCHEDULE%.
+RECONCILE_SCHEDULE = "REACTOR_RECONCILE_SCHEDULE"  # default "0 */5 * * * *" (every five minutes)
 
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off")

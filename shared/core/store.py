@@ -10,6 +10,8 @@ from shared.core.dead_letters import LetterPage, LetterQuery
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.state import Adopted, Claimed, Commit, Committed, Finish, Intent, JobRef, LedgerEntry
 
+INTERNAL_PREFIX = "MLOpsReactor."  # our own event types: not news from the workspace (last_event_at)
+
 
 class Store(Protocol):
     """All the state the engine keeps. Writes: `commit` then `finish` (two per event at most), or `reject`."""
@@ -105,4 +107,29 @@ class Store(Protocol):
 
     def dead_letter_page(self, query: LetterQuery) -> LetterPage:
         """Dead letters matching `query`, newest first, each with its kind and status; at most `query.limit` read."""
+        ...
+
+    # Reconcile: what is in flight, what was last heard, where the last run stopped
+
+    def inflight_jobs(self, purpose: str, before: str, after: tuple[str, str] | None, limit: int) -> list[JobRef]:
+        """Jobs of a purpose still `Submitted`, submitted before `before` (ISO time), oldest first: those after the
+        cursor `after` = (submitted_at, name) of the last one seen. Bounded by `limit` (an indexed range)."""
+        ...
+
+    def last_event_at(self) -> str | None:
+        """When the newest event from the workspace (not of our own `MLOpsReactor.*` types) was received (ISO).
+
+        Exact on SQLite; on Table Storage written at most once a minute per process, so up to a minute behind."""
+        ...
+
+    def get_intent(self, model: str, key: str) -> Intent | None:
+        """An intent of an action on a model (e.g. a CD request), with its status and result."""
+        ...
+
+    def get_mark(self, name: str) -> str | None:
+        """A named bookmark (e.g. where the last reconcile run stopped)."""
+        ...
+
+    def set_mark(self, name: str, value: str) -> None:
+        """Set a named bookmark."""
         ...

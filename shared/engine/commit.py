@@ -6,7 +6,8 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass, replace
 
 from shared.core import events as ev
-from shared.core.actions import SubmitJob, window_of
+from shared.core.actions import SubmitJob, TriggerCD, window_of
+from shared.core.findings import cd_purpose
 from shared.core.lifecycle import ModelVersionRecord, apply
 from shared.core.plan import Plan
 from shared.core.state import Commit, Intent, JobRef
@@ -79,6 +80,18 @@ def _jobs(event: ev.Event, plan: Plan, loaded: Loaded, at: str) -> tuple[JobRef,
         JobRef(name=a.job_name, purpose=a.purpose, model=a.model, version=a.version, event_id=event.id, submitted_at=at)
         for a in plan.actions
         if isinstance(a, SubmitJob)
+    ]
+    jobs += [  # a CD request is watched like a job until reconcile sees its deployment reported
+        JobRef(
+            name=a.key,
+            purpose=cd_purpose(a.environment),
+            model=a.model,
+            version=a.version,
+            event_id=event.id,
+            submitted_at=at,
+        )
+        for a in plan.actions
+        if isinstance(a, TriggerCD)
     ]
     job = loaded.ctx.job
     for name, status in plan.job_status:

@@ -77,6 +77,13 @@ class Loader:
             return [(event.model, event.version)], None, ()
         if isinstance(event, ev.ModelDeployed):
             return list(event.models), None, ()
+        if isinstance(event, ev.ReconcileFinding) and event.job:  # reconcile: the job (or CD watch) it is about
+            job = self.store.get_job(event.job)
+            if event.model:
+                return [(event.model, event.version)], job, ()
+            if job is not None and job.version is not None:
+                return [(job.model, job.version)], job, ()
+            return ([(job.model, "")] if job else []), job, ()
         if isinstance(event, ev.RunFinished):
             job = self.store.get_job(event.run_id)
             if job is not None and job.version is not None:

@@ -14,7 +14,7 @@ from typing import Any
 from shared.app.settings import Settings
 from shared.core import payload
 from shared.core.errors import ReactorError
-from shared.tools import cli_host, cli_watchdog, deadletter_cli, doctor, synthetic
+from shared.tools import cli_host, cli_watchdog, deadletter_cli, doctor, reconcile_cmd, synthetic
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     prune.add_argument("--apply", action="store_true", help="delete for real (default: count only)")
     prune.set_defaults(run=_prune)
     deadletter_cli.add_command(sub)  # deadletter list|show|replay, deadletter eventgrid list|show|redrive
+    reconcile_cmd.add(sub, _reactor)
     return parser
 
 

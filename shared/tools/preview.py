@@ -110,6 +110,39 @@ _EXAMPLES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
         {"Model": "credit-risk:7", "Environment": "staging"},
         {"CD run": "https://dev.azure.com/contoso/ml/_build"},
     ),
+    "job_lost": (
+        "Job test-credit-risk-05f488bdfa is lost",
+        {
+            "Job": "test-credit-risk-05f488bdfa",
+            "Purpose": "offline_test",
+            "Model": "credit-risk:8",
+            "Submitted": "2026-11-22T09:00:00+00:00",
+            "Problem": "the workspace does not know this job: it was deleted, or never submitted",
+        },
+        {},
+    ),
+    "cd_overdue": (
+        "CD of credit-risk:7 to staging was never reported",
+        {
+            "Model": "credit-risk:7",
+            "Environment": "staging",
+            "Asked": "2026-11-22T09:00:00+00:00",
+            "Stage": "candidate",
+            "Owners": "data-science@contoso.example",
+            "CD request": "done",
+            "Problem": "CD was asked to deploy to staging and never reported (POST /api/deployments)",
+        },
+        {"CD run": "https://github.com/contoso/ml-deploy/actions/runs/42"},
+    ),
+    "workspace_silent": (
+        "No event from the workspace for a while",
+        {
+            "Last event received": "2026-11-22T09:00:00+00:00",
+            "Window": "240 minutes",
+            "Check": "the Event Grid subscription, its dead letters, and the function app's health",
+        },
+        {},
+    ),
 }
 
 

@@ -61,6 +61,10 @@ class FakeAzureML(ArmRecorder):
         """The next GET of a job answers 404 even if it exists (a concurrent submitter won the race)."""
         self.fail_next("GET", "/jobs/", Answer(404, {"error": {"code": "UserError", "message": "not found"}}))
 
+    def set_job_status(self, name: str, status: str) -> None:
+        """A job reaches a status in the workspace (what Azure ML would show; no event is sent)."""
+        self.jobs[name]["properties"]["status"] = status
+
     def register_model(self, name: str, version: str, tags: dict[str, str], model_type: str = "custom_model") -> None:
         """A registered model version, as the service would return it."""
         path = f"{WS_PATH}/models/{name}/versions/{version}"

@@ -49,6 +49,9 @@ class LocalHarness:
     def register(self, model: str, version: str, tags: dict[str, str]) -> None:
         self.workspace.set_model_tags(model, version, tags)
 
+    def set_status(self, job_name: str, status: str) -> None:
+        self.workspace.complete_job(job_name, status, emit=False)
+
     def tags(self, model: str, version: str) -> dict[str, str]:
         return self.workspace.model_tags(model, version)
 
@@ -93,6 +96,9 @@ class AzureHarness:
 
     def register(self, model: str, version: str, tags: dict[str, str]) -> None:
         self.arm.register_model(model, version, tags)
+
+    def set_status(self, job_name: str, status: str) -> None:
+        self.arm.set_job_status(job_name, status)
 
     def tags(self, model: str, version: str) -> dict[str, str]:
         found = self.workspace.get_model(model, version)
@@ -171,3 +177,19 @@ def test_endpoint_models_name_each_live_deployments_model_version(harness: Any) 
 
 def test_endpoint_models_of_an_unknown_endpoint_is_none(harness: Any) -> None:
     assert harness.workspace.endpoint_models("nope-prod") is None
+
+
+@pytest.mark.parametrize("final", ["Completed", "Failed", "Canceled"])
+def test_job_status_reads_a_submitted_job_and_its_final_status(harness: Any, final: str) -> None:
+    name = "test-credit-risk-0123456789"
+    harness.workspace.submit_job(offline_test(name))
+    before = harness.workspace.job_status(name)
+    assert before is not None and before.status not in ("Completed", "Failed", "Canceled")
+    assert before.experiment
+    harness.set_status(name, final)
+    after = harness.workspace.job_status(name)
+    assert after is not None and after.status == final and after.experiment == before.experiment
+
+
+def test_job_status_of_a_job_the_workspace_does_not_know_is_none(harness: Any) -> None:
+    assert harness.workspace.job_status("test-never-submitted-0000000000") is None

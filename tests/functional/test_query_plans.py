@@ -7,6 +7,7 @@ import sqlite3
 
 from shared.core.clock import FixedClock
 from shared.engine.reactor import Reactor
+from shared.engine.reconcile import reconcile
 from shared.tools import synthetic
 from tests.functional.driver import Driver
 
@@ -38,8 +39,15 @@ def statements(drive: Driver, clock: FixedClock) -> set[str]:
     store.get_event("unknown")
     store.jobs_for("credit-risk", "retrain")
     _letter_pages(drive)
+    store.inflight_jobs("offline_test", "9999", ("2000", "a"), 10)  # reconcile's reads
+    store.last_event_at()
+    store.get_intent("credit-risk", "cd:credit-risk:1:production")
+    store.set_mark("reconcile:test", "x")
+    store.get_mark("reconcile:test")
     clock.advance(seconds=3600)
     drive.reactor.sweep()
+    clock.advance(days=1)
+    reconcile(drive.reactor, limit=2)  # asks about the jobs in flight, checks the CD requests
     db.set_trace_callback(None)
     return {s for s in seen if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE)", s, re.I)}
 

@@ -22,6 +22,7 @@ EXPECTED = {
     "deadletters_redrive": ("httpTrigger", "deadletters/redrive", ["POST"], "FUNCTION"),
     "deadletters_eventgrid": ("httpTrigger", "deadletters/eventgrid", ["GET"], "FUNCTION"),
     "deadletters_eventgrid_redrive": ("httpTrigger", "deadletters/eventgrid/redrive", ["POST"], "FUNCTION"),
+    "reconcile": ("timerTrigger", None, None, None),
 }
 
 
@@ -63,3 +64,12 @@ def test_health_is_anonymous_and_reveals_nothing() -> None:
     response = health(func.HttpRequest("GET", "/api/health", body=b""))
     assert response.status_code == 200
     assert json.loads(response.get_body()) == {"status": "ok"}
+
+
+def test_reconcile_runs_on_the_schedule_the_app_setting_names(indexed: dict[str, dict]) -> None:
+    from shared.core.setting_names import RECONCILE_SCHEDULE
+
+    binding = indexed["reconcile"]["bindings"][0]
+    assert binding["schedule"] == f"%{RECONCILE_SCHEDULE}%"
+    sample = json.loads((APP_ROOT / "local.settings.sample.json").read_text())["Values"]
+    assert sample[RECONCILE_SCHEDULE] == "0 */5 * * * *"

@@ -13,7 +13,7 @@ from shared.adapters.workspace import payloads
 from shared.core.actions import SubmitJob
 from shared.core.endpoints import DeploymentModel, EndpointTraffic, model_version
 from shared.core.errors import UpstreamRejected
-from shared.core.ports import Receipt
+from shared.core.ports import JobStatus, Receipt
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -73,6 +73,17 @@ class LocalWorkspace:
     def job_metrics(self, job_name: str) -> dict[str, float]:
         return {k: float(v) for k, v in self.job(job_name)["metrics"].items()}
 
+    def job_status(self, name: str) -> JobStatus | None:
+        row = self._db().execute("SELECT body FROM jobs WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        body = json.loads(row[0])
+        return JobStatus(status=str(body["status"]), experiment=str(body.get("experiment") or ""))
+
+    def lose_job(self, name: str) -> None:
+        """Forget a job, as if it was deleted from the workspace (reconcile reports it lost)."""
+        self._db().execute("DELETE FROM jobs WHERE name = ?", (name,))
+
     def set_model_tags(self, model: str, version: str, tags: Mapping[str, str]) -> None:
         db = self._db()
         row = db.execute("SELECT tags FROM models WHERE name = ? AND version = ?", (model, str(version))).fetchone()
@@ -101,12 +112,17 @@ class LocalWorkspace:
         )
 
     def complete_job(
-        self, name: str, status: str = "Completed", metrics: Mapping[str, float] | None = None
+        self, name: str, status: str = "Completed", metrics: Mapping[str, float] | None = None, *, emit: bool = True
     ) -> list[dict[str, Any]]:
-        """Finish a job; returns the events Azure ML would emit (and a registration, for a retrain)."""
+        """Finish a job; returns the events Azure ML would emit (and a registration, for a retrain).
+
+        `emit=False`: the job finished but Event Grid sent nothing (a dropped delivery): no events come back.
+        """
         job = self.job(name)
         job.update(status=status, metrics=dict(metrics or {}), finished_at=datetime.now(UTC).isoformat())
         self._db().execute("UPDATE jobs SET body = ? WHERE name = ?", (json.dumps(job), name))
+        if not emit:
+            return []
         fields = {"run_id": name, "experiment": job["experiment"], "tags": job["tags"], "status": status}
         kind = "run_completed" if status == "Completed" else "run_status_changed"
         emitted = [payloads.build(kind, self.workspace_id, **fields)]

@@ -43,6 +43,9 @@ TEMPLATES: dict[str, tuple[str, str, str]] = {
     "monitor_failed": ("Monitor failed", "attention", "A model monitor run failed without a drift verdict."),
     "retrain_failed": ("Retraining failed", "attention", "The retraining job did not finish."),
     "deploy_failed": ("Deployment failed", "attention", "CD reported a failed deployment."),
+    "job_lost": ("Job lost", "attention", "Reconcile asked the workspace about a job in flight: it does not know it."),
+    "cd_overdue": ("CD never reported", "warning", "A CD request got no deployment report within the policy's time."),
+    "workspace_silent": ("Workspace silent", "warning", "No event came from the workspace for the policy's window."),
 }
 GENERIC = ("Notice", "default", "")
 LIMITS = ((500, 20, 20), (200, 10, 12), (80, 5, 8), (40, 3, 4))  # (chars per value, list items, facts)

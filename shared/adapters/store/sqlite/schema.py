@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from shared.adapters.store.sqlite.inflight import INFLIGHT_SCHEMA
 from shared.adapters.store.sqlite.letters import add_letter_columns
 from shared.core.errors import PermanentError
 
@@ -45,6 +46,6 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
             f"{path} holds state of another version of MLOps Reactor (schema {version}, "
             f"expected {SCHEMA_VERSION}): move it away or start afresh (make run ARGS=--reset)"
         )
-    db.executescript(SCHEMA)
+    db.executescript(SCHEMA + INFLIGHT_SCHEMA)
     add_letter_columns(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.adapters.store.table.base import Entity, etag_of, if_match, replace_mode
 from shared.adapters.store.table.codec import lost_race, pack, status
+from shared.adapters.store.table.inflight import inflight_pk, inflight_rk
 from shared.adapters.store.table.keys import (
     COUNTER,
     JOB,
@@ -146,6 +147,9 @@ class TableClaims(TableReads):
                 self.table(CLAIMS).delete_entity(pk, OCCURRENCE, **if_match(occurrence_etag))
             for name in jobs:
                 self.table(JOBS).delete_entity(part(name), JOB)
+            for job in commit.jobs:  # and their rows in reconcile's in-flight index
+                if job.name in jobs:
+                    self.table(JOBS).delete_entity(inflight_pk(job.purpose), inflight_rk(job.submitted_at, job.name))
         except Exception:  # its lease runs out, and then it counts as never written
             log.warning("could not roll back claim %s; it is dropped when its lease runs out", claim_id)
 

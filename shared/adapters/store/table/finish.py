@@ -10,6 +10,7 @@ from typing import Any
 from shared.adapters.store.table.base import merge_mode, replace_mode
 from shared.adapters.store.table.codec import guarded, lost_race, status
 from shared.adapters.store.table.decision import TableDecisions
+from shared.adapters.store.table.inflight import TableInflight
 from shared.adapters.store.table.keys import (
     JOB,
     claim_pk,
@@ -39,7 +40,7 @@ Op = tuple[Any, ...]
 _BATCH = 100  # operations in one transaction at most
 
 
-class TableFinish(TableDecisions, TableLetters):
+class TableFinish(TableDecisions, TableLetters, TableInflight):
     """Finish: each partition's results in one transaction, the claim completes in another (with a dead letter)."""
 
     @guarded("finishing an event")
@@ -80,6 +81,7 @@ class TableFinish(TableDecisions, TableLetters):
         version: str | None = None,
     ) -> None:
         claim_id = f"{event_id}#rejected:{uuid.uuid4().hex}"
+        self._note_received(LedgerEntry(event_id=event_id, event_type=event_type, at=at, outcome="rejected"))
         entry = LedgerEntry(
             event_id=event_id,
             event_type=event_type,
@@ -122,6 +124,7 @@ class TableFinish(TableDecisions, TableLetters):
     def _save_jobs(self, jobs: Iterable[JobRef], created: list[str] | None = None) -> None:
         """Each job by name; `created` collects jobs newly submitted (a rolled-back commit deletes them)."""
         for job in jobs:
+            self._index_inflight(job)  # first, so an open job is never missing from the in-flight index
             entity = {"PartitionKey": part(job.name), "RowKey": JOB, **job_props(job)}
             if created is not None and job.status == "Submitted":
                 try:
@@ -132,6 +135,7 @@ class TableFinish(TableDecisions, TableLetters):
                     if status(exc) != 409:
                         raise
             self.table(JOBS).upsert_entity(entity, **replace_mode())
+            self._unindex_inflight(job)
 
     def _dead_letter(
         self, event_id: str, event_type: str, at: str, reason: str, kind: str, raw: Mapping[str, Any], claim_id: str

@@ -46,6 +46,7 @@ class TableStore(TablePrune):
     @guarded("committing a decision")
     def commit(self, commit: Commit, now: datetime, lease_seconds: int) -> Committed:
         self._drop_snapshots()  # what the decision read is guarded by now; later reads read anew
+        self._note_received(commit.ledger)  # for the heartbeat (throttled)
         if commit.grouped and commit.intents and not (commit.records or commit.jobs or commit.occurrence):
             return self._commit_grouped(commit, now)
         parts, order = partitions(commit), seq()

@@ -26,7 +26,7 @@ from shared.core.actions import SubmitJob
 from shared.core.endpoints import EndpointTraffic
 from shared.core.errors import UpstreamRejected
 from shared.core.links import studio_run, workspace_arm_id
-from shared.core.ports import Receipt
+from shared.core.ports import JobStatus, Receipt
 
 T = TypeVar("T")
 
@@ -190,6 +190,14 @@ class AzureMLWorkspace:
 
     def job_metrics(self, job_name: str) -> dict[str, float]:
         return self._call(f"reading the metrics of job {job_name}", self.metrics.of, job_name)
+
+    def job_status(self, name: str) -> JobStatus | None:
+        found = self._existing(name)
+        if found is None:
+            return None
+        status = getattr(found, "status", None)
+        status = getattr(status, "value", status)  # the SDK answers its JobStatus enum, whose str() is its name
+        return JobStatus(status=str(status or ""), experiment=str(getattr(found, "experiment_name", "") or ""))
 
     def get_model(self, model: str, version: str) -> Any:
         """A registered model version."""
