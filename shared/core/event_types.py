@@ -15,7 +15,9 @@ RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
 DATASET_DRIFT = "Microsoft.MachineLearningServices.DatasetDriftDetected"
 DEPLOYMENT_REPORTED = "MLOpsReactor.DeploymentReported"
 APPROVAL_DECIDED = "MLOpsReactor.ApprovalDecided"
-INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED)
+APPROVAL_EXPIRED = "MLOpsReactor.ApprovalExpired"
+APPROVAL_REQUESTED = "MLOpsReactor.ApprovalRequested"
+INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED, APPROVAL_EXPIRED, APPROVAL_REQUESTED)
 INTERNAL_LOWER = frozenset(t.lower() for t in INTERNAL_TYPES)
 
 BREACH_TAG = "azureml_modelmonitor_threshold_breached"
@@ -55,6 +57,7 @@ class ModelRegistered(Event):
     version: str
     tags: Mapping[str, str] = field(default_factory=dict)
     model_type: str | None = None  # when the event data says (modelType); else the workspace reads it
+    registered_by: str | None = None  # who registered or trained it, from the model's tags or properties
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,3 +119,21 @@ class ApprovalDecided(Event):
     approved: bool
     approver: str
     comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalExpired(Event):
+    """A timer found an approval request (`request`, its key) older than the policy's expiry."""
+
+    model: str
+    version: str
+    request: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalRequested(Event):
+    """A person asks for a fresh approval request for a staging version (after expiry or new evidence)."""
+
+    model: str
+    version: str
+    by: str

@@ -10,6 +10,8 @@ from shared.core import event_fields as f
 from shared.core.errors import InvalidEvent
 from shared.core.event_types import (
     APPROVAL_DECIDED,
+    APPROVAL_EXPIRED,
+    APPROVAL_REQUESTED,
     BREACH_TAG,
     DATASET_DRIFT,
     DEPLOYMENT_REPORTED,
@@ -22,6 +24,8 @@ from shared.core.event_types import (
     RUN_STATUS_CHANGED,
     TERMINAL_STATUSES,
     ApprovalDecided,
+    ApprovalExpired,
+    ApprovalRequested,
     DeploymentReported,
     DriftDetected,
     Event,
@@ -34,6 +38,8 @@ from shared.core.payload import REFUSED
 
 __all__ = [
     "APPROVAL_DECIDED",
+    "APPROVAL_EXPIRED",
+    "APPROVAL_REQUESTED",
     "BREACH_TAG",
     "DATASET_DRIFT",
     "DEPLOYMENT_REPORTED",
@@ -46,6 +52,8 @@ __all__ = [
     "RUN_STATUS_CHANGED",
     "TERMINAL_STATUSES",
     "ApprovalDecided",
+    "ApprovalExpired",
+    "ApprovalRequested",
     "DeploymentReported",
     "DriftDetected",
     "Event",
@@ -104,6 +112,7 @@ def _model_registered(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
         version=f.version(data, "modelversion", "data.modelVersion"),
         tags=f.tags(data, "modeltags", "data.modelTags"),
         model_type=f.model_type(data),
+        registered_by=f.registrant(data),
     )
 
 
@@ -191,6 +200,24 @@ def _approval(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
     )
 
 
+def _approval_expired(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
+    return ApprovalExpired(
+        **base,
+        model=f.name(data, "model", "model"),
+        version=f.version(data, "version", "version"),
+        request=f.text(data, "request", "request"),
+    )
+
+
+def _approval_requested(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
+    return ApprovalRequested(
+        **base,
+        model=f.name(data, "model", "model"),
+        version=f.version(data, "version", "version"),
+        by=f.text(data, "by", "by")[:200],
+    )
+
+
 _BUILDERS = {
     MODEL_REGISTERED.lower(): _model_registered,
     MODEL_DEPLOYED.lower(): _model_deployed,
@@ -199,4 +226,6 @@ _BUILDERS = {
     DATASET_DRIFT.lower(): _drift,
     DEPLOYMENT_REPORTED.lower(): _deployment,
     APPROVAL_DECIDED.lower(): _approval,
+    APPROVAL_EXPIRED.lower(): _approval_expired,
+    APPROVAL_REQUESTED.lower(): _approval_requested,
 }

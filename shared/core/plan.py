@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from shared.core import links
 from shared.core.actions import Action, Notify, TagModel
-from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
+from shared.core.lifecycle import Amend, ModelVersionRecord, Stage, Transition
 from shared.core.policy import Policy
 from shared.core.ports import JobRef
 
@@ -42,6 +42,7 @@ class Plan:
     notes: tuple[str, ...] = ()
     violation: str | None = None
     ignored: str | None = None
+    amends: tuple[Amend, ...] = ()  # record changes that are not stage steps (approval requests, votes)
 
 
 def job_name(purpose: str, model: str, seed: str) -> str:

@@ -12,6 +12,8 @@ from shared.core.plan import Context
 from shared.core.policy import Policy
 from shared.core.ports import JobRef, Store, Workspace
 
+_APPROVALS = ev.ApprovalExpired | ev.ApprovalRequested
+
 
 @dataclass(frozen=True, kw_only=True)
 class Loaded:
@@ -68,7 +70,7 @@ class Loader:
 
     def _named(self, event: ev.Event) -> tuple[list[tuple[str, str]], JobRef | None, tuple[JobRef, ...]]:
         """The model versions an event names (through our job, for a run), and that job."""
-        if isinstance(event, ev.ModelRegistered | ev.DeploymentReported | ev.ApprovalDecided):
+        if isinstance(event, ev.ModelRegistered | ev.DeploymentReported | ev.ApprovalDecided | _APPROVALS):
             return [(event.model, event.version)], None, ()
         if isinstance(event, ev.ModelDeployed):
             return list(event.models), None, ()
