@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.core import events as ev
@@ -66,6 +66,11 @@ class Request:
         return any(same(v.get("by", ""), who) for v in self.votes)
 
 
+def stamp(when: datetime) -> str:
+    """A time as requests and expiries are kept and compared: UTC, ISO, to the second."""
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def same(a: str, b: str) -> bool:
     """One identity, whatever the case and surrounding blanks."""
     return a.strip().lower() == b.strip().lower()
@@ -78,7 +83,7 @@ def _member(who: str, people: tuple[str, ...]) -> bool:
 def expiry_of(ctx: Context, rule: ModelRule) -> str | None:
     """When a request asked now expires (ISO, seconds), or None when the rule sets no expiry."""
     hours = rule.approval.expiry_hours
-    return (ctx.now + timedelta(hours=hours)).isoformat(timespec="seconds") if hours else None
+    return stamp(ctx.now + timedelta(hours=hours)) if hours else None
 
 
 def ask(ctx: Context, rule: ModelRule, record: ModelVersionRecord, note: str, by: str | None = None) -> Plan:
@@ -87,7 +92,7 @@ def ask(ctx: Context, rule: ModelRule, record: ModelVersionRecord, note: str, by
     champion = champion_of(ctx, model)
     request = Request(
         key=f"approval:{key}:{len(record.history)}",
-        asked_at=ctx.now.isoformat(timespec="seconds"),
+        asked_at=stamp(ctx.now),
         champion=champion.version if champion else None,
         evidence=record.test_job,
     )
@@ -156,7 +161,7 @@ def on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:
         return Plan(
             ignored=f"{e.approver} approved {key} already: each person counts once ({len(request.votes)} of {required})"
         )
-    votes = (*request.votes, {"by": e.approver, "at": ctx.now.isoformat(timespec="seconds"), "comment": e.comment})
+    votes = (*request.votes, {"by": e.approver, "at": stamp(ctx.now), "comment": e.comment})
     if len(votes) < required:
         return _counted(record, rule, request, votes, e.approver)
     return _approved(e, record, rule, request, votes)
@@ -250,7 +255,7 @@ def on_expired(event: Any, ctx: Context, policy: Policy) -> Plan:
     if request.key != e.request or request.expired:
         return Plan(ignored=f"the approval request {e.request} of {key} is no longer open: nothing expires")
     due = record.waiting_until
-    if not due or due > ctx.now.isoformat(timespec="seconds"):
+    if not due or due > stamp(ctx.now):
         return Plan(ignored=f"the approval request {e.request} of {key} is not due (expires {due or 'never'})")
     rule = policy.rule_for(record.model, record.tags)
     collected = ", ".join(v.get("by", "") for v in request.votes) or "none"

@@ -101,3 +101,7 @@ class Store(Protocol):
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest dead letters first."""
         ...
+
+    def due_approvals(self, now: str, limit: int) -> list[ModelVersionRecord]:
+        """Staging versions whose approval request expires at or before `now` (ISO), soonest first, at most `limit`."""
+        ...

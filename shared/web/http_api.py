@@ -156,7 +156,11 @@ def decide_approval(
             "approver": data["approver"].lower(),
             "decision": data["decision"],
         }
-        return _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
+        if record is not None and record.approval.get("key"):  # a fresh request takes fresh decisions
+            seed["request"] = record.approval["key"]
+        status, answer = _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
+        refused = status == 200 and answer.get("error")  # e.g. its evidence changed: refused, a fresh request sent
+        return (409 if refused else status), answer
 
     return _safely(run)
 
