@@ -37,6 +37,7 @@ def statements(drive: Driver, clock: FixedClock) -> set[str]:
     store.get_event("bad")
     store.get_event("unknown")
     store.jobs_for("credit-risk", "retrain")
+    store.due_approvals("2026-12-31T00:00:00+00:00", 10)
     clock.advance(seconds=3600)
     drive.reactor.sweep()
     db.set_trace_callback(None)
