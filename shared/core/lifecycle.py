@@ -112,6 +112,7 @@ class Amend:
 
 def amend(record: ModelVersionRecord, change: Amend, at: str) -> ModelVersionRecord:
     """Return the record with `change` applied and, when it has a note, noted in its history (no stage moves)."""
-    entry = {"at": at, "stage": str(record.stage), "note": change.note, "by": change.by}
+    stage = str(record.stage)  # no step: from and to are the same stage; `kind` tells it from a step
+    entry = {"at": at, "from": stage, "to": stage, "reason": change.note, "by": change.by, "kind": "approval"}
     history = (*record.history, entry) if change.note else record.history
     return replace(record, approval=dict(change.approval), waiting_until=change.waiting_until, history=history)
