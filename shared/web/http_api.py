@@ -181,6 +181,12 @@ def approval_request(
         fields = approval_body(raw, content_type, max_bytes=max_bytes)
     except BadBody as exc:
         return exc.status, {"error": str(exc)}
+    if isinstance(fields, Mapping) and fields.get("decision") == "request":  # the page asks for a fresh request
+        from shared.web.approval_request import fresh_from_fields
+
+        return _safely(
+            lambda: fresh_from_fields(reactor, model, version, fields, headers, trust_body_identity=trust_body_identity)
+        )
     return decide_approval(reactor, model, version, fields, headers, trust_body_identity=trust_body_identity)
 
 

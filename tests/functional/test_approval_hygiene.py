@@ -191,3 +191,32 @@ def test_two_last_approvals_racing_send_production_once(
     assert a.stage("1") == "approved" and len(log.entries(kind="cd", environment="production")) == 1
     record = a.reactor.store.get_record("credit-risk", "1")
     assert record is not None and len(record.approval["votes"]) == 2
+
+
+def test_the_page_offers_a_fresh_request_after_expiry_and_its_button_asks_for_one(
+    settings: Settings, clock: FixedClock
+) -> None:
+    from shared.web import approval_page
+
+    drive = driver(settings, clock, expiry_hours=1, required=2, group=[ANA, BO, CY])
+    to_staging(drive)
+    decide(drive.reactor, "1", ANA)
+    _, html = approval_page.render(drive.reactor, "credit-risk", "1")
+    assert "<th>Approvals</th><td>1 of 2 from ana@contoso.example, bo@contoso.example" in html
+    assert (
+        f"<li>{ANA} at 2026-11-22T09:00:00+00:00</li>" in html
+        and "<th>Expires</th><td>2026-11-22T10:00:00+00:00" in html
+    )
+    clock.advance(hours=2)
+    expire_approvals(drive.reactor, clock.now(), 10)
+    _, html = approval_page.render(drive.reactor, "credit-risk", "1")
+    assert "<th>Expires</th><td>expired</td>" in html and "id='renew'" in html and "value='request'" in html
+    form = b"approver=bo%40contoso.example&decision=request&comment="
+    status, body = http_api.approval_request(
+        drive.reactor, "credit-risk", "1", form, "application/x-www-form-urlencoded", {}, trust_body_identity=True
+    )
+    assert status == 200 and body["outcome"] == "handled"
+    _, html = approval_page.render(drive.reactor, "credit-risk", "1")
+    assert "id='renew'" not in html and "<th>Approvals</th><td>0 of 2" in html
+    record = drive.reactor.store.get_record("credit-risk", "1")
+    assert record is not None and record.history[-1]["reason"] == f"fresh approval request asked by {BO}"
