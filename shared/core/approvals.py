@@ -19,10 +19,13 @@ from shared.core.lifecycle import Amend, ModelVersionRecord, Stage, Transition
 from shared.core.plan import Context, Plan, approval_url, champion_of, notices_for, stage_tag
 from shared.core.policy import ModelRule, Policy
 
-FRESH = (
-    "ask for a fresh request: python -m shared request-approval MODEL:VERSION, "
-    "or POST /api/approvals/MODEL/VERSION/request"
-)
+
+def fresh_hint(model: str, version: str) -> str:
+    """How a person gets a fresh approval request."""
+    return (
+        f"python -m shared request-approval {model}:{version}, or POST /api/approvals/{model}/{version}/request "
+        "(the page's 'Ask for a fresh request')"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,7 +148,10 @@ def on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:
         )
     request = Request.of(record)
     if request.expired:
-        raise GateViolation(f"the approval request for {key} expired: a decision needs a fresh request ({FRESH})")
+        raise GateViolation(
+            f"the approval request for {key} expired: a decision needs a fresh request "
+            f"({fresh_hint(e.model, e.version)})"
+        )
     if rule.approval.invalidate_on_new_evidence and (why := stale(record, request, ctx)):
         return _renewed(ctx, rule, record, request, why, e.approver)
     if not e.approved:
@@ -267,7 +273,7 @@ def on_expired(event: Any, ctx: Context, policy: Policy) -> Plan:
         "Expired at": due,
         "Approvals collected": f"{len(request.votes)} of {rule.approval.required} ({collected})",
         "Registered by": record.registered_by or "-",
-        "Next": FRESH,
+        "Next": f"ask for a fresh request: {fresh_hint(e.model, e.version)}",
     }
     channels = tuple(dict.fromkeys((*rule.notify.approval, *rule.notify.verdict)))
     notices = notices_for(e.request, channels, "approval_expired", f"Approval request for {key} expired", facts)

@@ -148,7 +148,7 @@ def decide_approval(
         # One decision per person per time the version reached staging: a double click is a duplicate, while an
         # attempt refused (too early, or by someone the policy does not name) does not use up the real one's id.
         record = reactor.store.get_record(model_name, canonical)
-        stagings = sum(1 for step in record.history if step.get("to") == "staging") if record else 0
+        stagings = sum(1 for s in record.history if s.get("to") == "staging" and "kind" not in s) if record else 0
         seed = {
             "model": model_name,
             "version": canonical,
