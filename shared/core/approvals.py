@@ -156,7 +156,8 @@ def on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:
         return _renewed(ctx, rule, record, request, why, e.approver)
     if not e.approved:
         return _rejected(e, record, rule)
-    if rule.approval.four_eyes and record.registered_by and same(e.approver, record.registered_by):
+    registrant = record.registered_by or ctx.registrant
+    if rule.approval.four_eyes and registrant and same(e.approver, registrant):
         raise GateViolation(f"four eyes: {e.approver} registered or trained {key}, so another person must approve it")
     if rule.approval.group and not _member(e.approver, rule.approval.group):
         raise GateViolation(

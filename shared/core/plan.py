@@ -30,6 +30,7 @@ class Context:
     metrics: Mapping[str, float] | None = field(default_factory=dict)  # None: not read (a dry run)
     retrain_jobs: tuple[JobRef, ...] = ()
     forced: str | None = None  # the reason, when an operator re-runs a completed event
+    registrant: str | None = None  # who registered the version decided on, as the workspace says (four eyes)
 
 
 @dataclass(frozen=True, kw_only=True)

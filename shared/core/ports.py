@@ -37,6 +37,10 @@ class Workspace(Protocol):
         """Merge tags into a registered model version."""
         ...
 
+    def model_creator(self, model: str, version: str) -> str | None:
+        """The person who registered a model version, as the workspace recorded it (None: unknown, or not a person)."""
+        ...
+
 
 class Deployer(Protocol):
     """A CD system that deploys model versions."""

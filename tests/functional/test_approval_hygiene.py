@@ -220,3 +220,17 @@ def test_the_page_offers_a_fresh_request_after_expiry_and_its_button_asks_for_on
     assert "id='renew'" not in html and "<th>Approvals</th><td>0 of 2" in html
     record = drive.reactor.store.get_record("credit-risk", "1")
     assert record is not None and record.history[-1]["reason"] == f"fresh approval request asked by {BO}"
+
+
+def test_four_eyes_asks_the_workspace_who_registered_when_the_event_names_nobody(
+    settings: Settings, clock: FixedClock
+) -> None:
+    drive = driver(settings, clock)
+    drive.deliver(drive.workspace.register_model("credit-risk", {}, created_by=CY))
+    drive.finish("offline_test", auc=0.9, latency_ms=100)
+    drive.report("1", "staging")
+    record = drive.reactor.store.get_record("credit-risk", "1")
+    assert record is not None and record.registered_by is None  # the event did not say
+    status, body = decide(drive.reactor, "1", CY.upper())
+    assert status == 422 and f"four eyes: {CY.upper()} registered or trained credit-risk:1" in body["error"]
+    assert decide(drive.reactor, "1", ANA)[0] == 200 and drive.stage("1") == "approved"
