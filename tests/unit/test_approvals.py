@@ -12,7 +12,7 @@ from shared.core import events as ev
 from shared.core.actions import RequestApproval, TriggerCD
 from shared.core.approvals import Request
 from shared.core.decide import Context, decide
-from shared.core.errors import GateViolation, PolicyError
+from shared.core.errors import GateViolation, InvalidEvent, PolicyError
 from shared.core.lifecycle import ModelVersionRecord, Stage, amend
 from shared.core.plan import Plan
 from shared.core.policy import Policy, load_policy, parse_policy
@@ -238,3 +238,20 @@ def _same(record: ModelVersionRecord, **changes: Any) -> Any:
         approval={**record.approval, **changes},
         waiting_until=None if changes.get("expired") else record.waiting_until,
     )
+
+
+def _internal(kind: str, **data: Any) -> dict[str, Any]:
+    return {"specversion": "1.0", "id": "i", "type": kind, "source": "/ws", "data": data}
+
+
+def test_our_approval_events_come_only_from_inside_and_name_a_missing_field() -> None:
+    expired = _internal(ev.APPROVAL_EXPIRED, model="m", version=2, request="approval:m:2:2")
+    assert isinstance(ev.parse(expired), ev.Ignored)  # never from Event Grid
+    parsed = ev.parse(expired, internal=True)
+    assert isinstance(parsed, ev.ApprovalExpired) and parsed.version == "2" and parsed.request == "approval:m:2:2"
+    with pytest.raises(InvalidEvent) as missing:
+        ev.parse(_internal(ev.APPROVAL_EXPIRED, model="m", version="2"), internal=True)
+    assert missing.value.field == "request"
+    with pytest.raises(InvalidEvent) as nobody:
+        ev.parse(_internal(ev.APPROVAL_REQUESTED, model="m", version="2"), internal=True)
+    assert nobody.value.field == "by"
