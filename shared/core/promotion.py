@@ -25,6 +25,7 @@ def on_deployed(event: Any, ctx: Context, policy: Policy) -> Plan:
     return Plan(
         actions=tuple(a for p in plans for a in p.actions),
         transitions=tuple(t for p in plans for t in p.transitions),
+        amends=tuple(a for p in plans for a in p.amends),
         notes=tuple(p.ignored for p in plans if p.ignored),
         violation="; ".join(p.violation for p in plans if p.violation) or None,
     )

@@ -159,7 +159,9 @@ def decide_approval(
         if record is not None and record.approval.get("key"):  # a fresh request takes fresh decisions
             seed["request"] = record.approval["key"]
         status, answer = _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
-        refused = status == 200 and answer.get("error")  # e.g. its evidence changed: refused, a fresh request sent
+        # Its evidence changed: the decision was refused and a fresh request sent instead (the only way an
+        # approval decision asks for approval).
+        refused = status == 200 and any(a.get("kind") == "request_approval" for a in answer.get("actions", ()))
         return (409 if refused else status), answer
 
     return _safely(run)

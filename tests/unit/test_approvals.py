@@ -255,3 +255,11 @@ def test_our_approval_events_come_only_from_inside_and_name_a_missing_field() ->
     with pytest.raises(InvalidEvent) as nobody:
         ev.parse(_internal(ev.APPROVAL_REQUESTED, model="m", version="2"), internal=True)
     assert nobody.value.field == "by"
+
+
+def test_a_v1_staging_deployment_records_the_request_too() -> None:
+    candidate = ModelVersionRecord(model="m", version="2", stage=Stage.CANDIDATE, gate_passed=True, test_job="t2")
+    deployed = ev.ModelDeployed(id="d", type=ev.MODEL_DEPLOYED, source="/ws", service="m-staging", models=(("m", "2"),))
+    plan = decide(deployed, ctx(candidate), policy())
+    [change] = plan.amends
+    assert change.approval["key"] == "approval:m:2:0" and change.waiting_until == "2026-11-29T09:00:00+00:00"
