@@ -180,6 +180,10 @@ def _status(args: argparse.Namespace) -> int:
         for step in record.history:
             by = f" by {step['by']}" if step.get("by") else ""
             print(f"    {step['at']}  {step['from']} -> {step['to']}  {step['reason']}{by}")
+        if record.approval:  # the approval request: who approved so far, and until when
+            votes = ", ".join(v.get("by", "") for v in record.approval.get("votes", ())) or "none yet"
+            until = "expired" if record.approval.get("expired") else record.waiting_until or "-"
+            print(f"    request {record.approval.get('key')}: approvals {votes}; expires {until}")
     return 0
 
 

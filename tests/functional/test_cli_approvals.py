@@ -26,6 +26,7 @@ def test_expire_then_ask_afresh_then_approve_from_the_command_line(settings: Set
     assert cli(settings, "approve", "credit-risk:1", "--by", "ml-lead@contoso.example").returncode == 0
     status = cli(settings, "status", "credit-risk:1").stdout
     assert "approval request expired" in status and "fresh approval request asked by bo@contoso.example" in status
+    assert "approvals ml-lead@contoso.example; expires -" in status  # decided: no longer waiting
 
 
 def test_bad_input_exits_2_naming_the_problem(settings: Settings) -> None:
