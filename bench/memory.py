@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shared.core.actions import Notify, SubmitJob, TriggerCD
+from shared.core.endpoints import EndpointTraffic
 from shared.core.ports import Receipt
 
 
@@ -26,6 +27,9 @@ class MemoryWorkspace:
         return None
 
     def model_creator(self, model: str, version: str) -> str | None:
+        return None
+
+    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
         return None
 
 

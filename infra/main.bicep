@@ -19,6 +19,9 @@ param workspaceLocation string = location
 @description('Name of an Event Grid system topic the workspace already has (a workspace can have only one); empty: create one.')
 param existingSystemTopicName string = ''
 
+@description('The resource group\'s existing Event Grid system topic, if it has one (only one per source): the watchdog subscribes there.')
+param existingGroupTopicName string = ''
+
 @description('Create the Event Grid subscriptions (needs the aml_events function deployed: azd sets it after the first deploy).')
 param subscribeEvents bool = false
 
@@ -132,6 +135,7 @@ module events 'app/events.bicep' = {
     identityId: core.outputs.identityId
     identityPrincipalId: core.outputs.identityPrincipalId
     existingSystemTopicName: existingSystemTopicName
+    existingGroupTopicName: existingGroupTopicName
     subscribeEvents: subscribeEvents
     functionAppId: func.outputs.appId
     deadLetterStorageId: core.outputs.storageId

@@ -155,7 +155,8 @@ resource hostRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-// Event Grid writes undeliverable events here with the same identity (assigned to the system topic).
+// Event Grid writes undeliverable events here with the same identity (assigned to the system topic); the app lists,
+// reads and marks them with it (python -m shared deadletter eventgrid, /api/deadletters/eventgrid).
 resource deadLetterRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(deadLetters.id, identity.id, roles.storageBlobDataContributor)
   scope: deadLetters

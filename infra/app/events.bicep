@@ -13,6 +13,8 @@ param deadLetterStorageId string
 param deadLetterContainer string
 param maxDeliveryAttempts int
 param eventTimeToLiveInMinutes int
+@description('An Event Grid system topic the resource group already has (one per source): the watchdog subscribes there.')
+param existingGroupTopicName string = ''
 
 // AzureML Data Scientist: submit jobs, read runs and metrics, tag models (docs/azure.md).
 var dataScientistRole = 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
@@ -100,6 +102,40 @@ resource statusChanges 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022
       advancedFilters: [
         { operatorType: 'StringIn', key: 'data.runStatus', values: terminalStatuses }
       ]
+    }
+    retryPolicy: retryPolicy
+    deadLetterWithResourceIdentity: deadLetter
+  }
+}
+
+// The production watchdog: v2 online endpoints emit no ModelDeployed, so ARM's writes to the workspace's online
+// endpoints and their deployments come from the resource group's system topic. The subject is the written
+// resource's id (Event Grid compares subjects case-insensitively unless told otherwise).
+var groupTopicName = empty(existingGroupTopicName) ? 'egst-mlops-reactor-rg-${environmentName}' : existingGroupTopicName
+
+resource groupTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: groupTopicName
+  location: 'global'
+  tags: tags
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    source: resourceGroup().id
+    topicType: 'Microsoft.Resources.ResourceGroups'
+  }
+}
+
+resource endpointWrites 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = if (subscribeEvents) {
+  parent: groupTopic
+  name: 'mlops-reactor-endpoints'
+  properties: {
+    destination: destination
+    eventDeliverySchema: 'EventGridSchema'
+    filter: {
+      includedEventTypes: ['Microsoft.Resources.ResourceWriteSuccess']
+      subjectBeginsWith: '${workspace.id}/onlineEndpoints/'
     }
     retryPolicy: retryPolicy
     deadLetterWithResourceIdentity: deadLetter

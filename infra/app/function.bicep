@@ -88,6 +88,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'REACTOR_MAX_BODY_BYTES', value: '1048576' }
         { name: 'REACTOR_STORAGE_TABLE_URL', value: storage.properties.primaryEndpoints.table }
         { name: 'REACTOR_TABLE_PREFIX', value: 'reactor' }
+        { name: 'REACTOR_DEADLETTER_BLOB_URL', value: storage.properties.primaryEndpoints.blob }
+        { name: 'REACTOR_DEADLETTER_CONTAINER', value: 'eventgrid-deadletter' } // core.bicep's deadLetterContainer
         { name: 'REACTOR_GITHUB_API_URL', value: 'https://api.github.com' }
         { name: 'REACTOR_ADO_URL', value: 'https://dev.azure.com' }
         { name: 'REACTOR_EMAIL_SENDER', value: emailSender }

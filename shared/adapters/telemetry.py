@@ -14,6 +14,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.trace import Span, Status, StatusCode
 
 from shared.core.actions import Notify, SubmitJob, TriggerCD
+from shared.core.endpoints import EndpointTraffic
 from shared.core.ports import Deployer, Notifier, Receipt, Workspace
 
 CONNECTION = "APPLICATIONINSIGHTS_CONNECTION_STRING"
@@ -127,6 +128,11 @@ class TracedWorkspace:
         """Who registered a model version, in a span."""
         with self.telemetry.call("reactor.azureml.model_creator", {"reactor.model_version": f"{model}:{version}"}):
             return self.inner.model_creator(model, version)
+
+    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
+        """Read an online endpoint's deployments and traffic, in a span."""
+        with self.telemetry.call("reactor.azureml.endpoint_models", {"reactor.endpoint": endpoint}):
+            return self.inner.endpoint_models(endpoint)
 
 
 class TracedDeployer:

@@ -25,6 +25,7 @@ from shared.core.plan import (
 )
 from shared.core.policy import Policy
 from shared.core.promotion import on_approval, on_deployed, on_reported
+from shared.core.watchdog import on_endpoint_written
 
 __all__ = ["STAGE_TAG", "Context", "Plan", "decide", "job_name"]
 
@@ -197,4 +198,5 @@ _HANDLERS: dict[type, Callable[[Any, Context, Policy], Plan]] = {
     ev.ApprovalDecided: on_approval,
     ev.ApprovalExpired: on_expired,
     ev.ApprovalRequested: on_requested,
+    ev.EndpointWritten: on_endpoint_written,
 }

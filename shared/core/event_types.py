@@ -137,3 +137,20 @@ class ApprovalRequested(Event):
     model: str
     version: str
     by: str
+
+
+# Azure Resource Manager's resource-group system topic: a write to an online endpoint or one of its deployments.
+RESOURCE_WRITE = "Microsoft.Resources.ResourceWriteSuccess"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointWritten(Event):
+    """An online endpoint (or one of its deployments) was written: what takes production traffic may have changed."""
+
+    workspace: str  # the ARM id of the workspace the written resource belongs to (from data.resourceUri)
+    endpoint: str
+    deployment: str = ""  # "" when the endpoint itself was written
+    resource_uri: str = ""
+    operation: str = ""
+    writer: str = ""  # who wrote it, from the caller's claims
+    correlation_id: str = ""

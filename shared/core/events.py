@@ -20,6 +20,7 @@ from shared.core.event_types import (
     INTERNAL_TYPES,
     MODEL_DEPLOYED,
     MODEL_REGISTERED,
+    RESOURCE_WRITE,
     RUN_COMPLETED,
     RUN_STATUS_CHANGED,
     TERMINAL_STATUSES,
@@ -28,6 +29,7 @@ from shared.core.event_types import (
     ApprovalRequested,
     DeploymentReported,
     DriftDetected,
+    EndpointWritten,
     Event,
     Ignored,
     ModelDeployed,
@@ -35,6 +37,7 @@ from shared.core.event_types import (
     RunFinished,
 )
 from shared.core.payload import REFUSED
+from shared.core.resource_events import endpoint_written
 
 __all__ = [
     "APPROVAL_DECIDED",
@@ -48,6 +51,7 @@ __all__ = [
     "INTERNAL_TYPES",
     "MODEL_DEPLOYED",
     "MODEL_REGISTERED",
+    "RESOURCE_WRITE",
     "RUN_COMPLETED",
     "RUN_STATUS_CHANGED",
     "TERMINAL_STATUSES",
@@ -56,6 +60,7 @@ __all__ = [
     "ApprovalRequested",
     "DeploymentReported",
     "DriftDetected",
+    "EndpointWritten",
     "Event",
     "Ignored",
     "ModelDeployed",
@@ -228,4 +233,5 @@ _BUILDERS = {
     APPROVAL_DECIDED.lower(): _approval,
     APPROVAL_EXPIRED.lower(): _approval_expired,
     APPROVAL_REQUESTED.lower(): _approval_requested,
+    RESOURCE_WRITE.lower(): endpoint_written,
 }

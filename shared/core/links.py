@@ -24,3 +24,13 @@ def studio_run(run_id: str, workspace_id: str) -> str:
 @lru_cache(maxsize=8)
 def _quoted(workspace_id: str) -> str:
     return quote(workspace_id, safe="/")
+
+
+def studio_endpoint(endpoint: str, workspace_id: str) -> str:
+    """An online endpoint's page in Azure ML studio (the path is UNCONFIRMED against the studio's routes)."""
+    return f"{STUDIO}/endpoints/realtime/{quote(endpoint, safe='')}/detail?wsid={_quoted(workspace_id)}"
+
+
+def portal_resource(resource_id: str) -> str:
+    """Any ARM resource's blade in the Azure portal."""
+    return f"https://portal.azure.com/#resource{quote(resource_id, safe='/')}"

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from shared.core import links
 from shared.core.actions import Action, Notify, TagModel
+from shared.core.endpoints import EndpointTraffic
 from shared.core.lifecycle import Amend, ModelVersionRecord, Stage, Transition
 from shared.core.policy import Policy
 from shared.core.ports import JobRef
@@ -31,6 +32,7 @@ class Context:
     retrain_jobs: tuple[JobRef, ...] = ()
     forced: str | None = None  # the reason, when an operator re-runs a completed event
     registrant: str | None = None  # who registered the version decided on, as the workspace says (four eyes)
+    endpoint: EndpointTraffic | None = None  # an online endpoint as read after a write to it (None: gone)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.core.actions import Notify, SubmitJob, TriggerCD
+from shared.core.endpoints import EndpointTraffic
 from shared.core.state import Conflict, JobRef, LedgerEntry
 from shared.core.store import Store
 
@@ -39,6 +40,10 @@ class Workspace(Protocol):
 
     def model_creator(self, model: str, version: str) -> str | None:
         """The person who registered a model version, as the workspace recorded it (None: unknown, or not a person)."""
+        ...
+
+    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
+        """Read only: an online endpoint's deployments with live or mirrored traffic, and their models; None: gone."""
         ...
 
 

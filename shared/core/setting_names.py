@@ -46,6 +46,12 @@ STORAGE_TABLE_URL = "REACTOR_STORAGE_TABLE_URL"  # https://<account>.table.core.
 WEBJOBS_STORAGE = "AzureWebJobsStorage"  # (secret) the host's storage; the last fallback for the Table store
 TABLE_PREFIX = "REACTOR_TABLE_PREFIX"  # default "reactor": tables reactorClaims, reactorRecords, ...
 
+# Event Grid's dead-letter blobs (`python -m shared deadletter eventgrid ...`). (secret) = never logged.
+DEADLETTER_CONTAINER = "REACTOR_DEADLETTER_CONTAINER"  # default "eventgrid-deadletter" (the container infra/ makes)
+DEADLETTER_BLOB_URL = "REACTOR_DEADLETTER_BLOB_URL"  # https://<account>.blob.core.windows.net + managed identity
+DEADLETTER_CONNECTION = "REACTOR_DEADLETTER_CONNECTION"  # (secret) a connection string (Azurite); else the URL,
+# else AzureWebJobsStorage when it is a connection string
+
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off")
 

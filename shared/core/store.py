@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.core.dead_letters import LetterPage, LetterQuery
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.state import Adopted, Claimed, Commit, Committed, Finish, Intent, JobRef, LedgerEntry
 
@@ -104,4 +105,8 @@ class Store(Protocol):
 
     def due_approvals(self, now: str, limit: int) -> list[ModelVersionRecord]:
         """Staging versions whose approval request expires at or before `now` (ISO), soonest first, at most `limit`."""
+        ...
+
+    def dead_letter_page(self, query: LetterQuery) -> LetterPage:
+        """Dead letters matching `query`, newest first, each with its kind and status; at most `query.limit` read."""
         ...

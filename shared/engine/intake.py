@@ -8,6 +8,7 @@ from typing import Any
 from shared.core import events as ev
 from shared.core.config_check import Problem, summary
 from shared.core.errors import Misconfigured, UntrustedSource
+from shared.core.resource_events import trusted
 from shared.engine.outcome import Outcome, Result
 
 REPLAYED_APPROVAL = (
@@ -33,6 +34,8 @@ def admit(
     ours = isinstance(
         event, ev.DeploymentReported | ev.ApprovalDecided | ev.ApprovalExpired | ev.ApprovalRequested
     )  # parsed only when internal
-    if event.source.lower() != workspace_id.lower() and not ours:
+    if isinstance(event, ev.EndpointWritten):  # from the resource group's topic: trust the written resource
+        trusted(event, workspace_id)
+    elif event.source.lower() != workspace_id.lower() and not ours:
         raise UntrustedSource(f"event source {event.source!r} is not the configured workspace {workspace_id!r}")
     return event

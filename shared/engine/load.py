@@ -35,6 +35,10 @@ class Loader:
 
     def load(self, event: ev.Event, now: datetime, forced: str | None, dry_run: bool = False) -> Loaded:
         versions, job, retrain = self._named(event)
+        endpoint = None
+        if isinstance(event, ev.EndpointWritten):  # read only: what the endpoint serves now, whoever wrote it
+            endpoint = self.workspace.endpoint_models(event.endpoint)
+            versions = [(d.model, d.version) for d in endpoint.deployments if d.model] if endpoint else []
         subjects = {model: self.store.subject_revision(model) for model in sorted({m for m, _ in versions})}
         if isinstance(event, ev.DriftDetected) and (rule := self.policy.drift_rule(event.monitor)) is not None:
             subjects[rule.model] = self.store.subject_revision(rule.model)
@@ -67,6 +71,7 @@ class Loader:
             retrain_jobs=retrain,
             forced=forced,
             registrant=registrant,
+            endpoint=endpoint,
         )
         return Loaded(ctx=ctx, subjects=subjects)
 

@@ -14,7 +14,7 @@ from typing import Any
 from shared.app.settings import Settings
 from shared.core import payload
 from shared.core.errors import ReactorError
-from shared.tools import approvals_cli, cli_host, doctor, synthetic
+from shared.tools import approvals_cli, cli_host, cli_watchdog, deadletter_cli, doctor, synthetic
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     complete.add_argument("--status", default="Completed")
     complete.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE")
     complete.set_defaults(run=_complete)
+    cli_watchdog.add(sub, _local_workspace, _reactor)
     sweep = sub.add_parser("sweep", help="finish events whose delivery stopped after their decision was committed")
     sweep.add_argument("--limit", type=int, default=100)
     sweep.set_defaults(run=_sweep)
@@ -98,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     prune.add_argument("--apply", action="store_true", help="delete for real (default: count only)")
     prune.set_defaults(run=_prune)
     approvals_cli.add_commands(sub)  # expire-approvals, request-approval
+    deadletter_cli.add_command(sub)  # deadletter list|show|replay, deadletter eventgrid list|show|redrive
     return parser
 
 

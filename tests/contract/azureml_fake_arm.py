@@ -119,6 +119,58 @@ class FakeAzureML(ArmRecorder):
         self._put_asset("datastores/workspaceblobstore", "workspaceblobstore", body)
         self._put_asset("datastores", "", {"value": [self.assets[f"{WS_PATH}/datastores/workspaceblobstore".lower()]]})
 
+    def add_online_endpoint(
+        self,
+        name: str,
+        traffic: dict[str, int],
+        mirror: dict[str, int] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        """A managed online endpoint as GET .../onlineEndpoints/{name} returns it (api 2024-04-01 shape)."""
+        path = f"{WS_PATH}/onlineEndpoints/{name}"
+        self.assets[path.lower()] = {
+            "id": path,
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+            "location": "westeurope",
+            "kind": "Managed",
+            "identity": {"type": "SystemAssigned", "principalId": "p", "tenantId": "t"},
+            "tags": dict(tags or {}),
+            "properties": {
+                "authMode": "Key",
+                "scoringUri": f"https://{name}.westeurope.inference.ml.azure.com/score",
+                "traffic": dict(traffic),
+                "mirrorTraffic": dict(mirror or {}),
+                "provisioningState": "Succeeded",
+                "publicNetworkAccess": "Enabled",
+            },
+        }
+        self.assets[f"{path}/deployments".lower()] = {"value": []}
+
+    def add_online_deployment(self, endpoint: str, name: str, model: str | None) -> None:
+        """A managed deployment under an endpoint (also in its GET .../deployments list), model as stored."""
+        path = f"{WS_PATH}/onlineEndpoints/{endpoint}/deployments/{name}"
+        properties: dict[str, Any] = {
+            "endpointComputeType": "Managed",
+            "instanceType": "Standard_DS3_v2",
+            "provisioningState": "Succeeded",
+            "scaleSettings": {"scaleType": "Default"},
+        }
+        if model is not None:
+            properties["model"] = model
+        body = {
+            "id": path,
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+            "location": "westeurope",
+            "kind": "Managed",
+            "sku": {"name": "Default", "capacity": 1},
+            "tags": {},
+            "properties": properties,
+        }
+        self.assets[path.lower()] = body
+        self.assets[f"{WS_PATH}/onlineEndpoints/{endpoint}/deployments".lower()]["value"].append(body)
+
     def _put_asset(self, suffix: str, name: str, properties: dict[str, Any]) -> None:
         path = f"{WS_PATH}/{suffix}"
         self.assets[path.lower()] = (

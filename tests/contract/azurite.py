@@ -1,4 +1,4 @@
-"""A real Azurite Table service for the contract tests: started once per session, stopped at the end."""
+"""Real Azurite Table and Blob services for the contract tests: each started once per session, stopped at the end."""
 
 from __future__ import annotations
 
@@ -14,16 +14,17 @@ import pytest
 from shared.app.settings import APP_ROOT
 
 AZURITE = APP_ROOT / "tools" / "node_modules" / ".bin" / "azurite-table"
+AZURITE_BLOB = AZURITE.with_name("azurite-blob")
 # The well-known development account every Azurite instance has (not a secret).
 DEV_ACCOUNT = "devstoreaccount1"
 DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
-def connection_string(port: int) -> str:
-    """The connection string of the dev account on a local port."""
+def connection_string(port: int, service: str = "table") -> str:
+    """The connection string of the dev account's Table (or Blob) service on a local port."""
     return (
         f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
-        f"TableEndpoint=http://127.0.0.1:{port}/{DEV_ACCOUNT};"
+        f"{service.capitalize()}Endpoint=http://127.0.0.1:{port}/{DEV_ACCOUNT};"
     )
 
 
@@ -45,8 +46,8 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def start(log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """Start an in-memory Azurite Table service on a free port, its output in `log`; wait until it listens.
+def start(log: Path, service: str = "table") -> tuple[subprocess.Popen[bytes], int]:
+    """Start an in-memory Azurite Table (or Blob) service on a free port, its output in `log`; wait until it listens.
 
     RuntimeError (with the end of its log) if it did not start within 30 s.
     """
@@ -54,11 +55,11 @@ def start(log: Path) -> tuple[subprocess.Popen[bytes], int]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                str(AZURITE),
+                str(AZURITE if service == "table" else AZURITE_BLOB),
                 "--inMemoryPersistence",
-                "--tableHost",
+                f"--{service}Host",
                 "127.0.0.1",
-                "--tablePort",
+                f"--{service}Port",
                 str(port),
                 "--skipApiVersionCheck",
                 "--loose",
@@ -97,5 +98,21 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     try:
         yield connection_string(port)
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def azurite_blob(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A connection string to a fresh in-memory Azurite Blob service."""
+    if not AZURITE_BLOB.exists():
+        _unavailable(f"{AZURITE_BLOB} not found")
+    try:
+        process, port = start(Path(tmp_path_factory.mktemp("azurite-blob")) / "azurite.log", "blob")
+    except RuntimeError as exc:
+        _unavailable(str(exc))
+        return
+    try:
+        yield connection_string(port, "blob")
     finally:
         stop(process)

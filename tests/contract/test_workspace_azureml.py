@@ -202,3 +202,34 @@ def test_a_model_that_cannot_be_read_names_what_to_fix(workspace: AzureMLWorkspa
     with pytest.raises(UpstreamRejected, match="reading model credit-risk:7"):
         workspace.submit_job(untyped)
     assert arm.find("PUT", "/jobs/") == []
+
+
+def test_endpoint_models_read_the_traffic_and_each_serving_deployments_model(
+    workspace: AzureMLWorkspace, arm: FakeAzureML
+) -> None:
+    arm.add_online_endpoint("credit-risk-prod", {"blue": 90, "green": 10}, mirror={"shadow": 20}, tags={"team": "ds"})
+    arm.add_online_deployment("credit-risk-prod", "blue", f"{WS_PATH}/models/credit-risk/versions/7")
+    arm.add_online_deployment("credit-risk-prod", "green", "azureml:credit-risk:8")
+    arm.add_online_deployment("credit-risk-prod", "shadow", "azureml://registries/shared/models/credit-risk/versions/9")
+    arm.add_online_deployment("credit-risk-prod", "idle", f"{WS_PATH}/models/credit-risk/versions/1")
+
+    view = workspace.endpoint_models("credit-risk-prod")
+
+    assert view is not None and view.tags == {"team": "ds"}
+    found = {d.deployment: (d.key, d.traffic, d.mirror) for d in view.deployments}
+    assert found == {"blue": ("credit-risk:7", 90, 0), "green": ("credit-risk:8", 10, 0), "shadow": ("", 0, 20)}
+    # Read only, at the documented paths: the endpoint, its deployments' list (the SDK's), each serving deployment.
+    assert {r.method for r in arm.requests} == {"GET"}
+    endpoint = f"{WS_PATH}/onlineEndpoints/credit-risk-prod"
+    assert len(arm.find("GET", endpoint)) == 5 and arm.find("GET", f"{endpoint}/deployments/blue")
+    assert not arm.find("GET", f"{endpoint}/deployments/idle")
+
+
+def test_endpoint_models_of_an_endpoint_that_is_gone_is_none(workspace: AzureMLWorkspace) -> None:
+    assert workspace.endpoint_models("deleted-prod") is None
+
+
+def test_endpoint_models_without_read_access_names_the_role(workspace: AzureMLWorkspace, arm: FakeAzureML) -> None:
+    arm.fail_next("GET", "/onlineEndpoints/", Answer(403, {"error": {"code": "AuthorizationFailed", "message": "no"}}))
+    with pytest.raises(UpstreamRejected, match="AzureML Data Scientist"):
+        workspace.endpoint_models("credit-risk-prod")

@@ -56,6 +56,12 @@ class LocalHarness:
     def tags(self, model: str, version: str) -> dict[str, str]:
         return self.workspace.model_tags(model, version)
 
+    def serve(self, endpoint: str, traffic: dict[str, tuple[str, int]]) -> None:
+        """Deployments (name -> model id, live share) on an endpoint, written outside the loop."""
+        for name, (model_id, _) in traffic.items():
+            self.workspace.endpoints.write_deployment(endpoint, name, model_id, traffic=None)
+        self.workspace.endpoints.set_traffic(endpoint, {name: share for name, (_, share) in traffic.items()})
+
 
 class AzureHarness:
     """The Azure adapter on the real MLClient against FakeAzureML, metrics in a real MLflow tracking store."""
@@ -95,6 +101,11 @@ class AzureHarness:
     def tags(self, model: str, version: str) -> dict[str, str]:
         found = self.workspace.get_model(model, version)
         return dict(found.tags)
+
+    def serve(self, endpoint: str, traffic: dict[str, tuple[str, int]]) -> None:
+        self.arm.add_online_endpoint(endpoint, {name: share for name, (_, share) in traffic.items()})
+        for name, (model_id, _) in traffic.items():
+            self.arm.add_online_deployment(endpoint, name, model_id)
 
 
 @pytest.fixture
@@ -151,3 +162,24 @@ def test_model_creator_is_the_person_who_registered_it_else_none(harness: Any) -
     assert harness.workspace.model_creator("credit-risk", "1") == "Ana@contoso.example"
     assert harness.workspace.model_creator("fraud", "1") is None  # an app registered it: no person to compare
     assert harness.workspace.model_creator("credit-risk", "9") is None  # not in the registry
+
+
+def test_endpoint_models_name_each_live_deployments_model_version(harness: Any) -> None:
+    harness.serve(
+        "credit-risk-prod",
+        {
+            "blue": ("azureml:credit-risk:7", 80),
+            "green": ("azureml:credit-risk:8", 20),
+            "idle": ("azureml:credit-risk:1", 0),  # serves nobody: not listed
+        },
+    )
+    view = harness.workspace.endpoint_models("credit-risk-prod")
+    assert view is not None and view.endpoint == "credit-risk-prod"
+    assert [(d.deployment, d.model, d.version, d.traffic) for d in view.deployments] == [
+        ("blue", "credit-risk", "7", 80),
+        ("green", "credit-risk", "8", 20),
+    ]
+
+
+def test_endpoint_models_of_an_unknown_endpoint_is_none(harness: Any) -> None:
+    assert harness.workspace.endpoint_models("nope-prod") is None

@@ -12,7 +12,7 @@ from tests.functional.driver import Driver
 
 GROWING = ("journal", "intents", "records", "jobs", "dead_letters", "groups", "subjects")
 # A scan bounded by LIMIT in key order reads only the newest rows (the dead letters page).
-BOUNDED = re.compile(r"ORDER BY seq DESC LIMIT", re.I)
+BOUNDED = re.compile(r"ORDER BY (at DESC, )?seq DESC LIMIT", re.I)
 
 
 def statements(drive: Driver, clock: FixedClock) -> set[str]:
@@ -38,10 +38,25 @@ def statements(drive: Driver, clock: FixedClock) -> set[str]:
     store.get_event("unknown")
     store.jobs_for("credit-risk", "retrain")
     store.due_approvals("2026-12-31T00:00:00+00:00", 10)
+    _letter_pages(drive)
     clock.advance(seconds=3600)
     drive.reactor.sweep()
     db.set_trace_callback(None)
     return {s for s in seen if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE)", s, re.I)}
+
+
+def _letter_pages(drive: Driver) -> None:
+    """Every shape of the dead-letter page: by time, by type, each with and without bounds and a cursor."""
+    from shared.core.dead_letters import LetterQuery
+    from shared.engine.redrive import redrive
+
+    store = drive.reactor.store
+    for event_type in (None, "Microsoft.MachineLearningServices.ModelRegistered"):
+        first = store.dead_letter_page(LetterQuery(event_type=event_type, limit=1))
+        store.dead_letter_page(LetterQuery(event_type=event_type, limit=1, cursor=first.next, reason="x"))
+        store.dead_letter_page(LetterQuery(event_type=event_type, since="2026-01-01T00:00:00+00:00"))
+        store.dead_letter_page(LetterQuery(event_type=event_type, until="2027-01-01T00:00:00+00:00", cursor=first.next))
+    redrive(drive.reactor, LetterQuery(), dry_run=False)
 
 
 def test_no_query_scans_a_table_that_grows(reactor: Reactor, clock: FixedClock) -> None:

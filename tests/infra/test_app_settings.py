@@ -35,6 +35,7 @@ NOT_IN_BICEP = {
     "REACTOR_SMTP_USER": "smtp channel only",
     "REACTOR_SMTP_PASSWORD": "smtp channel only (a Key Vault reference when used)",
     "REACTOR_SMTP_STARTTLS": "smtp channel only",
+    "REACTOR_DEADLETTER_CONNECTION": "optional secret: the identity and REACTOR_DEADLETTER_BLOB_URL are used instead",
 }
 # Set by infra/ for the platform, not read by our code.
 PLATFORM_ONLY = {

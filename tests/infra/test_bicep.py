@@ -73,6 +73,7 @@ def _subscriptions() -> list[dict[str, Any]]:
 def test_subscriptions_deliver_exactly_the_azure_ml_event_types_the_code_handles() -> None:
     azure_ml = "Microsoft.MachineLearningServices."
     handled = {v for k, v in vars(event_types).items() if k.isupper() and str(v).startswith(azure_ml)}
+    handled.add(event_types.RESOURCE_WRITE)  # the watchdog's, from the resource group's topic
     delivered = [t for sub in _subscriptions() for t in sub["filter"]["includedEventTypes"]]
 
     assert sorted(delivered) == sorted(handled)
@@ -112,6 +113,20 @@ def test_the_system_topic_is_on_the_workspace_with_the_identity() -> None:
     assert topic["properties"]["topicType"] == "Microsoft.MachineLearningServices.Workspaces"
     assert "workspace" in json.dumps(topic["properties"]["source"])  # workspace.id: the existing workspace
     assert topic["identity"]["type"] == "UserAssigned"
+
+
+def test_the_watchdog_hears_endpoint_writes_from_the_resource_group_topic() -> None:
+    topic = resource("app/events", "groupTopic")
+    writes = resource("app/events", "endpointWrites")
+
+    assert topic["properties"]["topicType"] == "Microsoft.Resources.ResourceGroups"
+    assert topic["properties"]["source"]["function"]["type"] == "resource_group"  # the workspace's (module scope)
+    assert topic["location"] == "global"
+    assert writes["parent"] == "groupTopic"
+    assert writes["properties"]["filter"] == {
+        "includedEventTypes": [event_types.RESOURCE_WRITE],
+        "subjectBeginsWith": "${workspace.id}/onlineEndpoints/",  # endpoints and their deployments, this workspace
+    }
 
 
 def test_the_app_runs_on_flex_consumption_python_311_with_the_user_assigned_identity() -> None:

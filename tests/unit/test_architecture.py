@@ -54,7 +54,7 @@ PORTS = ("store", "workspace", "cd", "notify")
 PORT_HELPERS: dict[str, frozenset[str]] = {
     "cd": frozenset({"common"}),
     "notify": frozenset({"render"}),
-    "workspace": frozenset({"payloads"}),
+    "workspace": frozenset({"payloads", "resource_writes"}),
     "store": frozenset(),
 }
 

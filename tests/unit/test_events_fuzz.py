@@ -20,6 +20,7 @@ TYPES = [
     "Microsoft.MachineLearningServices.DatasetDriftDetected",
     "MLOpsReactor.DeploymentReported",
     "MLOpsReactor.ApprovalDecided",
+    "Microsoft.Resources.ResourceWriteSuccess",
     "Something.Else",
 ]
 PLAUSIBLE: dict[str, Any] = {
@@ -43,6 +44,12 @@ PLAUSIBLE: dict[str, Any] = {
     "decision": "approve",
     "approver": "a",
     "comment": "c",
+    "resourceUri": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w"
+    "/onlineEndpoints/e-prod/deployments/d",
+    "operationName": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/write",
+    "claims": {"name": "n", "appid": "a"},
+    "authorization": {"evidence": {"principalId": "p"}},
+    "correlationId": "c",
 }
 
 scalars = st.one_of(

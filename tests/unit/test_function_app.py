@@ -19,6 +19,10 @@ EXPECTED = {
     "ledger": ("httpTrigger", "ledger/{kind}/{key?}/{version?}", ["GET"], "FUNCTION"),
     "health": ("httpTrigger", "health", ["GET"], "ANONYMOUS"),
     "sweep": ("timerTrigger", None, None, None),
+    "deadletters": ("httpTrigger", "deadletters", ["GET"], "FUNCTION"),
+    "deadletters_redrive": ("httpTrigger", "deadletters/redrive", ["POST"], "FUNCTION"),
+    "deadletters_eventgrid": ("httpTrigger", "deadletters/eventgrid", ["GET"], "FUNCTION"),
+    "deadletters_eventgrid_redrive": ("httpTrigger", "deadletters/eventgrid/redrive", ["POST"], "FUNCTION"),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from shared.adapters.sqlite_file import ThreadConnections
 from shared.adapters.workspace import payloads
 from shared.core.actions import SubmitJob
+from shared.core.endpoints import DeploymentModel, EndpointTraffic, model_version
 from shared.core.errors import UpstreamRejected
 from shared.core.ports import Receipt
 
@@ -20,6 +21,10 @@ CREATE TABLE IF NOT EXISTS models (name TEXT NOT NULL, version TEXT NOT NULL, ta
                                    PRIMARY KEY (name, version));
 CREATE TABLE IF NOT EXISTS creators (name TEXT NOT NULL, version TEXT NOT NULL, created_by TEXT NOT NULL,
                                      PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS endpoints (name TEXT PRIMARY KEY, tags TEXT NOT NULL, traffic TEXT NOT NULL,
+                                      mirror TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deployments (endpoint TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL,
+                                        PRIMARY KEY (endpoint, name));
 """
 
 
@@ -33,6 +38,7 @@ class LocalWorkspace:
         self.workspace_id = workspace_id
         self._db = ThreadConnections(path)
         self._db().executescript(_SCHEMA)
+        self.endpoints = LocalEndpoints(self._db, workspace_id)  # write_deployment, set_traffic: outside the loop
 
     def submit_job(self, job: SubmitJob) -> Receipt:
         if not (self.app_root / job.job_file).is_file():
@@ -120,3 +126,77 @@ class LocalWorkspace:
             if job["purpose"] == "retrain":
                 emitted.append(self.register_model(job["model"], {"mlops_reactor_retrained_by": name}))
         return emitted
+
+    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
+        return self.endpoints.endpoint_models(endpoint)
+
+
+class LocalEndpoints:
+    """Endpoints in the workspace's SQLite file; each write returns the ResourceWriteSuccess events ARM would send."""
+
+    def __init__(self, db: ThreadConnections, workspace_id: str) -> None:
+        self._db = db
+        self.workspace_id = workspace_id
+
+    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
+        """What the endpoint serves: each deployment with live or mirrored traffic, and its model version."""
+        db = self._db()
+        row = db.execute("SELECT tags, traffic, mirror FROM endpoints WHERE name = ?", (endpoint,)).fetchone()
+        if row is None:
+            return None
+        tags, traffic, mirror = (json.loads(v) for v in row)
+        rows = db.execute("SELECT name, model FROM deployments WHERE endpoint = ? ORDER BY name", (endpoint,))
+        shares = ((name, model_id, int(traffic.get(name, 0)), int(mirror.get(name, 0))) for name, model_id in rows)
+        deployments = tuple(_deployment(*d) for d in shares if d[2] > 0 or d[3] > 0)
+        return EndpointTraffic(endpoint=endpoint, tags=tags, deployments=deployments)
+
+    def write_deployment(
+        self,
+        endpoint: str,
+        deployment: str,
+        model_id: str,
+        *,
+        traffic: int | None = 100,
+        tags: Mapping[str, str] | None = None,
+        caller: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Create or update a deployment (and its endpoint); with `traffic`, give it that share (the rest to 0).
+
+        `caller` says who wrote it ({writer, upn} or {claims}). Returns the deployment's write event, then the
+        endpoint's when its traffic changed, as `az ml online-deployment create --all-traffic` would cause.
+        """
+        db = self._db()
+        if db.execute("SELECT 1 FROM endpoints WHERE name = ?", (endpoint,)).fetchone() is None:
+            db.execute("INSERT INTO endpoints VALUES (?, ?, '{}', '{}')", (endpoint, json.dumps(dict(tags or {}))))
+        db.execute("INSERT OR REPLACE INTO deployments VALUES (?, ?, ?)", (endpoint, deployment, model_id))
+        events = [self._event(endpoint, deployment, caller or {})]
+        if traffic is not None:
+            events.append(self.set_traffic(endpoint, {deployment: traffic}, caller))
+        return events
+
+    def set_traffic(
+        self,
+        endpoint: str,
+        traffic: Mapping[str, int],
+        caller: Mapping[str, Any] | None = None,
+        mirror: Mapping[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """Set the endpoint's live (and mirrored) traffic, deployments not named get 0; returns its write event."""
+        shares, copies = (json.dumps({k: int(v) for k, v in m.items()}) for m in (traffic, mirror or {}))
+        updated = self._db().execute(
+            "UPDATE endpoints SET traffic = ?, mirror = ? WHERE name = ?", (shares, copies, endpoint)
+        )
+        if updated.rowcount == 0:
+            raise UpstreamRejected(f"online endpoint {endpoint} does not exist in the local workspace")
+        return self._event(endpoint, "", caller or {})
+
+    def _event(self, endpoint: str, deployment: str, caller: Mapping[str, Any]) -> dict[str, Any]:
+        fields = {**caller, "endpoint": endpoint, "deployment": deployment}
+        return payloads.build("resource_write", self.workspace_id, **fields)
+
+
+def _deployment(name: str, model_id: str, traffic: int, mirror: int) -> DeploymentModel:
+    model, version = model_version(model_id)
+    return DeploymentModel(
+        deployment=name, model=model, version=version, traffic=traffic, mirror=mirror, model_id=model_id
+    )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.adapters.workspace.resource_writes import resource_group_of, resource_write_data
 from shared.core import events as ev
 
 TYPES = (
@@ -19,6 +20,7 @@ TYPES = (
     "monitor_breach_completed",
     "monitor_failed",
     "unknown_status",
+    "resource_write",
 )
 MONITOR = "credit-risk-monitor"
 
@@ -27,6 +29,10 @@ def build(kind: str, workspace_id: str, *, schema: str = "eventgrid", **fields: 
     """One event of `kind`; `fields` override the data (model, version, run_id, status, ...)."""
     if kind not in TYPES:
         raise ValueError(f"unknown event kind {kind!r}: expected one of {', '.join(TYPES)}")
+    if kind == "resource_write":  # ARM's event: from the resource group's topic, about the written resource
+        uri, data = resource_write_data(workspace_id, fields)
+        topic = fields.get("topic") or resource_group_of(workspace_id)
+        return envelope(ev.RESOURCE_WRITE, uri, data, topic, schema=schema, event_id=fields.get("id"))
     event_type, subject, data = _BODIES[kind](fields)
     return envelope(event_type, subject, data, workspace_id, schema=schema, event_id=fields.get("id"))
 

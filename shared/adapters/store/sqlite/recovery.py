@@ -10,7 +10,9 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
+from shared.adapters.store.sqlite.letters import INSERT_LETTER
 from shared.adapters.store.sqlite.rows import JOURNAL, intent, to_json, write_results
+from shared.core.dead_letters import REJECTED
 from shared.core.state import Adopted, Intent, LedgerEntry
 
 
@@ -74,10 +76,7 @@ class SqliteRecovery:
         version: str | None = None,
     ) -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO dead_letters (event_id, at, reason, raw) VALUES (?, ?, ?, ?)",
-                (event_id, at, reason, to_json(raw)),
-            )
+            db.execute(INSERT_LETTER, (event_id, at, reason, to_json(raw), event_type, REJECTED))
             db.execute(
                 JOURNAL,
                 (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from shared.adapters.store.sqlite.letters import add_letter_columns
 from shared.core.errors import PermanentError
 
 SCHEMA_VERSION = 5
@@ -46,4 +47,5 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
             f"expected {SCHEMA_VERSION}): move it away or start afresh (make run ARGS=--reset)"
         )
     db.executescript(SCHEMA)
+    add_letter_columns(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.adapters.sqlite_file import ThreadConnections
+from shared.adapters.store.sqlite.letters import INSERT_LETTER, SqliteLetters
 from shared.adapters.store.sqlite.reads import SqliteReads
 from shared.adapters.store.sqlite.recovery import SqliteRecovery
 from shared.adapters.store.sqlite.rows import (
@@ -25,6 +26,7 @@ from shared.adapters.store.sqlite.rows import (
     write_results,
 )
 from shared.adapters.store.sqlite.schema import WAL_CHECKPOINT_PAGES, migrate
+from shared.core.dead_letters import FAILED
 from shared.core.errors import TransientError
 from shared.core.state import (
     Claimed,
@@ -41,7 +43,7 @@ ConcurrencyConflict = Conflict  # the name earlier versions used
 _HITS_BATCH = 64  # grouped-alert counts are written in batches: a count may lag by this much per process
 
 
-class SqliteStore(SqliteRecovery, SqliteReads):
+class SqliteStore(SqliteRecovery, SqliteReads, SqliteLetters):
     """Claims, decisions, intents, records, jobs, ledger and dead letters in one SQLite database."""
 
     def __init__(self, path: Path) -> None:
@@ -157,8 +159,8 @@ class SqliteStore(SqliteRecovery, SqliteReads):
             write_jobs(db, finish.jobs)
             if finish.dead_letter:
                 db.execute(
-                    "INSERT INTO dead_letters (event_id, at, reason, raw) VALUES (?, ?, ?, ?)",
-                    (entry.event_id, entry.at, finish.dead_letter, to_json(finish.raw)),
+                    INSERT_LETTER,
+                    (entry.event_id, entry.at, finish.dead_letter, to_json(finish.raw), entry.event_type, FAILED),
                 )
             self._flush_hits(db)
             db.execute(

@@ -20,11 +20,11 @@ from shared.adapters.store.table.keys import (
     job_rk,
     ledger_rk,
     model_pk,
-    newest_first,
     part,
     seq,
 )
-from shared.adapters.store.table.reads import CLAIMS, DEAD, JOBS, SUBJECTS
+from shared.adapters.store.table.letters import TableLetters
+from shared.adapters.store.table.reads import CLAIMS, JOBS, SUBJECTS
 from shared.adapters.store.table.rows import (
     job_props,
     ledger_props,
@@ -32,13 +32,14 @@ from shared.adapters.store.table.rows import (
     raw_props,
     result_props,
 )
+from shared.core.dead_letters import FAILED, REJECTED
 from shared.core.state import Finish, Intent, JobRef, LedgerEntry
 
 Op = tuple[Any, ...]
 _BATCH = 100  # operations in one transaction at most
 
 
-class TableFinish(TableDecisions):
+class TableFinish(TableDecisions, TableLetters):
     """Finish: each partition's results in one transaction, the claim completes in another (with a dead letter)."""
 
     @guarded("finishing an event")
@@ -60,7 +61,8 @@ class TableFinish(TableDecisions):
         self._save_jobs(finish.jobs)
         extra: list[Op] = []
         if finish.dead_letter:
-            extra = self._dead_letter(entry.event_id, entry.at, finish.dead_letter, finish.raw, claim_id)
+            letter = (entry.event_id, entry.event_type, entry.at, finish.dead_letter, FAILED)
+            extra = self._dead_letter(*letter, finish.raw, claim_id)
         done = {"PartitionKey": claim_pk(claim_id), "RowKey": claim_rk(claim_id), "done": True, "lease": 0.0}
         self._close(claim_id, [("update", {**done, **outcome_props(entry)}, merge_mode()), *extra])
         if self._pending_hits():
@@ -97,7 +99,9 @@ class TableFinish(TableDecisions):
             "marker": "",
             **ledger_props(entry),
         }
-        self._submit(CLAIMS, [("create", claim), *self._dead_letter(event_id, at, reason, raw, claim_id)])
+        self._submit(
+            CLAIMS, [("create", claim), *self._dead_letter(event_id, event_type, at, reason, REJECTED, raw, claim_id)]
+        )
         if model:  # so the model version's history shows the refusal ("already rejected by ...")
             self._index_ledger(entry, claim_id, claim["seq"])
 
@@ -129,18 +133,12 @@ class TableFinish(TableDecisions):
                         raise
             self.table(JOBS).upsert_entity(entity, **replace_mode())
 
-    def _dead_letter(self, event_id: str, at: str, reason: str, raw: Mapping[str, Any], claim_id: str) -> list[Op]:
+    def _dead_letter(
+        self, event_id: str, event_type: str, at: str, reason: str, kind: str, raw: Mapping[str, Any], claim_id: str
+    ) -> list[Op]:
         """List the dead letter (newest first); the event's own copy joins the claim's transaction (returned)."""
-        letter = {
-            "PartitionKey": "dead",
-            "RowKey": newest_first(),
-            "event_id": event_id,
-            "at": at,
-            "reason": reason[:30_000],
-            **raw_props(raw),
-        }
-        self.table(DEAD).create_entity(letter)
-        own = {"PartitionKey": claim_pk(event_id), "RowKey": dead_rk(event_id), **raw_props(raw)}
+        listed = self._list_letter(event_id, event_type, at, reason, kind, raw)
+        own = {"PartitionKey": claim_pk(event_id), "RowKey": dead_rk(event_id), "letter": listed, **raw_props(raw)}
         if claim_pk(event_id) == claim_pk(claim_id):
             return [("upsert", own, replace_mode())]
         self.table(CLAIMS).upsert_entity(own, **replace_mode())

@@ -130,3 +130,21 @@ def seq() -> str:
 def newest_first() -> str:
     """A RowKey that sorts newest first (unique: a random tail)."""
     return f"{10**20 - int(seq()):020d}-{uuid.uuid4().hex[:8]}"
+
+
+LETTERS = "letters"  # table DeadLetters: every letter, newest first by its `at`
+
+
+def letters_type_pk(event_type: str) -> str:
+    """The partition of one event type's letters (an index: the same entity again)."""
+    return f"{LETTERS}:type:{part(event_type)}"
+
+
+def letter_rk(at: str) -> str:
+    """Newest first by `at`, then by write order; `at` bounds are key bounds (see `letter_bound`)."""
+    return f"{inverted(at)}:{newest_first()}"
+
+
+def letter_bound(at: str) -> str:
+    """The first RowKey after every letter written at `at`: letters before `at` sort from here on."""
+    return f"{inverted(at)};"

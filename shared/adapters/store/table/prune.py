@@ -18,11 +18,13 @@ from typing import Any
 from shared.adapters.store.table.base import Entity, etag_of, if_match
 from shared.adapters.store.table.codec import guarded, lost_race, unpack
 from shared.adapters.store.table.keys import (
+    LETTERS,
     OCCURRENCE,
     SHARDS,
     claim_rk,
     dead_rk,
     ledger_rk,
+    letter_bound,
     marker_rk,
     model_pk,
     occurrence_pk,
@@ -50,10 +52,20 @@ class TablePrune(TableRecover):
                 counts["intents"] += self._prune_claims(page, apply)
         for page in self._pages(
             DEAD, "PartitionKey eq 'dead' and at lt @before", {"before": before}, ["PartitionKey", "RowKey"]
-        ):
+        ):  # letters written before the `letters` partitions
             counts["dead letters"] += len(page)
             if apply:
                 self._delete({(DEAD, "dead"): {str(r["RowKey"]): ("delete", _keys(r)) for r in page}})
+        old = "PartitionKey eq @pk and RowKey ge @lo"
+        for page in self._pages(DEAD, old, {"pk": LETTERS, "lo": letter_bound(before)}, ["RowKey", "tpk"]):
+            counts["dead letters"] += len(page)
+            if apply:
+                ops: Deletes = defaultdict(dict)
+                for r in page:
+                    rk = str(r["RowKey"])
+                    ops[(DEAD, str(r["tpk"]))][rk] = ("delete", {"PartitionKey": str(r["tpk"]), "RowKey": rk})
+                    ops[(DEAD, LETTERS)][rk] = ("delete", {"PartitionKey": LETTERS, "RowKey": rk})
+                self._delete(ops)
         return counts
 
     def _pages(

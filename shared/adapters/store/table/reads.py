@@ -9,6 +9,7 @@ from shared.adapters.store.table.base import Entity
 from shared.adapters.store.table.codec import guarded, unpack
 from shared.adapters.store.table.keys import (
     JOB,
+    LETTERS,
     SHARDS,
     claim_pk,
     claim_rk,
@@ -122,7 +123,7 @@ class TableReads(TableSnapshots):
 
     @guarded("reading dead letters")
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._query(DEAD, "PartitionKey eq @pk", {"pk": "dead"}, top=limit)
+        rows = self._query(DEAD, "PartitionKey eq @pk", {"pk": LETTERS}, top=limit)
         return [
             {"event_id": r["event_id"], "at": r["at"], "reason": r["reason"], "raw": unpack(r, "raw")} for r in rows
         ]

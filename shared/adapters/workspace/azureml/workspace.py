@@ -15,9 +15,15 @@ import yaml
 
 from shared.adapters.identity import azure_credential
 from shared.adapters.workspace.azureml.binding import CUSTOM, MODEL_TYPES, default_experiment, overrides
+from shared.adapters.workspace.azureml.endpoints import (
+    OnlineDeploymentOperations,
+    OnlineEndpointOperations,
+    read_endpoint,
+)
 from shared.adapters.workspace.azureml.errors import is_already_exists, translate
 from shared.adapters.workspace.azureml.metrics import RunMetrics, TrackingClient, mlflow_client
 from shared.core.actions import SubmitJob
+from shared.core.endpoints import EndpointTraffic
 from shared.core.errors import UpstreamRejected
 from shared.core.links import studio_run, workspace_arm_id
 from shared.core.ports import Receipt
@@ -66,6 +72,14 @@ class MLClientSlice(Protocol):
     @property
     def workspaces(self) -> WorkspaceOperations:
         """Workspace operations."""
+
+    @property
+    def online_endpoints(self) -> OnlineEndpointOperations:
+        """Online endpoint operations (read only)."""
+
+    @property
+    def online_deployments(self) -> OnlineDeploymentOperations:
+        """Online deployment operations (read only)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,6 +213,9 @@ class AzureMLWorkspace:
         found = self.get_model(model, version)
         found.tags = {**(found.tags or {}), **{k: str(v) for k, v in tags.items()}}
         self._call(f"tagging model {model}:{version}", self.client.models.create_or_update, found)
+
+    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
+        return read_endpoint(self.client.online_endpoints, self.client.online_deployments, endpoint, self._call)
 
     @property
     def _ws(self) -> str:
