@@ -26,6 +26,9 @@ class MemoryWorkspace:
     def set_model_tags(self, model: str, version: str, tags: Mapping[str, str]) -> None:
         return None
 
+    def model_creator(self, model: str, version: str) -> str | None:
+        return None
+
     def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
         return None
 

@@ -124,6 +124,11 @@ class TracedWorkspace:
         with self.telemetry.call("reactor.azureml.set_model_tags", {"reactor.model_version": f"{model}:{version}"}):
             self.inner.set_model_tags(model, version, tags)
 
+    def model_creator(self, model: str, version: str) -> str | None:
+        """Who registered a model version, in a span."""
+        with self.telemetry.call("reactor.azureml.model_creator", {"reactor.model_version": f"{model}:{version}"}):
+            return self.inner.model_creator(model, version)
+
     def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
         """Read an online endpoint's deployments and traffic, in a span."""
         with self.telemetry.call("reactor.azureml.endpoint_models", {"reactor.endpoint": endpoint}):

@@ -97,6 +97,7 @@ class RequestApproval(Action):
     approvers: tuple[str, ...]
     channels: tuple[str, ...]
     url: str
+    details: Mapping[str, str] = field(default_factory=dict)  # shown with the request: approvals needed, expiry
 
     @property
     def kind(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.core import events as ev
 from shared.core.actions import Action, Notify, SubmitJob, TriggerCD
+from shared.core.approvals import on_expired, on_requested
 from shared.core.drift import monitor_failed, on_drift
 from shared.core.findings import on_finding
 from shared.core.gate import evaluate
@@ -198,6 +199,8 @@ _HANDLERS: dict[type, Callable[[Any, Context, Policy], Plan]] = {
     ev.ModelDeployed: on_deployed,
     ev.DeploymentReported: on_reported,
     ev.ApprovalDecided: on_approval,
+    ev.ApprovalExpired: on_expired,
+    ev.ApprovalRequested: on_requested,
     ev.EndpointWritten: on_endpoint_written,
     ev.ReconcileFinding: on_finding,
 }

@@ -118,3 +118,21 @@ def timestamp(env: Mapping[str, Any], name: str) -> datetime | None:
         return datetime.fromisoformat(f"{day}T{clock}{micro}{'+00:00' if zone in 'Zz' else zone}")
     except ValueError as exc:
         raise InvalidEvent(name, f"an RFC 3339 timestamp ({exc})", value) from exc
+
+
+# Where a registration may say who registered or trained the model (tags first, then properties).
+REGISTRANT_KEYS = ("registered_by", "registeredby", "created_by", "createdby", "trained_by", "trainedby", "mlflow.user")
+
+
+def registrant(data: Mapping[str, Any]) -> str | None:
+    """Who registered or trained a model version, if its tags or properties name them (keys in any case)."""
+    for where in ("modeltags", "modelproperties"):
+        values = data.get(where)
+        if not isinstance(values, Mapping):
+            continue
+        lowered = {str(k).lower(): v for k, v in values.items()}
+        for key in REGISTRANT_KEYS:
+            value = lowered.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:200]
+    return None

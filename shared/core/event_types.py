@@ -17,7 +17,16 @@ DEPLOYMENT_REPORTED = "MLOpsReactor.DeploymentReported"
 APPROVAL_DECIDED = "MLOpsReactor.ApprovalDecided"
 JOB_RECONCILED = "MLOpsReactor.JobReconciled"  # reconcile: a job finished and its event never came
 RECONCILE_FINDING = "MLOpsReactor.ReconcileFinding"  # reconcile: a lost job, an unreported CD, a silent workspace
-INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED, JOB_RECONCILED, RECONCILE_FINDING)
+APPROVAL_EXPIRED = "MLOpsReactor.ApprovalExpired"
+APPROVAL_REQUESTED = "MLOpsReactor.ApprovalRequested"
+INTERNAL_TYPES = (
+    DEPLOYMENT_REPORTED,
+    APPROVAL_DECIDED,
+    APPROVAL_EXPIRED,
+    APPROVAL_REQUESTED,
+    JOB_RECONCILED,
+    RECONCILE_FINDING,
+)
 INTERNAL_LOWER = frozenset(t.lower() for t in INTERNAL_TYPES)
 
 BREACH_TAG = "azureml_modelmonitor_threshold_breached"
@@ -58,6 +67,7 @@ class ModelRegistered(Event):
     version: str
     tags: Mapping[str, str] = field(default_factory=dict)
     model_type: str | None = None  # when the event data says (modelType); else the workspace reads it
+    registered_by: str | None = None  # who registered or trained it, from the model's tags or properties
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +130,24 @@ class ApprovalDecided(Event):
     approved: bool
     approver: str
     comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalExpired(Event):
+    """A timer found an approval request (`request`, its key) older than the policy's expiry."""
+
+    model: str
+    version: str
+    request: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalRequested(Event):
+    """A person asks for a fresh approval request for a staging version (after expiry or new evidence)."""
+
+    model: str
+    version: str
+    by: str
 
 
 # Azure Resource Manager's resource-group system topic: a write to an online endpoint or one of its deployments.

@@ -10,6 +10,8 @@ from shared.core import event_fields as f
 from shared.core.errors import InvalidEvent
 from shared.core.event_types import (
     APPROVAL_DECIDED,
+    APPROVAL_EXPIRED,
+    APPROVAL_REQUESTED,
     BREACH_TAG,
     DATASET_DRIFT,
     DEPLOYMENT_REPORTED,
@@ -25,6 +27,8 @@ from shared.core.event_types import (
     RUN_STATUS_CHANGED,
     TERMINAL_STATUSES,
     ApprovalDecided,
+    ApprovalExpired,
+    ApprovalRequested,
     DeploymentReported,
     DriftDetected,
     EndpointWritten,
@@ -40,6 +44,8 @@ from shared.core.resource_events import endpoint_written
 
 __all__ = [
     "APPROVAL_DECIDED",
+    "APPROVAL_EXPIRED",
+    "APPROVAL_REQUESTED",
     "BREACH_TAG",
     "DATASET_DRIFT",
     "DEPLOYMENT_REPORTED",
@@ -53,6 +59,8 @@ __all__ = [
     "RUN_STATUS_CHANGED",
     "TERMINAL_STATUSES",
     "ApprovalDecided",
+    "ApprovalExpired",
+    "ApprovalRequested",
     "DeploymentReported",
     "DriftDetected",
     "EndpointWritten",
@@ -113,6 +121,7 @@ def _model_registered(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
         version=f.version(data, "modelversion", "data.modelVersion"),
         tags=f.tags(data, "modeltags", "data.modelTags"),
         model_type=f.model_type(data),
+        registered_by=f.registrant(data),
     )
 
 
@@ -229,6 +238,24 @@ def _finding(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
     )
 
 
+def _approval_expired(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
+    return ApprovalExpired(
+        **base,
+        model=f.name(data, "model", "model"),
+        version=f.version(data, "version", "version"),
+        request=f.text(data, "request", "request"),
+    )
+
+
+def _approval_requested(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
+    return ApprovalRequested(
+        **base,
+        model=f.name(data, "model", "model"),
+        version=f.version(data, "version", "version"),
+        by=f.text(data, "by", "by")[:200],
+    )
+
+
 _BUILDERS = {
     MODEL_REGISTERED.lower(): _model_registered,
     MODEL_DEPLOYED.lower(): _model_deployed,
@@ -237,6 +264,8 @@ _BUILDERS = {
     DATASET_DRIFT.lower(): _drift,
     DEPLOYMENT_REPORTED.lower(): _deployment,
     APPROVAL_DECIDED.lower(): _approval,
+    APPROVAL_EXPIRED.lower(): _approval_expired,
+    APPROVAL_REQUESTED.lower(): _approval_requested,
     RESOURCE_WRITE.lower(): endpoint_written,
     JOB_RECONCILED.lower(): _run,  # reconcile's own report of a final status: the same decision as the real event
     RECONCILE_FINDING.lower(): _finding,

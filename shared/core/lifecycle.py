@@ -62,6 +62,9 @@ class ModelVersionRecord:
     test_job: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     history: tuple[dict[str, Any], ...] = ()
+    registered_by: str | None = None  # who registered or trained it, when the registration says (four eyes)
+    approval: dict[str, Any] = field(default_factory=dict)  # the open approval request (see core/approvals.py)
+    waiting_until: str | None = None  # when the open approval request expires (ISO); None: none waiting
 
     @property
     def key(self) -> str:
@@ -91,4 +94,25 @@ def apply(record: ModelVersionRecord, step: Transition, at: str) -> ModelVersion
         test_job=step.job or record.test_job,
         metrics=dict(step.metrics) if step.metrics is not None else record.metrics,
         history=(*record.history, entry),
+        waiting_until=record.waiting_until if step.to is Stage.STAGING else None,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Amend:
+    """A change to a record that is not a stage step (an approval request or a vote), kept in its history."""
+
+    model: str
+    version: str
+    note: str
+    approval: Mapping[str, Any]
+    waiting_until: str | None = None
+    by: str | None = None
+
+
+def amend(record: ModelVersionRecord, change: Amend, at: str) -> ModelVersionRecord:
+    """Return the record with `change` applied and, when it has a note, noted in its history (no stage moves)."""
+    stage = str(record.stage)  # no step: from and to are the same stage; `kind` tells it from a step
+    entry = {"at": at, "from": stage, "to": stage, "reason": change.note, "by": change.by, "kind": "approval"}
+    history = (*record.history, entry) if change.note else record.history
+    return replace(record, approval=dict(change.approval), waiting_until=change.waiting_until, history=history)

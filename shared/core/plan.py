@@ -12,7 +12,7 @@ from functools import lru_cache
 from shared.core import links
 from shared.core.actions import Action, Notify, TagModel
 from shared.core.endpoints import EndpointTraffic
-from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
+from shared.core.lifecycle import Amend, ModelVersionRecord, Stage, Transition
 from shared.core.policy import Policy
 from shared.core.ports import JobRef
 
@@ -31,6 +31,7 @@ class Context:
     metrics: Mapping[str, float] | None = field(default_factory=dict)  # None: not read (a dry run)
     retrain_jobs: tuple[JobRef, ...] = ()
     forced: str | None = None  # the reason, when an operator re-runs a completed event
+    registrant: str | None = None  # who registered the version decided on, as the workspace says (four eyes)
     endpoint: EndpointTraffic | None = None  # an online endpoint as read after a write to it (None: gone)
 
 
@@ -44,6 +45,7 @@ class Plan:
     notes: tuple[str, ...] = ()
     violation: str | None = None
     ignored: str | None = None
+    amends: tuple[Amend, ...] = ()  # record changes that are not stage steps (approval requests, votes)
 
 
 def job_name(purpose: str, model: str, seed: str) -> str:

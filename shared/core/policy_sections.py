@@ -56,6 +56,22 @@ class Notices(Strict):
     promoted: tuple[str, ...] = ()
 
 
+class Approvals(Strict):
+    """Approval hygiene for a rule: how many approvals, from whom, four eyes, when a request expires."""
+
+    required: int = Field(default=1, ge=1)  # distinct people who must approve before production
+    group: tuple[str, ...] = ()  # who counts toward `required`; empty: anyone the rule's approvers allow
+    four_eyes: bool = True  # the approver must differ from whoever registered or trained the version, when known
+    expiry_hours: float = Field(default=168, ge=0)  # a request older than this expires; 0: never
+    invalidate_on_new_evidence: bool = True  # a new champion or a re-run gate since the request: ask afresh
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Approvals:
+        if self.group and self.required > len({g.lower() for g in self.group}):
+            raise ValueError(f"required ({self.required}) is more than the group's {len(self.group)} people")
+        return self
+
+
 class ModelRule(Strict):
     """How the models whose name matches `match` (and carry `tags`) go round the loop."""
 
@@ -68,6 +84,15 @@ class ModelRule(Strict):
     approvers: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
     notify: Notices = Notices()
+    approval: Approvals = Approvals()
+
+    @model_validator(mode="after")
+    def _group_of_approvers(self) -> ModelRule:
+        allowed = {a.lower() for a in self.approvers}
+        outside = [g for g in self.approval.group if allowed and g.lower() not in allowed]
+        if outside:
+            raise ValueError(f"approval.group: {', '.join(outside)} not among the approvers")
+        return self
 
     def applies_to(self, model: str, tags: Mapping[str, str]) -> bool:
         """Name matches the glob and every required tag has the required value."""

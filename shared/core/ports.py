@@ -57,6 +57,10 @@ class Workspace(Protocol):
         """Merge tags into a registered model version."""
         ...
 
+    def model_creator(self, model: str, version: str) -> str | None:
+        """The person who registered a model version, as the workspace recorded it (None: unknown, or not a person)."""
+        ...
+
     def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
         """Read only: an online endpoint's deployments with live or mirrored traffic, and their models; None: gone."""
         ...

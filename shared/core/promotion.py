@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.core import events as ev
-from shared.core.actions import Action, RequestApproval, TriggerCD
-from shared.core.errors import GateViolation
+from shared.core.actions import Action
+from shared.core.approvals import ask, on_approval
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
-from shared.core.plan import Context, Plan, approval_url, notices_for, page_oncall, stage_tag
+from shared.core.plan import Context, Plan, notices_for, page_oncall, stage_tag
 from shared.core.policy import Policy
+
+__all__ = ["on_approval", "on_deployed", "on_reported"]
 
 
 def on_deployed(event: Any, ctx: Context, policy: Policy) -> Plan:
@@ -23,6 +25,7 @@ def on_deployed(event: Any, ctx: Context, policy: Policy) -> Plan:
     return Plan(
         actions=tuple(a for p in plans for a in p.actions),
         transitions=tuple(t for p in plans for t in p.transitions),
+        amends=tuple(a for p in plans for a in p.amends),
         notes=tuple(p.ignored for p in plans if p.ignored),
         violation="; ".join(p.violation for p in plans if p.violation) or None,
     )
@@ -92,21 +95,11 @@ def _promote(
     actions: tuple[Action, ...] = (stage_tag(record, model, version, target),)
     steps: tuple[Transition, ...] = (step,)
     if target is Stage.STAGING:
-        url = approval_url(ctx, model, version)
-        actions += (
-            RequestApproval(
-                key=f"approval:{key}:{len(record.history)}",
-                model=model,
-                version=version,
-                approvers=rule.approvers,
-                channels=rule.notify.approval,
-                url=url,
-            ),
-        )
-    else:
-        steps += _superseded(ctx, model, version, key)
-        promoted = {**facts, "Approved by": record.approved_by or "-"}
-        actions += notices_for(key, rule.notify.promoted, "promoted", f"{key} is in production", promoted, links)
+        request = ask(ctx, rule, record, "")  # keyed by the history before the step, as it always was
+        return Plan(actions=actions + request.actions, transitions=steps, amends=request.amends)
+    steps += _superseded(ctx, model, version, key)
+    promoted = {**facts, "Approved by": record.approved_by or "-"}
+    actions += notices_for(key, rule.notify.promoted, "promoted", f"{key} is in production", promoted, links)
     return Plan(actions=actions, transitions=steps)
 
 
@@ -117,53 +110,3 @@ def _superseded(ctx: Context, model: str, version: str, key: str) -> tuple[Trans
         for r in ctx.records.values()
         if r.model == model and r.version != version and r.stage is Stage.PRODUCTION
     )
-
-
-def on_approval(event: Any, ctx: Context, policy: Policy) -> Plan:
-    """A human decision on a staging version: approve -> CD to production; reject -> rejected."""
-    e: ev.ApprovalDecided = event
-    key = f"{e.model}:{e.version}"
-    record = ctx.records.get(key)
-    if record is None or record.stage is not Stage.STAGING:
-        raise GateViolation(f"{key} is {_stage_and_who(record)}: only a version in staging can be approved or rejected")
-    rule = policy.rule_for(e.model, record.tags)
-    if rule.approvers and e.approver.lower() not in {a.lower() for a in rule.approvers}:
-        raise GateViolation(
-            f"{e.approver} may not decide on {key}: the policy's approvers are {', '.join(rule.approvers)}"
-        )
-    facts = {
-        "Model": key,
-        "Decision": "approved" if e.approved else "rejected",
-        "By": e.approver,
-        "Comment": e.comment or "-",
-    }
-    if not e.approved:
-        step = Transition(model=e.model, version=e.version, to=Stage.REJECTED, reason="human rejection", by=e.approver)
-        notices = notices_for(
-            f"{key}:{len(record.history)}",
-            rule.notify.verdict,
-            "approval_rejected",
-            f"{key} rejected by {e.approver}",
-            facts,
-        )
-        return Plan(actions=(stage_tag(record, e.model, e.version, Stage.REJECTED), *notices), transitions=(step,))
-    step = Transition(model=e.model, version=e.version, to=Stage.APPROVED, reason="human approval", by=e.approver)
-    cd = TriggerCD(
-        key=f"cd:{key}:production",
-        environment="production",
-        target=rule.cd.production,
-        model=e.model,
-        version=e.version,
-        approved_by=e.approver,
-    )
-    notices = notices_for(key, rule.notify.promoted, "approved", f"{key} approved by {e.approver}", facts)
-    return Plan(actions=(cd, stage_tag(record, e.model, e.version, Stage.APPROVED), *notices), transitions=(step,))
-
-
-def _stage_and_who(record: ModelVersionRecord | None) -> str:
-    """A version's stage, with who took it there when a person did ("rejected by ...")."""
-    if record is None:
-        return "unknown"
-    last = record.history[-1] if record.history else {}
-    by = last.get("by") if last.get("to") == str(record.stage) else None
-    return f"already {record.stage} by {by}" if by else str(record.stage)

@@ -105,6 +105,10 @@ class Store(Protocol):
         """The newest dead letters first."""
         ...
 
+    def due_approvals(self, now: str, limit: int) -> list[ModelVersionRecord]:
+        """Staging versions whose approval request expires at or before `now` (ISO), soonest first, at most `limit`."""
+        ...
+
     def dead_letter_page(self, query: LetterQuery) -> LetterPage:
         """Dead letters matching `query`, newest first, each with its kind and status; at most `query.limit` read."""
         ...

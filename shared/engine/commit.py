@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from shared.core import events as ev
 from shared.core.actions import SubmitJob, TriggerCD, window_of
 from shared.core.findings import cd_purpose
-from shared.core.lifecycle import ModelVersionRecord, apply
+from shared.core.lifecycle import ModelVersionRecord, amend, apply
 from shared.core.plan import Plan
 from shared.core.state import Commit, Intent, JobRef
 from shared.engine.load import Loaded
@@ -69,8 +69,14 @@ def next_records(
         current = records.get(key) or known.get(key)
         if current is None:
             tags = event.tags if isinstance(event, ev.ModelRegistered) else {}
-            current = ModelVersionRecord(model=step.model, version=step.version, tags=dict(tags))
+            by = event.registered_by if isinstance(event, ev.ModelRegistered) else None
+            current = ModelVersionRecord(model=step.model, version=step.version, tags=dict(tags), registered_by=by)
         records[key] = apply(current, step, at)
+    for change in plan.amends:
+        key = f"{change.model}:{change.version}"
+        current = records.get(key) or known.get(key)
+        if current is not None:
+            records[key] = amend(current, change, at)
     return records
 
 

@@ -94,6 +94,7 @@ def _unconfirmed(intent: Intent, request: TriggerCD, at: str) -> Intent:
 def approval_notices(request: RequestApproval, link_key: str | None = None) -> list[Notify]:
     """The notices that ask for an approval, one per channel; the link carries the approvals function's key."""
     facts = {"Model": f"{request.model}:{request.version}", "Approvers": ", ".join(request.approvers) or "-"}
+    facts.update(request.details)
     url = f"{request.url}?code={quote(link_key, safe='')}" if link_key else request.url
     return [
         Notify(

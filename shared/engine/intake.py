@@ -31,7 +31,9 @@ def admit(
         return Outcome(id=event.id, type=event.type, outcome=Result.IGNORED, notes=(event.reason,))
     if replayed and isinstance(event, ev.ApprovalDecided):
         return Outcome(id=event.id, type=event.type, outcome=Result.IGNORED, notes=(REPLAYED_APPROVAL,))
-    ours = isinstance(event, ev.DeploymentReported | ev.ApprovalDecided)  # parsed only when internal
+    ours = isinstance(
+        event, ev.DeploymentReported | ev.ApprovalDecided | ev.ApprovalExpired | ev.ApprovalRequested
+    )  # parsed only when internal
     if isinstance(event, ev.EndpointWritten):  # from the resource group's topic: trust the written resource
         trusted(event, workspace_id)
     elif event.source.lower() != workspace_id.lower() and not ours:

@@ -7,10 +7,12 @@ from datetime import datetime
 
 from shared.core import events as ev
 from shared.core.errors import TransientError
-from shared.core.lifecycle import Stage
+from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.plan import Context
 from shared.core.policy import Policy
 from shared.core.ports import JobRef, Store, Workspace
+
+_APPROVALS = ev.ApprovalExpired | ev.ApprovalRequested
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +60,7 @@ class Loader:
                 )
             if isinstance(event, ev.RunFinished) and event.status == "Completed":
                 metrics = None if dry_run else self.workspace.job_metrics(job.name)
+        registrant = self._registrant(event, records)
         ctx = Context(
             now=now,
             workspace_id=self.workspace_id,
@@ -67,13 +70,14 @@ class Loader:
             metrics=metrics,
             retrain_jobs=retrain,
             forced=forced,
+            registrant=registrant,
             endpoint=endpoint,
         )
         return Loaded(ctx=ctx, subjects=subjects)
 
     def _named(self, event: ev.Event) -> tuple[list[tuple[str, str]], JobRef | None, tuple[JobRef, ...]]:
         """The model versions an event names (through our job, for a run), and that job."""
-        if isinstance(event, ev.ModelRegistered | ev.DeploymentReported | ev.ApprovalDecided):
+        if isinstance(event, ev.ModelRegistered | ev.DeploymentReported | ev.ApprovalDecided | _APPROVALS):
             return [(event.model, event.version)], None, ()
         if isinstance(event, ev.ModelDeployed):
             return list(event.models), None, ()
@@ -90,3 +94,12 @@ class Loader:
                 return [(job.model, job.version)], job, ()
             return ([(job.model, "")] if job else []), job, ()
         return [], None, ()
+
+    def _registrant(self, event: ev.Event, records: dict[str, ModelVersionRecord]) -> str | None:
+        """For an approval of a version whose registration named nobody: who the workspace says registered it."""
+        if not isinstance(event, ev.ApprovalDecided) or not event.approved:
+            return None
+        record = records.get(f"{event.model}:{event.version}")
+        if record is None or record.registered_by or record.stage is not Stage.STAGING:
+            return None
+        return self.workspace.model_creator(event.model, event.version)

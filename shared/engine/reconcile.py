@@ -16,6 +16,7 @@ from shared.core.errors import PermanentError, TransientError
 from shared.core.event_types import JOB_RECONCILED, RECONCILE_FINDING, RECONCILED_STATUSES
 from shared.core.findings import CD_PURPOSES
 from shared.core.ports import JobRef
+from shared.engine.expiry import expire_approvals
 from shared.engine.outcome import Outcome
 from shared.engine.reactor import Reactor
 
@@ -157,11 +158,19 @@ def _feed(
         log.warning("reconcile could not feed %s: %s", raw["id"], exc)
 
 
+def expire_requests(reactor: Reactor, now: datetime, limit: int, report: Report) -> None:
+    """Approval requests past the policy's expiry: expired through the core (recorded, approvers told)."""
+    outcomes = expire_approvals(reactor, now, limit)
+    report.outcomes += outcomes
+    if len(outcomes) >= limit:
+        report.more.append("expire_requests")
+
+
 STEPS: tuple[Step, ...] = (
     sweep_stalled,
     check_jobs,
     check_cd,
     heartbeat,
-    # More steps go here, each a Step (reactor, now, limit, report) feeding internal events through the core:
-    # approval expiry (issue 13, approval hygiene) and silence expiry (issue 13, silences).
+    expire_requests,
+    # Each step is a Step (reactor, now, limit, report) feeding internal events through the core.
 )

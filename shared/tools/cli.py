@@ -14,7 +14,7 @@ from typing import Any
 from shared.app.settings import Settings
 from shared.core import payload
 from shared.core.errors import ReactorError
-from shared.tools import cli_host, cli_watchdog, deadletter_cli, doctor, reconcile_cmd, synthetic
+from shared.tools import approvals_cli, cli_host, cli_watchdog, deadletter_cli, doctor, reconcile_cmd, synthetic
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     prune.add_argument("--before", required=True, metavar="YYYY-MM-DD", help="keep everything from this day on")
     prune.add_argument("--apply", action="store_true", help="delete for real (default: count only)")
     prune.set_defaults(run=_prune)
+    approvals_cli.add_commands(sub)  # expire-approvals, request-approval
     deadletter_cli.add_command(sub)  # deadletter list|show|replay, deadletter eventgrid list|show|redrive
     reconcile_cmd.add(sub, _reactor)
     return parser
@@ -182,6 +183,10 @@ def _status(args: argparse.Namespace) -> int:
         for step in record.history:
             by = f" by {step['by']}" if step.get("by") else ""
             print(f"    {step['at']}  {step['from']} -> {step['to']}  {step['reason']}{by}")
+        if record.approval:  # the approval request: who approved so far, and until when
+            votes = ", ".join(v.get("by", "") for v in record.approval.get("votes", ())) or "none yet"
+            until = "expired" if record.approval.get("expired") else record.waiting_until or "-"
+            print(f"    request {record.approval.get('key')}: approvals {votes}; expires {until}")
     return 0
 
 

@@ -45,8 +45,31 @@ _EXAMPLES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     ),
     "approval_requested": (
         "Approve credit-risk:7 for production?",
-        {"Model": "credit-risk:7", "Approvers": "ml-lead@contoso.example"},
+        {
+            "Model": "credit-risk:7",
+            "Approvers": "ml-lead@contoso.example",
+            "Approvals needed": "1",
+            "Evidence": "offline test test-credit-risk-5f0c2a91e3; champion 6",
+            "Expires": "2026-11-29T09:00:00+00:00",
+        },
         {"Review and approve": APPROVE},
+    ),
+    "approval_counted": (
+        "credit-risk:7: approval 1 of 2 by ana@contoso.example",
+        {"Model": "credit-risk:7", "Approved by": "ana@contoso.example", "Still needed": "1"},
+        {},
+    ),
+    "approval_expired": (
+        "Approval request for credit-risk:7 expired",
+        {
+            "Model": "credit-risk:7",
+            "Asked at": "2026-11-22T09:00:00+00:00",
+            "Expired at": "2026-11-29T09:00:00+00:00",
+            "Approvals collected": "1 of 2 (ana@contoso.example)",
+            "Registered by": "cy@contoso.example",
+            "Next": "ask for a fresh request: python -m shared request-approval credit-risk:7",
+        },
+        {},
     ),
     "approved": (
         "credit-risk:7 approved by ml-lead@contoso.example",

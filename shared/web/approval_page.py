@@ -12,6 +12,7 @@ from shared.core.lifecycle import ModelVersionRecord
 from shared.core.payload import clean_text
 from shared.core.policy import Gate
 from shared.engine.reactor import Reactor
+from shared.web.approval_status import request_section
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:42rem;margin:0 auto;padding:.5rem 1rem;line-height:1.4}"
@@ -47,6 +48,7 @@ def render(
     body = (
         f"{_error(error)}<p>Stage: <span class='stage' id='stage'>{escape(str(record.stage))}</span>{by}</p>"
         f"<p>Approvers: {escape(', '.join(rule.approvers) or 'anyone signed in')}</p>"
+        f"{request_section(reactor.store, rule, record, ask_name, signed_in)}"
         f"{_gate(rule.gate, record.metrics)}{_links(reactor.workspace_id, record)}{_history(record)}"
         f"{_form(record, ask_name, signed_in)}"
     )

@@ -148,7 +148,7 @@ def decide_approval(
         # One decision per person per time the version reached staging: a double click is a duplicate, while an
         # attempt refused (too early, or by someone the policy does not name) does not use up the real one's id.
         record = reactor.store.get_record(model_name, canonical)
-        stagings = sum(1 for step in record.history if step.get("to") == "staging") if record else 0
+        stagings = sum(1 for s in record.history if s.get("to") == "staging" and "kind" not in s) if record else 0
         seed = {
             "model": model_name,
             "version": canonical,
@@ -156,7 +156,13 @@ def decide_approval(
             "approver": data["approver"].lower(),
             "decision": data["decision"],
         }
-        return _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
+        if record is not None and record.approval.get("key"):  # a fresh request takes fresh decisions
+            seed["request"] = record.approval["key"]
+        status, answer = _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
+        # Its evidence changed: the decision was refused and a fresh request sent instead (the only way an
+        # approval decision asks for approval).
+        refused = status == 200 and any(a.get("kind") == "request_approval" for a in answer.get("actions", ()))
+        return (409 if refused else status), answer
 
     return _safely(run)
 
@@ -177,6 +183,12 @@ def approval_request(
         fields = approval_body(raw, content_type, max_bytes=max_bytes)
     except BadBody as exc:
         return exc.status, {"error": str(exc)}
+    if isinstance(fields, Mapping) and fields.get("decision") == "request":  # the page asks for a fresh request
+        from shared.web.approval_request import fresh_from_fields
+
+        return _safely(
+            lambda: fresh_from_fields(reactor, model, version, fields, headers, trust_body_identity=trust_body_identity)
+        )
     return decide_approval(reactor, model, version, fields, headers, trust_body_identity=trust_body_identity)
 
 

@@ -65,12 +65,21 @@ class FakeAzureML(ArmRecorder):
         """A job reaches a status in the workspace (what Azure ML would show; no event is sent)."""
         self.jobs[name]["properties"]["status"] = status
 
-    def register_model(self, name: str, version: str, tags: dict[str, str], model_type: str = "custom_model") -> None:
+    def register_model(
+        self,
+        name: str,
+        version: str,
+        tags: dict[str, str],
+        model_type: str = "custom_model",
+        created_by: tuple[str, str] | None = None,  # (who, "User" | "Application" | ...): ARM's systemData
+    ) -> None:
         """A registered model version, as the service would return it."""
         path = f"{WS_PATH}/models/{name}/versions/{version}"
+        system = {"createdBy": created_by[0], "createdByType": created_by[1]} if created_by else {}
         self.models[path.lower()] = {
             "id": path,
             "name": version,
+            **({"systemData": {**system, "createdAt": "2026-11-22T09:00:00Z"}} if system else {}),
             "properties": {
                 "modelType": model_type,
                 "flavors": {},

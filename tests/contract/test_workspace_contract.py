@@ -46,7 +46,11 @@ class LocalHarness:
         self.workspace.complete_job(job_name, metrics=metrics)
         return job_name
 
-    def register(self, model: str, version: str, tags: dict[str, str]) -> None:
+    def register(self, model: str, version: str, tags: dict[str, str], by: tuple[str, str] | None = None) -> None:
+        if by is not None:  # the simulator numbers versions itself and records only people
+            registered = self.workspace.register_model(model, tags, by[0] if by[1] == "User" else None)
+            assert str(registered["data"]["modelVersion"]) == version
+            return
         self.workspace.set_model_tags(model, version, tags)
 
     def set_status(self, job_name: str, status: str) -> None:
@@ -94,8 +98,8 @@ class AzureHarness:
         client.log_metric(parent.info.run_id, "pipeline_duration_s", 12.0)
         return str(parent.info.run_id)
 
-    def register(self, model: str, version: str, tags: dict[str, str]) -> None:
-        self.arm.register_model(model, version, tags)
+    def register(self, model: str, version: str, tags: dict[str, str], by: tuple[str, str] | None = None) -> None:
+        self.arm.register_model(model, version, tags, created_by=by)
 
     def set_status(self, job_name: str, status: str) -> None:
         self.arm.set_job_status(job_name, status)
@@ -156,6 +160,14 @@ def test_submit_of_a_missing_job_file_is_rejected(harness: Any) -> None:
     job = SubmitJob(key="k", purpose="retrain", job_file="pipelines/nope.yml", job_name="retrain-x", model="m")
     with pytest.raises(UpstreamRejected, match=r"nope\.yml"):
         harness.workspace.submit_job(job)
+
+
+def test_model_creator_is_the_person_who_registered_it_else_none(harness: Any) -> None:
+    harness.register("credit-risk", "1", {}, by=("Ana@contoso.example", "User"))
+    harness.register("fraud", "1", {}, by=("3f2a-app-id", "Application"))
+    assert harness.workspace.model_creator("credit-risk", "1") == "Ana@contoso.example"
+    assert harness.workspace.model_creator("fraud", "1") is None  # an app registered it: no person to compare
+    assert harness.workspace.model_creator("credit-risk", "9") is None  # not in the registry
 
 
 def test_endpoint_models_name_each_live_deployments_model_version(harness: Any) -> None:

@@ -38,6 +38,7 @@ def statements(drive: Driver, clock: FixedClock) -> set[str]:
     store.get_event("bad")
     store.get_event("unknown")
     store.jobs_for("credit-risk", "retrain")
+    store.due_approvals("2026-12-31T00:00:00+00:00", 10)
     _letter_pages(drive)
     store.inflight_jobs("offline_test", "9999", ("2000", "a"), 10)  # reconcile's reads
     store.last_event_at()

@@ -15,6 +15,7 @@ EXPECTED = {
     "replay": ("httpTrigger", "replay", ["POST"], "FUNCTION"),
     "deployments": ("httpTrigger", "deployments", ["POST"], "FUNCTION"),
     "approvals": ("httpTrigger", "approvals/{model}/{version}", ["GET", "POST"], "FUNCTION"),
+    "approval_renewal": ("httpTrigger", "approvals/{model}/{version}/request", ["POST"], "FUNCTION"),
     "ledger": ("httpTrigger", "ledger/{kind}/{key?}/{version?}", ["GET"], "FUNCTION"),
     "health": ("httpTrigger", "health", ["GET"], "ANONYMOUS"),
     "sweep": ("timerTrigger", None, None, None),

@@ -19,6 +19,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS models (name TEXT NOT NULL, version TEXT NOT NULL, tags TEXT NOT NULL,
                                    PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS creators (name TEXT NOT NULL, version TEXT NOT NULL, created_by TEXT NOT NULL,
+                                     PRIMARY KEY (name, version));
 CREATE TABLE IF NOT EXISTS endpoints (name TEXT PRIMARY KEY, tags TEXT NOT NULL, traffic TEXT NOT NULL,
                                       mirror TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deployments (endpoint TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL,
@@ -99,14 +101,23 @@ class LocalWorkspace:
         )
         return json.loads(row[0]) if row else {}
 
-    def register_model(self, model: str, tags: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """Register the next version of a model; returns the ModelRegistered event."""
+    def model_creator(self, model: str, version: str) -> str | None:
+        row = self._db().execute("SELECT created_by FROM creators WHERE name = ? AND version = ?", (model, version))
+        found = row.fetchone()
+        return str(found[0]) if found else None
+
+    def register_model(
+        self, model: str, tags: Mapping[str, str] | None = None, created_by: str | None = None
+    ) -> dict[str, Any]:
+        """Register the next version of a model (by `created_by`, as the workspace records it); its event."""
         db = self._db()
         query = "SELECT MAX(CAST(version AS INTEGER)) FROM models WHERE name = ?"
         latest = db.execute(query, (model,)).fetchone()[0] or 0
         version = latest + 1
         row = (model, str(version), json.dumps(dict(tags or {})))
         db.execute("INSERT INTO models VALUES (?, ?, ?)", row)
+        if created_by:
+            db.execute("INSERT INTO creators VALUES (?, ?, ?)", (model, str(version), created_by))
         return payloads.build(
             "model_registered", self.workspace_id, model=model, version=str(version), tags=dict(tags or {})
         )

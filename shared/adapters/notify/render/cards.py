@@ -27,6 +27,16 @@ TEMPLATES: dict[str, tuple[str, str, str]] = {
         "accent",
         "A version is in staging and waits for a human decision before production.",
     ),
+    "approval_counted": (
+        "Approval recorded",
+        "accent",
+        "A reviewer approved; more approvals are needed before production.",
+    ),
+    "approval_expired": (
+        "Approval request expired",
+        "warning",
+        "Nobody decided in time; a decision now needs a fresh request.",
+    ),
     "approved": (
         "Approved for production",
         "good",

@@ -47,6 +47,14 @@ class SqliteReads:
             sql, args = sql + " AND stage = ?", [*args, stage]
         return [record_of(row) for row in self._db().execute(sql, args)]
 
+    def due_approvals(self, now: str, limit: int) -> list[ModelVersionRecord]:
+        rows = self._db().execute(
+            "SELECT revision, body FROM records WHERE stage = 'staging' AND json_extract(body, '$.waiting_until') <= ? "
+            "ORDER BY json_extract(body, '$.waiting_until') LIMIT ?",
+            (now, limit),
+        )
+        return [record_of(row) for row in rows]
+
     def get_job(self, name: str) -> JobRef | None:
         row = self._one("SELECT body FROM jobs WHERE name = ?", name)
         return JobRef(**json.loads(row[0])) if row else None

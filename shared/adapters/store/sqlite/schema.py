@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS groups (grp TEXT PRIMARY KEY, pending INTEGER NOT NUL
 CREATE TABLE IF NOT EXISTS records (model TEXT NOT NULL, version TEXT NOT NULL, revision INTEGER NOT NULL,
     stage TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model, version)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS records_stage ON records (model, stage);
+CREATE INDEX IF NOT EXISTS records_due ON records (json_extract(body, '$.waiting_until')) WHERE stage = 'staging';
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,
     submitted_at TEXT NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS jobs_model ON jobs (model, purpose, submitted_at);

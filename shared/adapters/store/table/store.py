@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from shared.adapters.store.table.claims import claim_entity
 from shared.adapters.store.table.codec import guarded
 from shared.adapters.store.table.decision import Outcome, partitions
+from shared.adapters.store.table.due import TableDue
 from shared.adapters.store.table.keys import intent_pk, intent_rk, model_pk, seq
 from shared.adapters.store.table.prune import TablePrune
 from shared.core.state import Claimed, Commit, Committed, IntentStatus
@@ -26,7 +27,7 @@ AZURITE = (
 )
 
 
-class TableStore(TablePrune):
+class TableStore(TablePrune, TableDue):
     """Claims, decisions, intents, records, jobs, ledger and dead letters in Table Storage."""
 
     @classmethod
@@ -61,6 +62,7 @@ class TableStore(TablePrune):
         if found is not None:
             return found
         created: list[str] = []
+        self._index_due(commit)  # ahead of the decision: checked against the record when read
         try:
             self._save_jobs(commit.jobs, created)
             outcome = self._write_parts(commit, parts, order)

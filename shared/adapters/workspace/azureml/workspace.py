@@ -203,6 +203,20 @@ class AzureMLWorkspace:
         """A registered model version."""
         return self._call(f"reading model {model}:{version}", self.client.models.get, name=model, version=version)
 
+    def model_creator(self, model: str, version: str) -> str | None:
+        """`creation_context.created_by` of the model version, when a user (not an app or identity) created it."""
+        try:
+            found = self.client.models.get(name=model, version=version)
+        except Exception as exc:
+            if getattr(exc, "status_code", None) == 404:  # not in the registry: nobody to compare with
+                return None
+            raise translate(exc, f"reading model {model}:{version}", self._ws) from exc
+        context = getattr(found, "creation_context", None)
+        kind = getattr(context, "created_by_type", None)
+        kind = str(getattr(kind, "value", kind) or "").lower()  # the SDK's CreatedByType enum, or a plain string
+        who = str(getattr(context, "created_by", "") or "").strip()
+        return who or None if kind == "user" else None
+
     def set_model_tags(self, model: str, version: str, tags: Mapping[str, str]) -> None:
         found = self.get_model(model, version)
         found.tags = {**(found.tags or {}), **{k: str(v) for k, v in tags.items()}}
