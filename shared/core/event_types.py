@@ -15,7 +15,10 @@ RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
 DATASET_DRIFT = "Microsoft.MachineLearningServices.DatasetDriftDetected"
 DEPLOYMENT_REPORTED = "MLOpsReactor.DeploymentReported"
 APPROVAL_DECIDED = "MLOpsReactor.ApprovalDecided"
-INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED)
+SILENCE_SET = "MLOpsReactor.SilenceSet"
+SILENCE_EXPIRED = "MLOpsReactor.SilenceExpired"
+RETRAIN_BUDGET_RESET = "MLOpsReactor.RetrainBudgetReset"
+INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED, SILENCE_SET, SILENCE_EXPIRED, RETRAIN_BUDGET_RESET)
 INTERNAL_LOWER = frozenset(t.lower() for t in INTERNAL_TYPES)
 
 BREACH_TAG = "azureml_modelmonitor_threshold_breached"
@@ -116,3 +119,34 @@ class ApprovalDecided(Event):
     approved: bool
     approver: str
     comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SilenceSet(Event):
+    """A person holds back notices of a scope (experiment, model, monitor, channel) matching a glob, until a time."""
+
+    silence: str
+    scope: str
+    pattern: str
+    until: datetime
+    by: str
+    why: str
+    notify: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SilenceExpired(Event):
+    """A silence ends: its time passed (`by` is the reactor), or a person ended it early."""
+
+    silence: str
+    by: str
+    why: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetrainBudgetReset(Event):
+    """A person resets a model's retrain budget: retrains before now no longer count."""
+
+    model: str
+    by: str
+    why: str

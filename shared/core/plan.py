@@ -14,6 +14,7 @@ from shared.core.actions import Action, Notify, TagModel
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.policy import Policy
 from shared.core.ports import JobRef
+from shared.core.silences import Silence
 
 STAGE_TAG = "mlops_reactor_stage"
 
@@ -30,6 +31,10 @@ class Context:
     metrics: Mapping[str, float] | None = field(default_factory=dict)  # None: not read (a dry run)
     retrain_jobs: tuple[JobRef, ...] = ()
     forced: str | None = None  # the reason, when an operator re-runs a completed event
+    silences: tuple[Silence, ...] = ()  # not ended (some may be past their time): they hold matching notices
+    silence: Silence | None = None  # the silence a silence event names, as stored
+    held: Mapping[str, int] = field(default_factory=dict)  # what that silence held back, by kind
+    budget_reset: str | None = None  # when the drifted model's retrain budget was last reset
 
 
 @dataclass(frozen=True, kw_only=True)
