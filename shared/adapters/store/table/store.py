@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from shared.adapters.store.table.claims import claim_entity
 from shared.adapters.store.table.codec import guarded
 from shared.adapters.store.table.decision import Outcome, partitions
+from shared.adapters.store.table.guards import TableGuards
 from shared.adapters.store.table.keys import intent_pk, intent_rk, model_pk, seq
 from shared.adapters.store.table.prune import TablePrune
 from shared.core.state import Claimed, Commit, Committed, IntentStatus
@@ -26,7 +27,7 @@ AZURITE = (
 )
 
 
-class TableStore(TablePrune):
+class TableStore(TablePrune, TableGuards):
     """Claims, decisions, intents, records, jobs, ledger and dead letters in Table Storage."""
 
     @classmethod
