@@ -62,7 +62,7 @@ def expire_silences(reactor: Reactor, now: datetime, limit: int = 100) -> list[O
 
 def end_silence(reactor: Reactor, silence_id: str, by: str, why: str) -> Outcome:
     """End one silence through the core (one event id per silence: a second ending is a duplicate)."""
-    data = {"silence": silence_id, "by": by, "why": why}
+    data = {"silence": silence_id, "by": by, **({"why": why} if why else {})}
     outcome = reactor.handle(_event(reactor, SILENCE_EXPIRED, f"SilenceExpired-{silence_id}", data), internal=True)
     reactor.active_silences.forget()
     return outcome
@@ -70,6 +70,7 @@ def end_silence(reactor: Reactor, silence_id: str, by: str, why: str) -> Outcome
 
 def set_silence(reactor: Reactor, data: dict[str, str]) -> Outcome:
     """Set a silence through the core (its id comes from what it is: the same request twice is one silence)."""
+    data = {k: v for k, v in data.items() if v}
     outcome = reactor.handle(_event(reactor, SILENCE_SET, f"SilenceSet-{data['silence']}", data), internal=True)
     reactor.active_silences.forget()
     return outcome
