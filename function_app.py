@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from functions import aml_events, approvals, deployments, health, ledger, replay, sweep
+from functions import aml_events, approvals, deployments, health, ledger, replay, silences, sweep
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
-for module in (aml_events, replay, deployments, approvals, ledger, health, sweep):
+for module in (aml_events, replay, deployments, approvals, ledger, health, sweep, silences):
     app.register_functions(module.bp)

@@ -18,6 +18,8 @@ EXPECTED = {
     "ledger": ("httpTrigger", "ledger/{kind}/{key?}/{version?}", ["GET"], "FUNCTION"),
     "health": ("httpTrigger", "health", ["GET"], "ANONYMOUS"),
     "sweep": ("timerTrigger", None, None, None),
+    "silences": ("httpTrigger", "silences/{silence?}/{action?}", ["GET", "POST", "DELETE"], "FUNCTION"),
+    "retrain_budgets": ("httpTrigger", "retrain-budgets/{model}/reset", ["POST"], "FUNCTION"),
 }
 
 
