@@ -132,9 +132,10 @@ def _until(body: Mapping[str, Any], now: datetime) -> str:
         raise BadBody("give exactly one of field 'until' (an RFC 3339 time) or field 'hours' (a number)")
     if "hours" in body:
         hours = body["hours"]
-        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_DAYS * 24:
-            raise BadBody(f"field 'hours' must be a number above 0 and at most {MAX_DAYS * 24}")
-        return (now + timedelta(hours=hours)).isoformat()
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 2 / 60 <= hours <= MAX_DAYS * 24:
+            raise BadBody(f"field 'hours' must be a number from 2/60 (two minutes) to {MAX_DAYS * 24}")
+        # To the minute: a client's retry of the same request is the same silence (its id comes from `until`).
+        return (now + timedelta(hours=hours)).replace(second=0, microsecond=0).isoformat()
     try:
         until = datetime.fromisoformat(str(body["until"]).replace("Z", "+00:00"))
     except ValueError:
