@@ -42,7 +42,7 @@ class Loader:
         if isinstance(event, ev.DriftDetected) and (rule := self.policy.drift_rule(event.monitor)) is not None:
             subjects[rule.model] = self.store.subject_revision(rule.model)
             retrain = tuple(self.store.jobs_for(rule.model, "retrain"))
-            budget_reset = self.store.budget_reset(rule.model) if rule.retrain_budget else None
+            budget_reset = self.store.budget_reset(rule.model)  # drift is rare: one point read
         if isinstance(event, et.RetrainBudgetReset):
             budget_reset = self.store.budget_reset(event.model)
         silence, held = _silence_of(self.store, event)
