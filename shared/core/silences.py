@@ -9,8 +9,10 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Literal, cast
 
 from shared.core.actions import Notify
@@ -38,11 +40,19 @@ class Silence:
 
     def active(self, now: datetime) -> bool:
         """Whether it holds notices at `now`: started, not past its time, not ended by a person."""
-        return self.ended_at is None and datetime.fromisoformat(self.starts) <= now < datetime.fromisoformat(self.until)
+        return self.ended_at is None and self._box[0] <= now < self._box[1]
 
     def matches(self, notice: Notify) -> bool:
         """Whether the notice is about what this silence covers (case-insensitive glob)."""
-        return any(fnmatch.fnmatchcase(v.lower(), self.pattern.lower()) for v in subjects_of(notice, self.scope))
+        return any(self._glob.fullmatch(v.lower()) for v in subjects_of(notice, self.scope))
+
+    @cached_property
+    def _box(self) -> tuple[datetime, datetime]:  # parsed once: every event of a storm asks
+        return datetime.fromisoformat(self.starts), datetime.fromisoformat(self.until)
+
+    @cached_property
+    def _glob(self) -> re.Pattern[str]:
+        return re.compile(fnmatch.translate(self.pattern.lower()))
 
 
 def subjects_of(notice: Notify, scope: Scope) -> tuple[str, ...]:
