@@ -43,6 +43,13 @@ TEMPLATES: dict[str, tuple[str, str, str]] = {
     "monitor_failed": ("Monitor failed", "attention", "A model monitor run failed without a drift verdict."),
     "retrain_failed": ("Retraining failed", "attention", "The retraining job did not finish."),
     "deploy_failed": ("Deployment failed", "attention", "CD reported a failed deployment."),
+    "silence_expired": ("Silence ended", "accent", "A silence ended; this is what it held back while it lasted."),
+    "retrain_budget": (
+        "Retrain budget used up",
+        "warning",
+        "Drift came again, but the model's retrain budget is used up: it was not retrained.",
+    ),
+    "retrain_budget_reset": ("Retrain budget reset", "accent", "A person reset the model's retrain budget."),
 }
 GENERIC = ("Notice", "default", "")
 LIMITS = ((500, 20, 20), (200, 10, 12), (80, 5, 8), (40, 3, 4))  # (chars per value, list items, facts)
