@@ -3,16 +3,21 @@ scopes still hear; setting and ending go through the core (ledger, keys), and tw
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from shared.app import bootstrap
+from shared.app.settings import Settings
 from shared.core.clock import FixedClock
 from shared.core.policy import parse_policy
 from shared.core.silences import silence_id
 from shared.engine.reactor import Reactor
 from shared.engine.silences import end_silence, expire_silences, set_silence
 from shared.tools import synthetic
+from tests.functional.conftest import StoreFactory
 from tests.functional.driver import Driver
 
 
@@ -152,3 +157,27 @@ def test_budget_policy_default_is_none(reactor: Reactor) -> None:
     document = reactor.policy.model_dump(mode="json")
     document["drift"]["rules"][0]["retrain_budget"] = {"max": 2, "window_hours": 24}
     assert parse_policy(document).drift.rules[0].retrain_budget is not None
+
+
+def test_two_hosts_on_each_store_hold_one_storm_and_end_the_silence_once(
+    tmp_path: Path, clock: FixedClock, settings: Settings, shared_state: StoreFactory
+) -> None:
+    """Both stores: a silence set on one host holds the other's notices; both end it, one notice counts it."""
+    first, second = (replace(bootstrap.build(settings, clock=clock), store=shared_state(tmp_path)) for _ in range(2))
+    for reactor in (first, second):
+        reactor.active_silences.ttl = 0
+    sid = silence(Driver(first), clock, "experiment", "nightly-*")
+    ws = first.workspace_id
+    for n in range(6):
+        host = (first, second)[n % 2]
+        host.handle(
+            synthetic.build("run_status_changed", ws, status="Failed", experiment="nightly-etl", run_id=f"r{n}")
+        )
+    outbox = Driver(first)
+    assert outbox.notices("run_failed") == []
+    assert first.store.held(sid) == {"run_failed": 1}
+    clock.advance(hours=2)
+    ended = [expire_silences(r, clock.now()) for r in (first, second)]
+    assert [o.outcome for batch in ended for o in batch] in (["handled", "duplicate"], ["handled"])
+    [notice] = outbox.notices("silence_expired")
+    assert notice.facts["Held back"] == "1 run_failed"
