@@ -59,7 +59,7 @@ class Executor:
             return replace(intent, status=IntentStatus.FAILED, result={"at": at, "error": str(exc)})
         return replace(intent, status=IntentStatus.DONE, result={"at": at, **detail})
 
-    def _perform(self, action: Action, records: Mapping[str, ModelVersionRecord], at: str) -> dict[str, Any]:
+    def _perform(self, action: Action, records: Mapping[str, ModelVersionRecord], at: str = "") -> dict[str, Any]:
         if isinstance(action, SaveSilence | ResetBudget | Notify) and self.store is not None:
             kept = keep_guard(self.store, action, at)
             if kept is not None:
