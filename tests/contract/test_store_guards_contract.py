@@ -94,3 +94,17 @@ def test_budget_reset_keeps_the_latest(store: Store) -> None:
     assert store.budget_reset("m") == at(10)
     store.reset_budget("m", at(20))
     assert store.budget_reset("m") == at(20) and store.budget_reset("other") is None
+
+
+def test_a_table_end_cut_short_is_put_right_by_the_next_save(azurite: str) -> None:  # noqa: F811
+    """The Table store ends a silence in three writes; a save of it again finishes what a crash left."""
+    from shared.adapters.store.table.guards import GUARDS, SILENCE, _entity, _pk
+
+    store = TableStore.from_connection_string(azurite, prefix=f"t{uuid.uuid4().hex[:12]}")
+    store.save_silence(silence())
+    ended = replace(silence(), ended_at=at(5), ended_by="sre")
+    store.table(GUARDS).upsert_entity(_entity(_pk("sil-1"), SILENCE, ended))  # the first write only, then a crash
+    assert [s.id for s in store.silences()] == ["sil-1"]
+    assert not store.hold("sil-1", "k", "run_failed", at(6))  # the authority says ended: nothing is held
+    store.save_silence(ended)  # the resumed intent
+    assert store.silences() == [] and [s.id for s in store.silences(ended=True)] == ["sil-1"]

@@ -38,10 +38,11 @@ class TableGuards(TableBase):
     @guarded("saving a silence")
     def save_silence(self, silence: Silence) -> None:
         known = self.get_silence(silence.id)
-        if known is not None and known.ended_at is not None:
-            return  # an ended silence stays ended
         table = self.table(GUARDS)
-        table.upsert_entity(_entity(_pk(silence.id), SILENCE, silence))
+        if known is not None and known.ended_at is not None:
+            silence = known  # an ended silence stays ended; its indexes are put right again (a save cut short)
+        else:
+            table.upsert_entity(_entity(_pk(silence.id), SILENCE, silence))
         if silence.ended_at is None:
             table.upsert_entity(_entity(OPEN, part(silence.id), silence))
             return
