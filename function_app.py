@@ -2,8 +2,19 @@
 
 import azure.functions as func
 
-from functions import aml_events, approvals, deadletters, deployments, health, ledger, reconcile, replay, sweep
+from functions import (
+    aml_events,
+    approvals,
+    deadletters,
+    deployments,
+    health,
+    ledger,
+    reconcile,
+    replay,
+    silences,
+    sweep,
+)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
-for module in (aml_events, replay, deployments, approvals, ledger, health, sweep, reconcile, deadletters):
+for module in (aml_events, replay, deployments, approvals, ledger, health, sweep, reconcile, deadletters, silences):
     app.register_functions(module.bp)

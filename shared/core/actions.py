@@ -69,6 +69,7 @@ class Notify(Action):
     links: Mapping[str, str] = field(default_factory=dict)
     group: str | None = None
     window_start: str | None = None
+    silence: str | None = None  # the silence holding it back: recorded as held, not sent
 
     @property
     def kind(self) -> str:
@@ -104,12 +105,37 @@ class RequestApproval(Action):
         return "request_approval"
 
 
+@dataclass(frozen=True, kw_only=True)
+class SaveSilence(Action):
+    """Keep a silence as set, or as ended (an upsert by its id): `silence` holds its fields."""
+
+    silence: Mapping[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return "save_silence"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResetBudget(Action):
+    """Start a model's retrain budget afresh at `at`: retrains submitted before it no longer count."""
+
+    model: str
+    at: str
+
+    @property
+    def kind(self) -> str:
+        return "reset_budget"
+
+
 _KINDS: dict[str, type[Action]] = {
     "submit_job": SubmitJob,
     "trigger_cd": TriggerCD,
     "notify": Notify,
     "tag_model": TagModel,
     "request_approval": RequestApproval,
+    "save_silence": SaveSilence,
+    "reset_budget": ResetBudget,
 }
 
 

@@ -6,12 +6,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared.core import event_types as et
 from shared.core import events as ev
 from shared.core.actions import Action, Notify, SubmitJob, TriggerCD
 from shared.core.approvals import on_expired, on_requested
 from shared.core.drift import monitor_failed, on_drift
 from shared.core.findings import on_finding
 from shared.core.gate import evaluate
+from shared.core.guards import hold_back, on_budget_reset, on_silence_expired, on_silence_set
 from shared.core.lifecycle import ModelVersionRecord, Stage, Transition
 from shared.core.plan import (
     STAGE_TAG,
@@ -36,7 +38,7 @@ def decide(event: ev.Event, ctx: Context, policy: Policy) -> Plan:
     if isinstance(event, ev.Ignored):
         return Plan(ignored=event.reason)
     handler = _HANDLERS[type(event)]
-    return handler(event, ctx, policy)
+    return hold_back(handler(event, ctx, policy), ctx)
 
 
 def _on_registered(event: Any, ctx: Context, policy: Policy) -> Plan:
@@ -203,4 +205,7 @@ _HANDLERS: dict[type, Callable[[Any, Context, Policy], Plan]] = {
     ev.ApprovalRequested: on_requested,
     ev.EndpointWritten: on_endpoint_written,
     ev.ReconcileFinding: on_finding,
+    et.SilenceSet: on_silence_set,
+    et.SilenceExpired: on_silence_expired,
+    et.RetrainBudgetReset: on_budget_reset,
 }

@@ -8,6 +8,8 @@ from typing import Any
 
 from shared.core import events as ev
 from shared.core.actions import SubmitJob
+from shared.core.budget import spent
+from shared.core.guards import budget_exhausted
 from shared.core.plan import Context, Plan, job_name, notices_for
 from shared.core.policy import DriftRule, Policy
 
@@ -33,6 +35,10 @@ def on_drift(event: Any, ctx: Context, policy: Policy) -> Plan:
     last = max((datetime.fromisoformat(j.submitted_at) for j in ctx.retrain_jobs), default=None)
     if last is not None and ctx.now - last < cooldown:
         return Plan(ignored=f"retraining of {rule.model} is cooling down until {(last + cooldown).isoformat()}")
+    if rule.retrain_budget is not None and (
+        used := spent(rule.retrain_budget, ctx.retrain_jobs, ctx.budget_reset, ctx.now)
+    ):
+        return budget_exhausted(rule, used, policy, facts)
     name = job_name("retrain", rule.model, f"{rule.model}:{e.run_id}")  # what happened: this monitor run
     job = SubmitJob(
         key=name,

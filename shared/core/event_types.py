@@ -19,6 +19,9 @@ JOB_RECONCILED = "MLOpsReactor.JobReconciled"  # reconcile: a job finished and i
 RECONCILE_FINDING = "MLOpsReactor.ReconcileFinding"  # reconcile: a lost job, an unreported CD, a silent workspace
 APPROVAL_EXPIRED = "MLOpsReactor.ApprovalExpired"
 APPROVAL_REQUESTED = "MLOpsReactor.ApprovalRequested"
+SILENCE_SET = "MLOpsReactor.SilenceSet"
+SILENCE_EXPIRED = "MLOpsReactor.SilenceExpired"
+RETRAIN_BUDGET_RESET = "MLOpsReactor.RetrainBudgetReset"
 INTERNAL_TYPES = (
     DEPLOYMENT_REPORTED,
     APPROVAL_DECIDED,
@@ -26,6 +29,9 @@ INTERNAL_TYPES = (
     APPROVAL_REQUESTED,
     JOB_RECONCILED,
     RECONCILE_FINDING,
+    SILENCE_SET,
+    SILENCE_EXPIRED,
+    RETRAIN_BUDGET_RESET,
 )
 INTERNAL_LOWER = frozenset(t.lower() for t in INTERNAL_TYPES)
 
@@ -184,3 +190,34 @@ class ReconcileFinding(Event):
     def occurrence(self) -> str | None:
         """What was found, whichever run found it: a lost job, a CD check, a silence since an event."""
         return f"finding:{self.kind}:{self.job or self.last_seen}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SilenceSet(Event):
+    """A person holds back notices of a scope (experiment, model, monitor, channel) matching a glob, until a time."""
+
+    silence: str
+    scope: str
+    pattern: str
+    until: datetime
+    by: str
+    why: str
+    notify: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SilenceExpired(Event):
+    """A silence ends: its time passed (`by` is the reactor), or a person ended it early."""
+
+    silence: str
+    by: str
+    why: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetrainBudgetReset(Event):
+    """A person resets a model's retrain budget: retrains before now no longer count."""
+
+    model: str
+    by: str
+    why: str

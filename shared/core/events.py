@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.core import event_fields as f
+from shared.core import event_types as et
 from shared.core.errors import InvalidEvent
 from shared.core.event_types import (
     APPROVAL_DECIDED,
@@ -41,6 +42,7 @@ from shared.core.event_types import (
 )
 from shared.core.payload import REFUSED
 from shared.core.resource_events import endpoint_written
+from shared.core.silences import SCOPES
 
 __all__ = [
     "APPROVAL_DECIDED",
@@ -270,3 +272,49 @@ _BUILDERS = {
     JOB_RECONCILED.lower(): _run,  # reconcile's own report of a final status: the same decision as the real event
     RECONCILE_FINDING.lower(): _finding,
 }
+
+
+def _silence_set(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
+    scope = f.text(data, "scope", "scope").lower()
+    if scope not in SCOPES:
+        raise InvalidEvent("scope", f"one of {', '.join(SCOPES)}", scope)
+    until = f.timestamp(data, "until")
+    if until is None:
+        raise InvalidEvent("until", "an RFC 3339 timestamp with a time zone, e.g. 2026-11-22T09:00:00Z", None)
+    return et.SilenceSet(
+        **base,
+        silence=f.name(data, "silence", "silence"),
+        scope=scope,
+        pattern=f.text(data, "pattern", "pattern")[:200],
+        until=until,
+        by=f.text(data, "by", "by")[:200],
+        why=f.text(data, "why", "why")[:2000],
+        notify=f.text(data, "notify", "notify", required=False)[:200],
+    )
+
+
+def _silence_expired(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
+    return et.SilenceExpired(
+        **base,
+        silence=f.name(data, "silence", "silence"),
+        by=f.text(data, "by", "by")[:200],
+        why=f.text(data, "why", "why", required=False)[:2000],
+    )
+
+
+def _budget_reset(base: dict[str, Any], data: Mapping[str, Any]) -> Event:
+    return et.RetrainBudgetReset(
+        **base,
+        model=f.name(data, "model", "model"),
+        by=f.text(data, "by", "by")[:200],
+        why=f.text(data, "why", "why")[:2000],
+    )
+
+
+_BUILDERS.update(
+    {
+        et.SILENCE_SET.lower(): _silence_set,
+        et.SILENCE_EXPIRED.lower(): _silence_expired,
+        et.RETRAIN_BUDGET_RESET.lower(): _budget_reset,
+    }
+)

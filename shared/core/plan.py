@@ -15,6 +15,7 @@ from shared.core.endpoints import EndpointTraffic
 from shared.core.lifecycle import Amend, ModelVersionRecord, Stage, Transition
 from shared.core.policy import Policy
 from shared.core.ports import JobRef
+from shared.core.silences import Silence
 
 STAGE_TAG = "mlops_reactor_stage"
 
@@ -33,6 +34,10 @@ class Context:
     forced: str | None = None  # the reason, when an operator re-runs a completed event
     registrant: str | None = None  # who registered the version decided on, as the workspace says (four eyes)
     endpoint: EndpointTraffic | None = None  # an online endpoint as read after a write to it (None: gone)
+    silences: tuple[Silence, ...] = ()  # not ended (some may be past their time): they hold matching notices
+    silence: Silence | None = None  # the silence a silence event names, as stored
+    held: Mapping[str, int] = field(default_factory=dict)  # what that silence held back, by kind
+    budget_reset: str | None = None  # when the drifted model's retrain budget was last reset
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -120,6 +120,13 @@ class Channel(Strict):
     to: tuple[str, ...] = ()
 
 
+class RetrainBudget(Strict):
+    """At most `max` retrains of a model in any `window_hours`; above it, drift pages the owners instead."""
+
+    max: int = Field(ge=1, le=20)  # the loader reads a model's 20 newest retrains
+    window_hours: float = Field(gt=0, le=24 * 90)
+
+
 class DriftRule(Strict):
     """A monitor (name, or prefix of the v2 signal name) whose drift retrains a model; who owns the monitor."""
 
@@ -128,6 +135,7 @@ class DriftRule(Strict):
     retrain_job: str
     owners: tuple[str, ...] = ()  # named in the monitor's own failure notices
     channels: tuple[str, ...] | None = None  # where its own failures go; unset: drift.channels
+    retrain_budget: RetrainBudget | None = None  # unset: no budget (the cooldown alone limits retraining)
 
     def applies_to(self, monitor: str) -> bool:
         """v1: the monitor name; v2: the signal name, `<monitor>_<signal>`."""

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from shared.core.dead_letters import LetterPage, LetterQuery
 from shared.core.lifecycle import ModelVersionRecord
+from shared.core.silences import Silence
 from shared.core.state import Adopted, Claimed, Commit, Committed, Finish, Intent, JobRef, LedgerEntry
 
 INTERNAL_PREFIX = "MLOpsReactor."  # our own event types: not news from the workspace (last_event_at)
@@ -136,4 +137,33 @@ class Store(Protocol):
 
     def set_mark(self, name: str, value: str) -> None:
         """Set a named bookmark."""
+        ...
+
+    def save_silence(self, silence: Silence) -> None:
+        """Keep a silence by id (set, or ended when `ended_at` is set); saving the same one again is a no-op."""
+        ...
+
+    def get_silence(self, silence_id: str) -> Silence | None:
+        """One silence, active or ended."""
+        ...
+
+    def silences(self, *, ended: bool = False, limit: int = 100) -> list[Silence]:
+        """Silences not ended (soonest to end first), or with `ended` the ended ones, newest end first."""
+        ...
+
+    def hold(self, silence_id: str, key: str, kind: str, at: str) -> bool:
+        """Record notice `key` (of template `kind`) as held back by a silence active at `at`; False (nothing
+        recorded) if the silence is unknown, ended or past its time. Holding one key twice counts it once."""
+        ...
+
+    def held(self, silence_id: str) -> dict[str, int]:
+        """How many notices a silence held back, by kind."""
+        ...
+
+    def budget_reset(self, model: str) -> str | None:
+        """When a person last reset the model's retrain budget (ISO time), if ever."""
+        ...
+
+    def reset_budget(self, model: str, at: str) -> None:
+        """Reset the model's retrain budget at `at` (a later reset is kept over an earlier one)."""
         ...

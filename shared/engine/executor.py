@@ -8,10 +8,21 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
-from shared.core.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD, action_from
+from shared.core.actions import (
+    Action,
+    Notify,
+    RequestApproval,
+    ResetBudget,
+    SaveSilence,
+    SubmitJob,
+    TagModel,
+    TriggerCD,
+    action_from,
+)
 from shared.core.errors import GateViolation, PermanentError, TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
-from shared.core.ports import Deployer, Notifier, Workspace
+from shared.core.ports import Deployer, Notifier, Store, Workspace
+from shared.core.silences import Silence
 from shared.core.state import Intent, IntentStatus
 
 log = logging.getLogger("mlops_reactor")
@@ -26,6 +37,7 @@ class Executor:
     deployer: Deployer
     notifier: Notifier
     approval_link_key: str | None = None
+    store: Store | None = None  # for silences and retrain budgets (the state the guards keep)
 
     def run(self, intent: Intent, records: Mapping[str, ModelVersionRecord], at: str) -> Intent:
         """The intent with its final status and result. TransientError: nothing recorded, the platform retries."""
@@ -35,7 +47,7 @@ class Executor:
         if isinstance(action, Notify) and intent.earlier:
             action = replace(action, facts={**action.facts, GROUPED_FACT: str(intent.earlier)})
         try:
-            detail = self._perform(action, records)
+            detail = self._perform(action, records, at)
         except TransientError as exc:
             if isinstance(action, TriggerCD) and exc.maybe_done:
                 raise Unanswered(
@@ -47,7 +59,11 @@ class Executor:
             return replace(intent, status=IntentStatus.FAILED, result={"at": at, "error": str(exc)})
         return replace(intent, status=IntentStatus.DONE, result={"at": at, **detail})
 
-    def _perform(self, action: Action, records: Mapping[str, ModelVersionRecord]) -> dict[str, Any]:
+    def _perform(self, action: Action, records: Mapping[str, ModelVersionRecord], at: str = "") -> dict[str, Any]:
+        if isinstance(action, SaveSilence | ResetBudget | Notify) and self.store is not None:
+            kept = keep_guard(self.store, action, at)
+            if kept is not None:
+                return kept
         if isinstance(action, SubmitJob):
             receipt = self.workspace.submit_job(action)
             return {"ref": receipt.ref, "url": receipt.url}
@@ -68,6 +84,22 @@ class Executor:
             self.notifier.send(action)
             return {}
         raise TypeError(f"no executor for {type(action).__name__}")
+
+
+def keep_guard(store: Store, action: SaveSilence | ResetBudget | Notify, at: str) -> dict[str, Any] | None:
+    """Silences and budgets are the store's to keep; a notice a silence still holds is recorded, not sent.
+
+    None: nothing kept here (a notice whose silence ended meanwhile is sent after all).
+    """
+    if isinstance(action, SaveSilence):
+        store.save_silence(Silence(**action.silence))
+        return {}
+    if isinstance(action, ResetBudget):
+        store.reset_budget(action.model, action.at)
+        return {}
+    if action.silence and store.hold(action.silence, action.key, action.template, at):
+        return {"silenced": action.silence}
+    return None
 
 
 class Unanswered(TransientError):

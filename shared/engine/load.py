@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.core import event_types as et
 from shared.core import events as ev
 from shared.core.errors import TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.plan import Context
 from shared.core.policy import Policy
 from shared.core.ports import JobRef, Store, Workspace
+from shared.core.silences import Silence
 
 _APPROVALS = ev.ApprovalExpired | ev.ApprovalRequested
 
@@ -32,6 +35,7 @@ class Loader:
     policy: Policy
     workspace_id: str
     public_url: str
+    silences: Callable[[], tuple[Silence, ...]] = tuple  # the silences not ended (cached by the reactor)
 
     def load(self, event: ev.Event, now: datetime, forced: str | None, dry_run: bool = False) -> Loaded:
         versions, job, retrain = self._named(event)
@@ -40,9 +44,14 @@ class Loader:
             endpoint = self.workspace.endpoint_models(event.endpoint)
             versions = [(d.model, d.version) for d in endpoint.deployments if d.model] if endpoint else []
         subjects = {model: self.store.subject_revision(model) for model in sorted({m for m, _ in versions})}
+        budget_reset = None
         if isinstance(event, ev.DriftDetected) and (rule := self.policy.drift_rule(event.monitor)) is not None:
             subjects[rule.model] = self.store.subject_revision(rule.model)
             retrain = tuple(self.store.jobs_for(rule.model, "retrain"))
+            budget_reset = self.store.budget_reset(rule.model)  # drift is rare: one point read
+        if isinstance(event, et.RetrainBudgetReset):
+            budget_reset = self.store.budget_reset(event.model)
+        silence, held = _silence_of(self.store, event)
         records = {}
         for model in subjects:
             records.update({r.key: r for r in self.store.records(model, str(Stage.PRODUCTION))})
@@ -72,6 +81,10 @@ class Loader:
             forced=forced,
             registrant=registrant,
             endpoint=endpoint,
+            silences=self.silences(),
+            silence=silence,
+            held=held,
+            budget_reset=budget_reset,
         )
         return Loaded(ctx=ctx, subjects=subjects)
 
@@ -103,3 +116,12 @@ class Loader:
         if record is None or record.registered_by or record.stage is not Stage.STAGING:
             return None
         return self.workspace.model_creator(event.model, event.version)
+
+
+def _silence_of(store: Store, event: ev.Event) -> tuple[Silence | None, dict[str, int]]:
+    """The silence a silence event names, as stored; and, when it is to end, what it held back."""
+    if not isinstance(event, et.SilenceSet | et.SilenceExpired):
+        return None, {}
+    silence = store.get_silence(event.silence)
+    ending = isinstance(event, et.SilenceExpired) and silence is not None and silence.ended_at is None
+    return silence, store.held(event.silence) if ending else {}

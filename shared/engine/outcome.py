@@ -31,6 +31,7 @@ class ActionStatus(StrEnum):
     GROUPED = "grouped"  # an alert whose window another event owns
     ALREADY_DONE = "already_done"  # the same effect (same key) was carried out for another event or attempt
     ELSEWHERE = "in_progress_elsewhere"  # the same effect is committed by another event still running
+    SILENCED = "silenced"  # a notice an active silence held back: recorded (with the silence id), not sent
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +67,8 @@ _STATUS = {
 def action_view(intent: Intent, status: ActionStatus | None = None) -> dict[str, Any]:
     """An action as the outcome shows it: its description, its status, and what the system answered."""
     shown = status or _STATUS.get(intent.status, ActionStatus.PLANNED)
+    if shown is ActionStatus.DONE and intent.result.get("silenced"):
+        shown = ActionStatus.SILENCED
     return {**intent.action, "status": str(shown), **{k: v for k, v in intent.result.items() if k != "at"}}
 
 
@@ -101,6 +104,7 @@ _BRIEF = (
     "target",
     "channel",
     "template",
+    "silenced",
 )
 
 

@@ -25,6 +25,7 @@ from shared.engine.intake import admit
 from shared.engine.load import Loader
 from shared.engine.outcome import ActionStatus, Outcome, Result, action_view, ledger_entry, outcome_of, taken_view
 from shared.engine.run import carry_out, resume
+from shared.engine.silences import ActiveSilences
 from shared.engine.windows import TakenWindows
 
 __all__ = ["Outcome", "Reactor", "Result"]
@@ -49,10 +50,13 @@ class Reactor:
     window_cache_size: int = 4096
     problems: tuple[Problem, ...] = ()  # configuration problems: every event is kept as a dead letter until fixed
     observer: Callable[[Mapping[str, Any], Callable[[], Outcome]], Outcome] | None = None  # telemetry (shared/app)
+    silence_ttl_seconds: float = 5.0  # how long a process reuses the silences it read (engine/silences.py)
     _taken_windows: TakenWindows = field(init=False, repr=False)
+    active_silences: ActiveSilences = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._taken_windows = TakenWindows(self.window_cache_size)
+        self.active_silences = ActiveSilences(self.store, self.silence_ttl_seconds)
 
     def handle_delivery(
         self,
@@ -125,6 +129,7 @@ class Reactor:
             policy=self.policy,
             workspace_id=self.workspace_id,
             public_url=self.public_url,
+            silences=self.active_silences,
         )
 
     @cached_property
@@ -134,6 +139,7 @@ class Reactor:
             deployer=self.deployer,
             notifier=self.notifier,
             approval_link_key=self.approval_link_key,
+            store=self.store,
         )
 
     def _run(self, event: ev.Event, force_reason: str | None) -> Outcome:

@@ -19,6 +19,7 @@ from shared.core.ports import JobRef
 from shared.engine.expiry import expire_approvals
 from shared.engine.outcome import Outcome
 from shared.engine.reactor import Reactor
+from shared.engine.silences import expire_silences
 
 log = logging.getLogger("mlops_reactor")
 JOB_PURPOSES = ("offline_test", "retrain")
@@ -166,11 +167,20 @@ def expire_requests(reactor: Reactor, now: datetime, limit: int, report: Report)
         report.more.append("expire_requests")
 
 
+def end_silences(reactor: Reactor, now: datetime, limit: int, report: Report) -> None:
+    """Silences whose time passed: ended through the core, with the notice of what each held back."""
+    outcomes = expire_silences(reactor, now, limit)
+    report.outcomes += outcomes
+    if len(outcomes) >= limit:
+        report.more.append("end_silences")
+
+
 STEPS: tuple[Step, ...] = (
     sweep_stalled,
     check_jobs,
     check_cd,
     heartbeat,
     expire_requests,
+    end_silences,
     # Each step is a Step (reactor, now, limit, report) feeding internal events through the core.
 )

@@ -14,7 +14,16 @@ from typing import Any
 from shared.app.settings import Settings
 from shared.core import payload
 from shared.core.errors import ReactorError
-from shared.tools import approvals_cli, cli_host, cli_watchdog, deadletter_cli, doctor, reconcile_cmd, synthetic
+from shared.tools import (
+    approvals_cli,
+    cli_host,
+    cli_watchdog,
+    deadletter_cli,
+    doctor,
+    reconcile_cmd,
+    silence_cli,
+    synthetic,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     approvals_cli.add_commands(sub)  # expire-approvals, request-approval
     deadletter_cli.add_command(sub)  # deadletter list|show|replay, deadletter eventgrid list|show|redrive
     reconcile_cmd.add(sub, _reactor)
+    silence_cli.add_commands(sub)  # silence set|list|expire|expire-due, retrain-budget reset
     return parser
 
 

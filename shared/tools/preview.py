@@ -166,6 +166,36 @@ _EXAMPLES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
         },
         {},
     ),
+    "silence_expired": (
+        "Silence on experiment nightly-etl ended; it held back 3 run_failed",
+        {
+            "Silence": "sil-1a2b3c4d5e6f",
+            "Scope": "experiment nightly-etl",
+            "Set by": "sre@contoso.example",
+            "Why": "ETL maintenance",
+            "Ended": "its time passed",
+            "Held back": "3 run_failed",
+            "Held back in all": "3",
+        },
+        {},
+    ),
+    "retrain_budget": (
+        "Retrain budget of credit-risk used up: drift did not retrain it",
+        {
+            "Monitor": "credit-risk-monitor",
+            "Model": "credit-risk",
+            "Budget": "3 in 24 h",
+            "Retrains counted": "3",
+            "Retraining resumes": "2026-11-23T09:00:00+00:00, or when a person resets the budget",
+            "Owners": "risk-team@contoso.example",
+        },
+        {},
+    ),
+    "retrain_budget_reset": (
+        "Retrain budget of credit-risk reset by ml-lead@contoso.example",
+        {"Model": "credit-risk", "Reset by": "ml-lead@contoso.example", "Why": "label pipeline fixed"},
+        {},
+    ),
 }
 
 

@@ -51,9 +51,11 @@ def counted(azurite: str, settings: Settings, clock: FixedClock) -> tuple[Driver
     """The real core on embedded adapters, its state in a fresh Table store whose requests are counted."""
     requests = Requests()
     store = TableStore.from_connection_string(azurite, f"r{uuid.uuid4().hex[:12]}", raw_request_hook=requests)
-    for name in ("Claims", "Subjects", "Jobs", "DeadLetters"):
+    for name in ("Claims", "Subjects", "Jobs", "DeadLetters", "Guards"):
         store.table(name)  # created once per process, not per event
     reactor = replace(bootstrap.build(settings, clock=clock), store=store)
+    reactor.active_silences.ttl = 3600  # the silences are read once per few seconds per process, not per event
+    reactor.active_silences()
     reactor.notifier.console = None  # type: ignore[attr-defined]
     return Driver(reactor), requests
 

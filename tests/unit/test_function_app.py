@@ -24,6 +24,8 @@ EXPECTED = {
     "deadletters_eventgrid": ("httpTrigger", "deadletters/eventgrid", ["GET"], "FUNCTION"),
     "deadletters_eventgrid_redrive": ("httpTrigger", "deadletters/eventgrid/redrive", ["POST"], "FUNCTION"),
     "reconcile": ("timerTrigger", None, None, None),
+    "silences": ("httpTrigger", "silences/{silence?}/{action?}", ["GET", "POST", "DELETE"], "FUNCTION"),
+    "retrain_budgets": ("httpTrigger", "retrain-budgets/{model}/reset", ["POST"], "FUNCTION"),
 }
 
 

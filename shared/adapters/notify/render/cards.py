@@ -56,6 +56,13 @@ TEMPLATES: dict[str, tuple[str, str, str]] = {
     "job_lost": ("Job lost", "attention", "Reconcile asked the workspace about a job in flight: it does not know it."),
     "cd_overdue": ("CD never reported", "warning", "A CD request got no deployment report within the policy's time."),
     "workspace_silent": ("Workspace silent", "warning", "No event came from the workspace for the policy's window."),
+    "silence_expired": ("Silence ended", "accent", "A silence ended; this is what it held back while it lasted."),
+    "retrain_budget": (
+        "Retrain budget used up",
+        "warning",
+        "Drift came again, but the model's retrain budget is used up: it was not retrained.",
+    ),
+    "retrain_budget_reset": ("Retrain budget reset", "accent", "A person reset the model's retrain budget."),
 }
 GENERIC = ("Notice", "default", "")
 LIMITS = ((500, 20, 20), (200, 10, 12), (80, 5, 8), (40, 3, 4))  # (chars per value, list items, facts)

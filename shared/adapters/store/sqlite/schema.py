@@ -35,6 +35,13 @@ CREATE INDEX IF NOT EXISTS jobs_model ON jobs (model, purpose, submitted_at);
 CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL,
     at TEXT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS dead_letters_event ON dead_letters (event_id);
+CREATE TABLE IF NOT EXISTS silences (id TEXT PRIMARY KEY, ended INTEGER NOT NULL, until TEXT NOT NULL,
+    ended_at TEXT, body TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS silences_open ON silences (until) WHERE ended = 0;
+CREATE INDEX IF NOT EXISTS silences_ended ON silences (ended_at) WHERE ended = 1;
+CREATE TABLE IF NOT EXISTS silence_holds (silence TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL,
+    PRIMARY KEY (silence, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS budget_resets (model TEXT PRIMARY KEY, at TEXT NOT NULL) WITHOUT ROWID;
 """
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.adapters.sqlite_file import ThreadConnections
+from shared.adapters.store.sqlite.guards import SqliteGuards
 from shared.adapters.store.sqlite.inflight import SqliteInflight
 from shared.adapters.store.sqlite.letters import INSERT_LETTER, SqliteLetters
 from shared.adapters.store.sqlite.reads import SqliteReads
@@ -44,7 +45,7 @@ ConcurrencyConflict = Conflict  # the name earlier versions used
 _HITS_BATCH = 64  # grouped-alert counts are written in batches: a count may lag by this much per process
 
 
-class SqliteStore(SqliteRecovery, SqliteReads, SqliteLetters, SqliteInflight):
+class SqliteStore(SqliteRecovery, SqliteReads, SqliteLetters, SqliteInflight, SqliteGuards):
     """Claims, decisions, intents, records, jobs, ledger and dead letters in one SQLite database."""
 
     def __init__(self, path: Path) -> None:

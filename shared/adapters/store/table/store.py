@@ -14,6 +14,7 @@ from shared.adapters.store.table.claims import claim_entity
 from shared.adapters.store.table.codec import guarded
 from shared.adapters.store.table.decision import Outcome, partitions
 from shared.adapters.store.table.due import TableDue
+from shared.adapters.store.table.guards import TableGuards
 from shared.adapters.store.table.keys import intent_pk, intent_rk, model_pk, seq
 from shared.adapters.store.table.prune import TablePrune
 from shared.core.state import Claimed, Commit, Committed, IntentStatus
@@ -27,7 +28,7 @@ AZURITE = (
 )
 
 
-class TableStore(TablePrune, TableDue):
+class TableStore(TablePrune, TableDue, TableGuards):
     """Claims, decisions, intents, records, jobs, ledger and dead letters in Table Storage."""
 
     @classmethod
