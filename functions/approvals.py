@@ -12,7 +12,7 @@ bp = func.Blueprint()
 def approvals(req: func.HttpRequest) -> func.HttpResponse:
     """GET renders the page; POST (form or JSON) records approve / reject with the approver's identity."""
     from shared.app.bootstrap import reactor, settings
-    from shared.web import approval_page, http_api
+    from shared.web import answers, approval_page, http_api
     from shared.web.principal import principal_name
 
     model, version = req.route_params["model"], req.route_params["version"]
@@ -28,7 +28,7 @@ def approvals(req: func.HttpRequest) -> func.HttpResponse:
         version,
         req.get_body(),
         content_type,
-        {http_api.PRINCIPAL_HEADER: who or ""},
+        {answers.PRINCIPAL_HEADER: who or ""},
         trust_body_identity=local,
         max_bytes=settings().max_body_bytes,
     )

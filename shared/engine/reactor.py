@@ -25,7 +25,7 @@ from shared.engine.intake import admit
 from shared.engine.load import Loader
 from shared.engine.outcome import ActionStatus, Outcome, Result, action_view, ledger_entry, outcome_of, taken_view
 from shared.engine.run import carry_out, resume
-from shared.engine.silences import ActiveSilences
+from shared.engine.silence_cache import ActiveSilences
 from shared.engine.windows import TakenWindows
 
 __all__ = ["Outcome", "Reactor", "Result"]

@@ -8,7 +8,7 @@ from shared.core import events as ev
 from shared.core.event_fields import canonical_version
 from shared.core.payload import BadBody, clean_text
 from shared.engine.reactor import Reactor
-from shared.web.http_api import MAX_BODY_BYTES, PRINCIPAL_HEADER, Response, _answer, _internal_event, _safely
+from shared.web.answers import MAX_BODY_BYTES, PRINCIPAL_HEADER, Response, answer, internal_event, safely
 from shared.web.inputs import approval_body
 
 FRESH_DECISION = "request"  # the approval page's third button posts this decision to the decision URL
@@ -32,7 +32,7 @@ def request_fresh(
         fields = approval_body(raw, content_type, max_bytes=max_bytes) if raw.strip() else {}
         return fresh_from_fields(reactor, model, version, fields, headers, trust_body_identity=trust_body_identity)
 
-    return _safely(run)
+    return safely(run)
 
 
 def fresh_from_fields(
@@ -59,4 +59,4 @@ def fresh_from_fields(
     seed = {"model": name, "version": canonical, "by": by.lower()}
     seed["request"] = str(record.approval.get("key", "")) if record else ""
     data = {"model": name, "version": canonical, "by": by}
-    return _answer(_internal_event(reactor, ev.APPROVAL_REQUESTED, seed, data))
+    return answer(internal_event(reactor, ev.APPROVAL_REQUESTED, seed, data))

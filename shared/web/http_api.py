@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from shared.core import events as ev
-from shared.core.errors import PermanentError, TransientError
 from shared.core.event_fields import canonical_version
 from shared.core.payload import BadBody, clean_text, loads
-from shared.engine.reactor import Outcome, Reactor
+from shared.engine.reactor import Reactor
+from shared.web.answers import MAX_BODY_BYTES, PRINCIPAL_HEADER, Response, answer, flag, internal_event, safely
+from shared.web.approval_request import fresh_from_fields
 from shared.web.inputs import approval_body, approval_fields
-
-Response = tuple[int, Any]
-PRINCIPAL_HEADER = "x-ms-client-principal-name"
-_TRUE = ("1", "true", "yes", "on")
-MAX_BODY_BYTES = 1 << 20  # the default of REACTOR_MAX_BODY_BYTES; the functions pass the setting
-
-
-def _flag(value: object, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).lower() in _TRUE
-
-
-def _safely(run: Any) -> Response:
-    """Every refusal as a JSON answer: 413 or 400 for the body, 400 for another permanent problem, 503 to retry."""
-    try:
-        status, payload = run()
-        return status, payload
-    except TransientError as exc:
-        return 503, {"error": str(exc), "retry": True}
-    except BadBody as exc:
-        return exc.status, {"error": str(exc)}
-    except PermanentError as exc:
-        return 400, {"error": str(exc)}
 
 
 def replay(reactor: Reactor, raw: bytes, params: Mapping[str, str], *, max_bytes: int = MAX_BODY_BYTES) -> Response:
@@ -48,8 +21,8 @@ def replay(reactor: Reactor, raw: bytes, params: Mapping[str, str], *, max_bytes
     def run() -> Response:
         body = loads(raw, max_bytes=max_bytes)
         options = body if isinstance(body, dict) and ("events" in body or "event_id" in body) else {}
-        dry_run = _flag(params.get("dry_run", options.get("dry_run")), True)
-        force = _flag(params.get("force", options.get("force")), False)
+        dry_run = flag(params.get("dry_run", options.get("dry_run")), True)
+        force = flag(params.get("force", options.get("force")), False)
         reason = clean_text(str(params.get("reason") or options.get("reason") or "")).strip()[:500]
         if force and not reason:
             return 400, {"error": "force needs a reason (field 'reason'): it re-runs a completed event"}
@@ -66,27 +39,7 @@ def replay(reactor: Reactor, raw: bytes, params: Mapping[str, str], *, max_bytes
         )
         return 200, {"dry_run": dry_run, "events": [o.as_json() for o in outcomes]}
 
-    return _safely(run)
-
-
-def _internal_event(
-    reactor: Reactor, kind: str, seed: Mapping[str, Any], data: Mapping[str, Any], event_id: str | None = None
-) -> Outcome:
-    digest = hashlib.sha256(json.dumps(seed, sort_keys=True).encode()).hexdigest()[:24]
-    raw = {
-        "specversion": "1.0",
-        "id": event_id or f"{kind.rsplit('.', 1)[-1]}-{digest}",
-        "type": kind,
-        "source": reactor.workspace_id,
-        "subject": f"models/{data.get('model')}:{data.get('version')}",
-        "data": dict(data),
-    }
-    return reactor.handle(raw, internal=True)
-
-
-def _answer(outcome: Outcome) -> Response:
-    status = {"handled": 200, "duplicate": 200, "ignored": 200}.get(outcome.outcome, 422)
-    return status, outcome.as_json()
+    return safely(run)
 
 
 def report_deployment(reactor: Reactor, raw: bytes, *, max_bytes: int = MAX_BODY_BYTES) -> Response:
@@ -101,8 +54,8 @@ def report_deployment(reactor: Reactor, raw: bytes, *, max_bytes: int = MAX_BODY
         if "version" in body:
             body["version"] = canonical_version(body["version"])
         seed = {k: body.get(k) for k in ("model", "version", "environment", "status", "run_url")}
-        return _answer(
-            _internal_event(
+        return answer(
+            internal_event(
                 reactor,
                 ev.DEPLOYMENT_REPORTED,
                 seed,
@@ -111,7 +64,7 @@ def report_deployment(reactor: Reactor, raw: bytes, *, max_bytes: int = MAX_BODY
             )
         )
 
-    return _safely(run)
+    return safely(run)
 
 
 def decide_approval(
@@ -158,13 +111,13 @@ def decide_approval(
         }
         if record is not None and record.approval.get("key"):  # a fresh request takes fresh decisions
             seed["request"] = record.approval["key"]
-        status, answer = _answer(_internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
+        status, body = answer(internal_event(reactor, ev.APPROVAL_DECIDED, seed, data))
         # Its evidence changed: the decision was refused and a fresh request sent instead (the only way an
         # approval decision asks for approval).
-        refused = status == 200 and any(a.get("kind") == "request_approval" for a in answer.get("actions", ()))
-        return (409 if refused else status), answer
+        refused = status == 200 and any(a.get("kind") == "request_approval" for a in body.get("actions", ()))
+        return (409 if refused else status), body
 
-    return _safely(run)
+    return safely(run)
 
 
 def approval_request(
@@ -184,9 +137,7 @@ def approval_request(
     except BadBody as exc:
         return exc.status, {"error": str(exc)}
     if isinstance(fields, Mapping) and fields.get("decision") == "request":  # the page asks for a fresh request
-        from shared.web.approval_request import fresh_from_fields
-
-        return _safely(
+        return safely(
             lambda: fresh_from_fields(reactor, model, version, fields, headers, trust_body_identity=trust_body_identity)
         )
     return decide_approval(reactor, model, version, fields, headers, trust_body_identity=trust_body_identity)
