@@ -103,12 +103,31 @@ class RequestApproval(Action):
         return "request_approval"
 
 
+@dataclass(frozen=True, kw_only=True)
+class ShiftTraffic(Action):
+    """One rollout step on an Azure ML online endpoint: set its live and mirrored traffic, delete old deployments."""
+
+    target: str
+    model: str
+    version: str
+    step: str
+    deployment: str
+    traffic: Mapping[str, int] = field(default_factory=dict)
+    mirror: Mapping[str, int] = field(default_factory=dict)
+    delete: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return "shift_traffic"
+
+
 _KINDS: dict[str, type[Action]] = {
     "submit_job": SubmitJob,
     "trigger_cd": TriggerCD,
     "notify": Notify,
     "tag_model": TagModel,
     "request_approval": RequestApproval,
+    "shift_traffic": ShiftTraffic,
 }
 
 

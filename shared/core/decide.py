@@ -24,6 +24,7 @@ from shared.core.plan import (
 )
 from shared.core.policy import Policy
 from shared.core.promotion import on_approval, on_deployed, on_reported
+from shared.core.rollout_decide import on_rollout
 
 __all__ = ["STAGE_TAG", "Context", "Plan", "decide", "job_name"]
 
@@ -194,4 +195,5 @@ _HANDLERS: dict[type, Callable[[Any, Context, Policy], Plan]] = {
     ev.ModelDeployed: on_deployed,
     ev.DeploymentReported: on_reported,
     ev.ApprovalDecided: on_approval,
+    ev.RolloutObserved: on_rollout,
 }

@@ -15,7 +15,8 @@ RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
 DATASET_DRIFT = "Microsoft.MachineLearningServices.DatasetDriftDetected"
 DEPLOYMENT_REPORTED = "MLOpsReactor.DeploymentReported"
 APPROVAL_DECIDED = "MLOpsReactor.ApprovalDecided"
-INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED)
+ROLLOUT_OBSERVED = "MLOpsReactor.RolloutObserved"
+INTERNAL_TYPES = (DEPLOYMENT_REPORTED, APPROVAL_DECIDED, ROLLOUT_OBSERVED)
 INTERNAL_LOWER = frozenset(t.lower() for t in INTERNAL_TYPES)
 
 BREACH_TAG = "azureml_modelmonitor_threshold_breached"
@@ -116,3 +117,20 @@ class ApprovalDecided(Event):
     approved: bool
     approver: str
     comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RolloutObserved(Event):
+    """The rollout timer saw a deployment due for a step (shift traffic, roll back, page): see core/rollout.py."""
+
+    model: str
+    version: str
+    environment: str
+    step: str
+    target: str
+    deployment: str
+    traffic: Mapping[str, int] = field(default_factory=dict)
+    mirror: Mapping[str, int] = field(default_factory=dict)
+    delete: tuple[str, ...] = ()
+    reason: str = ""
+    health: Mapping[str, Any] = field(default_factory=dict)

@@ -18,6 +18,7 @@ from shared.core.event_types import (
     INTERNAL_TYPES,
     MODEL_DEPLOYED,
     MODEL_REGISTERED,
+    ROLLOUT_OBSERVED,
     RUN_COMPLETED,
     RUN_STATUS_CHANGED,
     TERMINAL_STATUSES,
@@ -28,9 +29,11 @@ from shared.core.event_types import (
     Ignored,
     ModelDeployed,
     ModelRegistered,
+    RolloutObserved,
     RunFinished,
 )
 from shared.core.payload import REFUSED
+from shared.core.rollout_event import parse_rollout
 
 __all__ = [
     "APPROVAL_DECIDED",
@@ -42,6 +45,7 @@ __all__ = [
     "INTERNAL_TYPES",
     "MODEL_DEPLOYED",
     "MODEL_REGISTERED",
+    "ROLLOUT_OBSERVED",
     "RUN_COMPLETED",
     "RUN_STATUS_CHANGED",
     "TERMINAL_STATUSES",
@@ -52,6 +56,7 @@ __all__ = [
     "Ignored",
     "ModelDeployed",
     "ModelRegistered",
+    "RolloutObserved",
     "RunFinished",
     "parse",
     "split_delivery",
@@ -199,4 +204,5 @@ _BUILDERS = {
     DATASET_DRIFT.lower(): _drift,
     DEPLOYMENT_REPORTED.lower(): _deployment,
     APPROVAL_DECIDED.lower(): _approval,
+    ROLLOUT_OBSERVED.lower(): parse_rollout,
 }

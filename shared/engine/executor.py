@@ -8,7 +8,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
-from shared.core.actions import Action, Notify, RequestApproval, SubmitJob, TagModel, TriggerCD, action_from
+from shared.core.actions import (
+    Action,
+    Notify,
+    RequestApproval,
+    ShiftTraffic,
+    SubmitJob,
+    TagModel,
+    TriggerCD,
+    action_from,
+)
+from shared.core.endpoints import Endpoints
 from shared.core.errors import GateViolation, PermanentError, TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.ports import Deployer, Notifier, Workspace
@@ -26,6 +36,7 @@ class Executor:
     deployer: Deployer
     notifier: Notifier
     approval_link_key: str | None = None
+    endpoints: Endpoints | None = None  # the azureml_endpoint CD targets' endpoints (rollout steps)
 
     def run(self, intent: Intent, records: Mapping[str, ModelVersionRecord], at: str) -> Intent:
         """The intent with its final status and result. TransientError: nothing recorded, the platform retries."""
@@ -35,7 +46,7 @@ class Executor:
         if isinstance(action, Notify) and intent.earlier:
             action = replace(action, facts={**action.facts, GROUPED_FACT: str(intent.earlier)})
         try:
-            detail = self._perform(action, records)
+            detail = self._perform(action, records, at)
         except TransientError as exc:
             if isinstance(action, TriggerCD) and exc.maybe_done:
                 raise Unanswered(
@@ -47,7 +58,7 @@ class Executor:
             return replace(intent, status=IntentStatus.FAILED, result={"at": at, "error": str(exc)})
         return replace(intent, status=IntentStatus.DONE, result={"at": at, **detail})
 
-    def _perform(self, action: Action, records: Mapping[str, ModelVersionRecord]) -> dict[str, Any]:
+    def _perform(self, action: Action, records: Mapping[str, ModelVersionRecord], at: str) -> dict[str, Any]:
         if isinstance(action, SubmitJob):
             receipt = self.workspace.submit_job(action)
             return {"ref": receipt.ref, "url": receipt.url}
@@ -67,6 +78,11 @@ class Executor:
         if isinstance(action, Notify):
             self.notifier.send(action)
             return {}
+        if isinstance(action, ShiftTraffic):
+            if self.endpoints is None:
+                raise PermanentError(f"no online endpoints are configured for rollout step {action.key}")
+            receipt = self.endpoints.shift(action, at)
+            return {"ref": receipt.ref, "url": receipt.url}
         raise TypeError(f"no executor for {type(action).__name__}")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from shared.core import events as ev
 from shared.core.config_check import Problem
 from shared.core.decide import decide
+from shared.core.endpoints import Endpoints
 from shared.core.errors import PermanentError, TransientError
 from shared.core.plan import Plan
 from shared.core.policy import Policy
@@ -49,6 +50,7 @@ class Reactor:
     window_cache_size: int = 4096
     problems: tuple[Problem, ...] = ()  # configuration problems: every event is kept as a dead letter until fixed
     observer: Callable[[Mapping[str, Any], Callable[[], Outcome]], Outcome] | None = None  # telemetry (shared/app)
+    endpoints: Endpoints | None = None  # online endpoints of azureml_endpoint CD targets (engine/rollout.py)
     _taken_windows: TakenWindows = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -134,6 +136,7 @@ class Reactor:
             deployer=self.deployer,
             notifier=self.notifier,
             approval_link_key=self.approval_link_key,
+            endpoints=self.endpoints,
         )
 
     def _run(self, event: ev.Event, force_reason: str | None) -> Outcome:

@@ -1,0 +1,45 @@
+"""Online endpoints for the policy's `azureml_endpoint` CD targets: which adapter, and CD requests routed to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.app.settings import Settings
+from shared.core.actions import TriggerCD
+from shared.core.endpoints import Endpoints
+from shared.core.policy import Policy
+from shared.core.ports import Deployer, Receipt
+
+
+class EndpointDeployer:
+    """A Deployer that hands `azureml_endpoint` targets' requests to the endpoints, the rest to `other`."""
+
+    def __init__(self, other: Deployer, endpoints: Endpoints, policy: Policy) -> None:
+        self.other, self.endpoints = other, endpoints
+        self.kinds = {name: target.kind for name, target in policy.cd_targets.items()}
+
+    def deploy(self, request: TriggerCD) -> Receipt:
+        """Deploy through the endpoint of the request's target, or through the other CD systems."""
+        if self.kinds.get(request.target) == "azureml_endpoint":
+            return self.endpoints.deploy(request)
+        return self.other.deploy(request)
+
+
+def endpoint_targets(policy: Policy) -> dict[str, Any]:
+    """The policy's azureml_endpoint CD targets by name."""
+    return {name: t for name, t in policy.cd_targets.items() if t.kind == "azureml_endpoint"}
+
+
+def with_endpoints(settings: Settings, ports: dict[str, Any]) -> None:
+    """Add the endpoints port (when the policy has azureml_endpoint targets) and route CD requests to it."""
+    targets = endpoint_targets(ports["policy"])
+    if not targets and "endpoints" not in ports:
+        return
+    if "endpoints" not in ports:
+        if settings.mode == "local":
+            from shared.adapters.cd.endpoints_local import LocalEndpoints
+
+            ports["endpoints"] = LocalEndpoints(settings.state_dir / "endpoints.db", targets, ports["clock"].now)
+        else:
+            raise NotImplementedError("azureml endpoints")
+    ports["deployer"] = EndpointDeployer(ports["deployer"], ports["endpoints"], ports["policy"])
