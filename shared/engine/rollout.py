@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from shared.core.endpoints import DeploymentView, EndpointView
-from shared.core.errors import ReactorError
+from shared.core.errors import ReactorError, TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.policy_sections import CdTarget
 from shared.core.rollout import Bake, Step, next_step, step_event
@@ -47,7 +47,11 @@ def advance_rollouts(reactor: Reactor, now: datetime | None = None, limit: int =
                 continue
             if step is None:
                 continue
-            outcome = reactor.handle(step_event(step, reactor.workspace_id, now), internal=True)
+            try:
+                outcome = reactor.handle(step_event(step, reactor.workspace_id, now), internal=True)
+            except TransientError as exc:  # held by a delivery still running, or a throttled call: next look
+                log.warning("rollout: step %s of %s will be tried again: %s", step.name, deployment.name, exc)
+                continue
             if outcome.outcome != Result.DUPLICATE:
                 outcomes.append(outcome)
     return outcomes

@@ -19,10 +19,12 @@ from tests.functional.driver import Driver
 FAST = {"mirror_percent": 20, "mirror_bake_minutes": 10, "canary_percent": 10, "canary_bake_minutes": 30}
 
 
-def endpoint_reactor(settings: Settings, clock: FixedClock, **rollout: Any) -> Reactor:
+def endpoint_reactor(
+    settings: Settings, clock: FixedClock, ports: dict[str, Any] | None = None, **rollout: Any
+) -> Reactor:
     """The app on embedded adapters with both environments deployed through local online endpoints."""
     policy = with_endpoints(load_policy(APP_ROOT / "policy.yaml"), **{**FAST, **rollout})
-    return bootstrap.build(settings, clock=clock, policy=policy)
+    return bootstrap.build(settings, clock=clock, policy=policy, **(ports or {}))
 
 
 class RolloutDriver(Driver):

@@ -1,0 +1,82 @@
+"""A process killed in the middle of a rollout step: the next look finishes the step, and no step runs twice."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from shared.adapters.cd.endpoints_local import LocalEndpoints
+from shared.app.settings import Settings
+from shared.core.actions import ShiftTraffic
+from shared.core.clock import FixedClock
+from shared.core.ports import Receipt
+from shared.engine.rollout import advance_rollouts
+from tests.functional.races import together
+from tests.functional.rollout_kit import RolloutDriver, endpoint_reactor
+
+
+class KilledAround:
+    """The endpoints, with the process killed (kill -9) just before or just after a traffic step is applied."""
+
+    def __init__(self, inner: LocalEndpoints, when: str) -> None:
+        self.inner, self.when = inner, when
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def shift(self, step: ShiftTraffic, at: str) -> Receipt:
+        if self.when == "before":
+            os._exit(9)
+        self.inner.shift(step, at)
+        os._exit(9)
+
+
+def _tick_and_die(settings: Settings, clock: FixedClock, when: str) -> None:
+    plain = endpoint_reactor(settings, clock)
+    assert isinstance(plain.endpoints, LocalEndpoints)
+    advance_rollouts(endpoint_reactor(settings, clock, {"endpoints": KilledAround(plain.endpoints, when)}))
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_killed_around_the_canary_step_the_next_look_finishes_it_once_and_the_rollout_goes_on(
+    settings: Settings, clock: FixedClock, when: str
+) -> None:
+    drive = RolloutDriver(endpoint_reactor(settings, clock), clock)
+    drive.live("1")
+    drive.candidate("2", auc=0.95, champion_auc=0.9)
+    drive.tick()
+    drive.approve("2")
+    drive.tick()
+    clock.advance(minutes=10)  # the mirror has baked: the canary is due
+    child = multiprocessing.get_context("fork").Process(target=_tick_and_die, args=(settings, clock, when))
+    child.start()
+    child.join()
+    assert child.exitcode == 9
+    applied = ["1:full", "2:mirror"] + (["2:canary"] if when == "after" else [])
+    assert drive.steps() == applied
+    assert drive.tick() == []  # the dead process still holds the step's claim: nobody runs it meanwhile
+    drive.tick(seconds=drive.reactor.lease_seconds + 1)
+    assert drive.steps() == ["1:full", "2:mirror", "2:canary"] and drive.prod() == {"1": 90, "2": 10}
+    drive.tick(minutes=30)
+    drive.tick()
+    assert drive.steps() == ["1:full", "2:mirror", "2:canary", "2:full"]
+    assert drive.stage("2") == "production"
+
+
+def test_two_timers_at_once_take_each_step_once(settings: Settings, clock: FixedClock) -> None:
+    drive = RolloutDriver(endpoint_reactor(settings, clock), clock)
+    other = endpoint_reactor(settings, clock)
+    drive.live("1")
+    drive.candidate("2", auc=0.95, champion_auc=0.9)
+    drive.tick()
+    drive.approve("2")
+    for later in (timedelta(), timedelta(minutes=10), timedelta(minutes=30), timedelta(), timedelta()):
+        clock.current += later
+        for result in together(lambda: advance_rollouts(other), drive.tick):
+            assert isinstance(result, list)  # neither timer failed
+    assert drive.steps() == ["1:full", "2:mirror", "2:canary", "2:full", "2:retire"]
+    assert drive.stage("2") == "production"
