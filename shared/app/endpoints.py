@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.app.settings import Settings
+from shared.app.settings import APP_ROOT, Settings
 from shared.core.actions import TriggerCD
 from shared.core.endpoints import Endpoints
 from shared.core.policy import Policy
@@ -41,5 +41,12 @@ def with_endpoints(settings: Settings, ports: dict[str, Any]) -> None:
 
             ports["endpoints"] = LocalEndpoints(settings.state_dir / "endpoints.db", targets, ports["clock"].now)
         else:
-            raise NotImplementedError("azureml endpoints")
+            ports["endpoints"] = azureml_endpoints(settings, targets)
     ports["deployer"] = EndpointDeployer(ports["deployer"], ports["endpoints"], ports["policy"])
+
+
+def azureml_endpoints(settings: Settings, targets: dict[str, Any], **clients: Any) -> Endpoints:
+    """The workspace's online endpoints with Azure Monitor metrics (SDKs load on first use); tests hand in clients."""
+    from shared.adapters.cd.azureml_endpoint.endpoints import AzureMLEndpoints
+
+    return AzureMLEndpoints.build(settings.env, targets, APP_ROOT, **clients)
