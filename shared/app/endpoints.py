@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.app.settings import APP_ROOT, Settings
+from shared.app.settings import APP_ROOT, AZURE_CLIENT_ID, Settings
 from shared.core.actions import TriggerCD
 from shared.core.endpoints import Endpoints
 from shared.core.policy import Policy
@@ -49,4 +49,6 @@ def azureml_endpoints(settings: Settings, targets: dict[str, Any], **clients: An
     """The workspace's online endpoints with Azure Monitor metrics (SDKs load on first use); tests hand in clients."""
     from shared.adapters.cd.azureml_endpoint.endpoints import AzureMLEndpoints
 
-    return AzureMLEndpoints.build(settings.env, targets, APP_ROOT, **clients)
+    workspace = (settings.subscription_id, settings.resource_group, settings.workspace_name)
+    client_id = settings.env.get(AZURE_CLIENT_ID) or ""
+    return AzureMLEndpoints.build(workspace, client_id, targets, APP_ROOT, **clients)

@@ -30,11 +30,6 @@ from tests.contract.azureml_fake_arm import (
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 V7 = deployment_name("credit-risk", "7")
 V6 = deployment_name("credit-risk", "6")
-ENV = {
-    "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
-    "AZURE_RESOURCE_GROUP": RESOURCE_GROUP,
-    "AZUREML_WORKSPACE_NAME": WORKSPACE,
-}
 
 
 @pytest.fixture
@@ -63,7 +58,14 @@ def endpoints_for(arm: FakeAzureML, **target: str) -> AzureMLEndpoints:
     if target:
         targets = {n: t.model_copy(update=target) for n, t in targets.items()}
     return AzureMLEndpoints.build(
-        ENV, targets, APP_ROOT, client=arm.client(), credential=StaticTokenCredential(), arm_url=arm.url, now=lambda: T0
+        (SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE),
+        "",
+        targets,
+        APP_ROOT,
+        client=arm.client(),
+        credential=StaticTokenCredential(),
+        arm_url=arm.url,
+        now=lambda: T0,
     )
 
 

@@ -166,16 +166,21 @@ class AzureMLEndpoints:
 
     @classmethod
     def build(
-        cls, env: Mapping[str, str], targets: Mapping[str, CdTarget], app_root: Path, **given: Any
+        cls,
+        workspace: tuple[str, str, str],
+        client_id: str,
+        targets: Mapping[str, CdTarget],
+        app_root: Path,
+        **given: Any,
     ) -> AzureMLEndpoints:
-        """From app settings: MLClient and the Monitor client on the managed identity (tests hand in both)."""
+        """On (subscription, resource group, workspace) as the managed identity; tests hand in clients and URLs."""
         from shared.adapters.identity import azure_credential
 
         credentials: list[Any] = [given["credential"]] if given.get("credential") else []
 
         def credential() -> Any:
             if not credentials:
-                credentials.append(azure_credential(env.get("AZURE_CLIENT_ID")))
+                credentials.append(azure_credential(client_id or None))
             return credentials[0]
 
         def client() -> Any:
@@ -183,8 +188,7 @@ class AzureMLEndpoints:
                 return given["client"]
             from azure.ai.ml import MLClient
 
-            ids = (env["AZURE_SUBSCRIPTION_ID"], env["AZURE_RESOURCE_GROUP"], env["AZUREML_WORKSPACE_NAME"])
-            return MLClient(credential(), *ids)
+            return MLClient(credential(), *workspace)
 
         arm = given.get("arm_url") or "https://management.azure.com"
         metrics = MonitorMetrics(arm, lambda: str(credential().get_token(SCOPE).token), given.get("session"))
