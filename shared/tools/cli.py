@@ -14,7 +14,7 @@ from typing import Any
 from shared.app.settings import Settings
 from shared.core import payload
 from shared.core.errors import ReactorError
-from shared.tools import cli_host, doctor, synthetic
+from shared.tools import cli_host, cli_rollout, doctor, synthetic
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     prune.add_argument("--before", required=True, metavar="YYYY-MM-DD", help="keep everything from this day on")
     prune.add_argument("--apply", action="store_true", help="delete for real (default: count only)")
     prune.set_defaults(run=_prune)
+    cli_rollout.add_commands(sub)  # rollout advance
     return parser
 
 
