@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from shared.core.policy import Policy, parse_policy
@@ -10,7 +11,11 @@ STAGING_TARGET, PRODUCTION_TARGET = "aml-staging", "aml-production"
 
 
 def with_endpoints(
-    policy: Policy, *, staging: str = "credit-staging", production: str = "credit-prod", **rollout: Any
+    policy: Policy,
+    rollout: Mapping[str, Any] | None = None,
+    *,
+    staging: str = "credit-staging",
+    production: str = "credit-prod",
 ) -> Policy:
     """`policy` with two azureml_endpoint targets (staging, production) used by every model rule."""
     document = policy.model_dump(mode="json")
@@ -18,7 +23,7 @@ def with_endpoints(
     document["cd_targets"] = {
         **document["cd_targets"],
         STAGING_TARGET: {**common, "endpoint": staging},
-        PRODUCTION_TARGET: {**common, "endpoint": production, "rollout": rollout},
+        PRODUCTION_TARGET: {**common, "endpoint": production, "rollout": dict(rollout or {})},
     }
     for rule in document["models"]:
         rule["cd"] = {"staging": STAGING_TARGET, "production": PRODUCTION_TARGET}

@@ -99,7 +99,7 @@ def next_step(
             and not _serving(view, d.name)
         )
         if old:
-            return _shift("retire", view, deployment, dict(view.traffic), dict(view.mirror), delete=old)
+            return _shift("retire", view, deployment, _live(view.traffic), _live(view.mirror), delete=old)
     if stage is Stage.REJECTED and _serving(view, deployment.name) and record is not None:
         last = record.history[-1] if record.history else {}
         at = _time(str(last.get("at") or ""))
@@ -142,7 +142,7 @@ def _advance(
         return Bake(since=since)
     breach = breached(health, rules)
     if breach:
-        traffic = {**view.traffic, d.name: 0, champion: view.traffic[champion] + share}
+        traffic = _live({**view.traffic, d.name: 0, champion: view.traffic[champion] + share})
         mirror = {k: v for k, v in view.mirror.items() if k != d.name}
         return _shift("rollback", view, d, traffic, mirror, reason=breach, health=health)
     bake = rules.mirror_bake_minutes if done == "mirror" else rules.canary_bake_minutes
@@ -161,13 +161,12 @@ def _sequence(rules: Rollout, champion: str | None) -> list[str]:
 def _step_to(
     name: str, view: EndpointView, d: DeploymentView, rules: Rollout, champion: str | None, health: Health | None = None
 ) -> Step:
-    zero = {n: 0 for n in view.traffic}
     if name == "mirror":
-        return _shift(name, view, d, dict(view.traffic), {d.name: rules.mirror_percent}, health=health)
+        return _shift(name, view, d, _live(view.traffic), {d.name: rules.mirror_percent}, health=health)
     if name == "canary" and champion is not None:
-        traffic = {**zero, champion: 100 - rules.canary_percent, d.name: rules.canary_percent}
+        traffic = {champion: 100 - rules.canary_percent, d.name: rules.canary_percent}
         return _shift(name, view, d, traffic, {}, health=health)
-    return _shift("full", view, d, {**zero, d.name: 100}, {}, health=health)
+    return _shift("full", view, d, {d.name: 100}, {}, health=health)
 
 
 def _shift(
@@ -207,6 +206,11 @@ def breached(health: Health, rules: Rollout) -> str:
     return "; ".join(problems)
 
 
+def _live(shares: Mapping[str, int]) -> dict[str, int]:
+    """The shares that carry traffic (Azure ML drops zeros; a PUT replaces the whole split)."""
+    return {name: share for name, share in shares.items() if share}
+
+
 def _serving(view: EndpointView, name: str) -> bool:
     return view.traffic.get(name, 0) > 0 or view.mirror.get(name, 0) > 0
 
@@ -218,12 +222,24 @@ def _time(text: str) -> datetime | None:
         return None
 
 
+def step_id(step: Step) -> str:
+    """The id of a step's event: the step itself (a page also names its environment)."""
+    d = step.deployment
+    return f"rollout:{d.model}:{d.version}:{step.name}" + (f":{d.environment}" if step.name in PAGES else "")
+
+
+def not_applied(step: Step) -> Step:
+    """A traffic step decided and carried out before that the endpoint does not show: refused; page and stop."""
+    reason = f"the {step.name} step was refused by the endpoint (see the ledger of {step_id(step)})"
+    return Step(name="failed", target=step.target, deployment=step.deployment, reason=reason)
+
+
 def step_event(step: Step, workspace_id: str, now: datetime) -> dict[str, Any]:
     """The internal event that feeds a step into the core; its id names the step, so two timers make one."""
     d = step.deployment
     base = {
         "specversion": "1.0",
-        "id": f"rollout:{d.model}:{d.version}:{step.name}",
+        "id": step_id(step),
         "source": workspace_id,
         "subject": f"models/{d.model}:{d.version}",
         "time": now.isoformat(),

@@ -14,11 +14,12 @@ from shared.core.endpoints import DeploymentView, EndpointView
 from shared.core.errors import ReactorError, TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.policy_sections import CdTarget
-from shared.core.rollout import Bake, Step, next_step, step_event
+from shared.core.rollout import Bake, Step, next_step, not_applied, step_event, step_id
 from shared.engine.outcome import Outcome, Result
 from shared.engine.reactor import Reactor
 
 log = logging.getLogger("mlops_reactor")
+FORWARD = ("mirror", "canary", "full")
 
 
 def advance_rollouts(reactor: Reactor, now: datetime | None = None, limit: int = 50) -> list[Outcome]:
@@ -71,4 +72,6 @@ def _due(
     if isinstance(step, Bake) and reactor.endpoints is not None:
         health = reactor.endpoints.health(view.target, deployment.name, step.since, now)
         step = next_step(view, deployment, record, target, now, health, grace, stages)
+    if isinstance(step, Step) and step.name in FORWARD and reactor.store.is_completed(step_id(step)):
+        return not_applied(step)  # decided and carried out, yet the endpoint does not show it: it was refused
     return step if isinstance(step, Step) else None

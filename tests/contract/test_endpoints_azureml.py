@@ -53,7 +53,7 @@ def online(arm: FakeAzureML) -> FakeOnlineEndpoints:
 
 
 def endpoints_for(arm: FakeAzureML, **target: str) -> AzureMLEndpoints:
-    policy = with_endpoints(load_policy(APP_ROOT / "policy.yaml"), mirror_percent=20, max_latency_ms=300)
+    policy = with_endpoints(load_policy(APP_ROOT / "policy.yaml"), {"mirror_percent": 20, "max_latency_ms": 300})
     targets = {n: t for n, t in policy.cd_targets.items() if t.kind == "azureml_endpoint"}
     if target:
         targets = {n: t.model_copy(update=target) for n, t in targets.items()}

@@ -23,7 +23,7 @@ def endpoint_reactor(
     settings: Settings, clock: FixedClock, ports: dict[str, Any] | None = None, **rollout: Any
 ) -> Reactor:
     """The app on embedded adapters with both environments deployed through local online endpoints."""
-    policy = with_endpoints(load_policy(APP_ROOT / "policy.yaml"), **{**FAST, **rollout})
+    policy = with_endpoints(load_policy(APP_ROOT / "policy.yaml"), {**FAST, **rollout})
     return bootstrap.build(settings, clock=clock, policy=policy, **(ports or {}))
 
 

@@ -38,7 +38,7 @@ def test_a_deployment_still_creating_after_the_timeout_pages_once(drive: Rollout
     drive.candidate("1")
     assert drive.tick(minutes=29) == []
     [outcome] = drive.tick(minutes=1)
-    assert outcome.id == "rollout:credit-risk:1:timeout"
+    assert outcome.id == "rollout:credit-risk:1:timeout:staging"
     [page] = drive.notices("rollout_timeout")
     assert page.facts["Problem"] == "still creating after 30 minutes"
     assert drive.tick(minutes=30) == [] and drive.stage("1") == "candidate"
@@ -81,8 +81,23 @@ def test_a_rollback_the_endpoint_refuses_pages_once_and_the_rollout_stops(drive:
     grace = 2 * drive.reactor.lease_seconds
     assert drive.tick(seconds=grace - 1) == []  # a rollback may still be under way: no page yet
     [failed] = drive.tick(seconds=1)
-    assert failed.id == "rollout:credit-risk:2:rollback_failed"
+    assert failed.id == "rollout:credit-risk:2:rollback_failed:production"
     [page] = _pages(drive, "rollout_rollback_failed")
     assert page.facts["Problem"] == f"0% of live traffic and 20% mirrored are still on {drive.name('2')}"
     assert drive.tick(minutes=60) == [] and len(_pages(drive, "rollout_rollback_failed")) == 1
     assert drive.steps() == ["1:full", "2:mirror"]  # the refused rollback was never retried
+
+
+def test_a_forward_step_the_endpoint_refuses_pages_once_and_the_rollout_stops(drive: RolloutDriver) -> None:
+    drive.live("1")
+    drive.candidate("2", auc=0.95, champion_auc=0.9)
+    drive.tick()
+    drive.endpoints.script("shift:mirror", refuse="BadArgument: mirror traffic is not allowed on this endpoint")
+    drive.approve("2")
+    [mirror] = drive.tick()
+    assert mirror.error and "BadArgument" in mirror.error
+    [stopped] = drive.tick()
+    assert stopped.id == "rollout:credit-risk:2:failed:production"
+    [page] = drive.notices("rollout_failed")
+    assert "the mirror step was refused by the endpoint" in page.facts["Problem"]
+    assert drive.tick(minutes=60) == [] and drive.steps() == ["1:full"] and drive.prod() == {"1": 100}

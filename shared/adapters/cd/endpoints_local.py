@@ -114,11 +114,12 @@ class LocalEndpoints:
         if row and json.loads(row[0])["tags"].get(TAG_STEP) == f"{step.deployment}:{step.step}":
             return Receipt(ref=f"{self.targets[step.target].endpoint}:{step.step}")  # applied before a crash
         names = {n for (n,) in db.execute("SELECT name FROM deployments WHERE target = ?", (step.target,))}
-        unknown = sorted(set(step.traffic) - names)
-        if unknown or sum(step.traffic.values()) not in (0, 100):
+        traffic = {n: t for n, t in step.traffic.items() if t}  # like the SDK: zero shares are dropped
+        unknown = sorted((set(traffic) | set(step.mirror)) - names)
+        if unknown or sum(traffic.values()) not in (0, 100):
             raise UpstreamRejected(f"traffic {dict(step.traffic)} must name deployments of the endpoint and sum to 100")
         tags = {TAG_STEP: f"{step.deployment}:{step.step}", TAG_STEP_AT: at}
-        body = {"traffic": dict(step.traffic), "mirror": dict(step.mirror), "tags": tags}
+        body = {"traffic": traffic, "mirror": {n: t for n, t in step.mirror.items() if t}, "tags": tags}
         db.execute("INSERT OR REPLACE INTO endpoints VALUES (?, ?)", (step.target, json.dumps(body)))
         for name in step.delete:
             db.execute("DELETE FROM deployments WHERE target = ? AND name = ?", (step.target, name))
