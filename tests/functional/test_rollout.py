@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from shared.app.settings import Settings
 from shared.core.clock import FixedClock
+from tests.functional.conftest import StoreFactory
 from tests.functional.rollout_kit import RolloutDriver, endpoint_reactor
 
 
@@ -98,3 +101,29 @@ def test_latency_over_the_threshold_during_the_mirror_rolls_back(settings: Setti
     assert drive.steps()[-1] == "2:rollback" and drive.endpoints.view("aml-production").mirror == {}
     [page] = [n for n in drive.notices("rollout_rolled_back") if n.channel == "oncall"]
     assert page.facts["Breach"] == "latency P99 900 ms > 300 ms"
+
+
+def test_a_rollout_and_a_rollback_on_each_store(
+    settings: Settings, clock: FixedClock, tmp_path: Path, shared_state: StoreFactory
+) -> None:
+    drive = RolloutDriver(endpoint_reactor(settings, clock, {"store": shared_state(tmp_path)}), clock)
+    drive.live("1")
+    drive.candidate("2", auc=0.95, champion_auc=0.9)
+    drive.tick()
+    drive.approve("2")
+    for minutes in (0, 10, 30, 0, 0):
+        drive.tick(minutes=minutes)
+    assert drive.steps() == ["1:full", "2:mirror", "2:canary", "2:full", "2:retire"]
+    assert drive.stage("2") == "production" and drive.stage("1") == "superseded"
+    drive.candidate("3", auc=0.97, champion_auc=0.95)
+    drive.tick()
+    drive.approve("3")
+    drive.tick()
+    drive.endpoints.script(f"health:{drive.name('3')}", requests=100, errors=5)
+    drive.tick(minutes=1)
+    assert drive.steps()[-1] == "3:rollback" and drive.prod() == {"2": 100} and drive.stage("3") == "rejected"
+    ledger = drive.reactor.store.ledger(model="credit-risk", version="3")
+    assert ledger[-1].event_id == "rollout:credit-risk:3:rollback"
+    assert ledger[-1].detail and ledger[-1].detail["transitions"][0]["reason"].startswith(
+        "rolled back: error rate 5.0%"
+    )
