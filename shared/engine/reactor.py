@@ -25,6 +25,7 @@ from shared.engine.executor import Executor
 from shared.engine.intake import admit
 from shared.engine.load import Loader
 from shared.engine.outcome import ActionStatus, Outcome, Result, action_view, ledger_entry, outcome_of, taken_view
+from shared.engine.refused import refused_deployments
 from shared.engine.run import carry_out, resume
 from shared.engine.windows import TakenWindows
 
@@ -203,6 +204,8 @@ class Reactor:
                 dead_letter=outcome.error,
             )
         )
+        for refused in refused_deployments(results, self.policy, self.workspace_id, now):  # page: nothing to watch
+            self.handle(refused, internal=True)
         return outcome
 
     def _resume(self, claim_id: str, now: datetime) -> Outcome | None:

@@ -57,14 +57,21 @@ def test_a_production_deployment_that_fails_leaves_the_champion_alone(drive: Rol
     assert drive.tick(minutes=60) == []
 
 
-def test_a_quota_refusal_when_asking_is_a_failed_cd_request_recorded_with_the_reason(drive: RolloutDriver) -> None:
+def test_a_quota_refusal_when_asking_fails_the_cd_request_and_pages_once_with_the_reason(
+    drive: RolloutDriver,
+) -> None:
     drive.endpoints.script(drive.name("1"), refuse=QUOTA)
     drive.register()
     outcome = drive.finish("offline_test", auc=0.9, latency_ms=100)[0]
     [cd] = [a for a in outcome.actions if a["kind"] == "trigger_cd"]
     assert cd["status"] == "failed" and QUOTA in cd["error"] and outcome.error and QUOTA in outcome.error
+    [page] = drive.notices("rollout_failed")
+    assert page.facts["Environment"] == "staging" and page.facts["Problem"] == QUOTA
     assert drive.endpoints.view("aml-staging").deployments == ()
-    assert drive.tick() == []
+    assert drive.tick() == [] and drive.stage("1") == "candidate"
+    assert [e.event_id for e in drive.reactor.store.ledger(model="credit-risk", version="1")][-1] == (
+        "rollout:credit-risk:1:failed:staging"
+    )
 
 
 def test_a_rollback_the_endpoint_refuses_pages_once_and_the_rollout_stops(drive: RolloutDriver) -> None:
@@ -101,3 +108,14 @@ def test_a_forward_step_the_endpoint_refuses_pages_once_and_the_rollout_stops(dr
     [page] = drive.notices("rollout_failed")
     assert "the mirror step was refused by the endpoint" in page.facts["Problem"]
     assert drive.tick(minutes=60) == [] and drive.steps() == ["1:full"] and drive.prod() == {"1": 100}
+
+
+def test_a_quota_refusal_in_production_pages_once_and_leaves_the_champion_alone(drive: RolloutDriver) -> None:
+    drive.live("1")
+    drive.candidate("2", auc=0.95, champion_auc=0.9)
+    drive.tick()
+    drive.endpoints.script(drive.name("2"), refuse=QUOTA)
+    drive.approve("2")
+    [page] = drive.notices("rollout_failed")
+    assert page.facts["Environment"] == "production" and page.facts["Problem"] == QUOTA
+    assert drive.tick(minutes=60) == [] and drive.prod() == {"1": 100} and drive.stage("2") == "approved"
