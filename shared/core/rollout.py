@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from shared.core.endpoints import (
     FAILED_STATES,
@@ -24,7 +23,6 @@ from shared.core.endpoints import (
     EndpointView,
     Health,
 )
-from shared.core.event_types import DEPLOYMENT_REPORTED, ROLLOUT_OBSERVED
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.policy_sections import CdTarget, Rollout
 
@@ -220,53 +218,3 @@ def _time(text: str) -> datetime | None:
         return datetime.fromisoformat(text) if text else None
     except ValueError:
         return None
-
-
-def step_id(step: Step) -> str:
-    """The id of a step's event: the step itself (a page also names its environment)."""
-    d = step.deployment
-    return f"rollout:{d.model}:{d.version}:{step.name}" + (f":{d.environment}" if step.name in PAGES else "")
-
-
-def not_applied(step: Step) -> Step:
-    """A traffic step decided and carried out before that the endpoint does not show: refused; page and stop."""
-    reason = f"the {step.name} step was refused by the endpoint (see the ledger of {step_id(step)})"
-    return Step(name="failed", target=step.target, deployment=step.deployment, reason=reason)
-
-
-def step_event(step: Step, workspace_id: str, now: datetime) -> dict[str, Any]:
-    """The internal event that feeds a step into the core; its id names the step, so two timers make one."""
-    d = step.deployment
-    base = {
-        "specversion": "1.0",
-        "id": step_id(step),
-        "source": workspace_id,
-        "subject": f"models/{d.model}:{d.version}",
-        "time": now.isoformat(),
-    }
-    if step.name in REPORTS:
-        data = {"model": d.model, "version": d.version, "environment": step.name, "status": "succeeded"}
-        return {**base, "type": DEPLOYMENT_REPORTED, "data": data}
-    h = step.health
-    detail: dict[str, Any] = {
-        "model": d.model,
-        "version": d.version,
-        "environment": d.environment,
-        "step": step.name,
-        "target": step.target,
-        "deployment": d.name,
-        "traffic": dict(step.traffic),
-        "mirror": dict(step.mirror),
-        "delete": list(step.delete),
-        "reason": step.reason,
-    }
-    if h is not None:
-        detail["health"] = {
-            "requests": h.requests,
-            "errors": h.errors,
-            "latency_ms": h.latency_ms,
-            "percentile": h.percentile,
-            "since": h.since,
-            "until": h.until,
-        }
-    return {**base, "type": ROLLOUT_OBSERVED, "data": detail}

@@ -9,7 +9,8 @@ from typing import Any
 
 from shared.core.endpoints import DeploymentView
 from shared.core.policy import Policy
-from shared.core.rollout import Step, deployment_name, step_event
+from shared.core.rollout import Step, deployment_name
+from shared.core.rollout_event import step_event
 from shared.core.state import Intent, IntentStatus
 
 

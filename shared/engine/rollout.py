@@ -14,7 +14,8 @@ from shared.core.endpoints import DeploymentView, EndpointView
 from shared.core.errors import ReactorError, TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.policy_sections import CdTarget
-from shared.core.rollout import Bake, Step, next_step, not_applied, step_event, step_id
+from shared.core.rollout import Bake, Step, next_step
+from shared.core.rollout_event import not_applied, step_event, step_id
 from shared.engine.outcome import Outcome, Result
 from shared.engine.reactor import Reactor
 

@@ -16,7 +16,8 @@ from shared.core.errors import InvalidEvent, PolicyError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.policy import parse_policy
 from shared.core.policy_sections import CdTarget, Rollout
-from shared.core.rollout import Bake, Step, breached, deployment_name, next_step, step_event
+from shared.core.rollout import Bake, Step, breached, deployment_name, next_step
+from shared.core.rollout_event import step_event
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 TARGET = CdTarget(kind="azureml_endpoint", endpoint="prod", rollout=Rollout(mirror_percent=20, max_latency_ms=300))
