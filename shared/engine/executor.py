@@ -58,7 +58,7 @@ class Executor:
             return replace(intent, status=IntentStatus.FAILED, result={"at": at, "error": str(exc)})
         return replace(intent, status=IntentStatus.DONE, result={"at": at, **detail})
 
-    def _perform(self, action: Action, records: Mapping[str, ModelVersionRecord], at: str) -> dict[str, Any]:
+    def _perform(self, action: Action, records: Mapping[str, ModelVersionRecord], at: str = "") -> dict[str, Any]:
         if isinstance(action, SubmitJob):
             receipt = self.workspace.submit_job(action)
             return {"ref": receipt.ref, "url": receipt.url}

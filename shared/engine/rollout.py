@@ -74,5 +74,12 @@ def _due(
         health = reactor.endpoints.health(view.target, deployment.name, step.since, now)
         step = next_step(view, deployment, record, target, now, health, grace, stages)
     if isinstance(step, Step) and step.name in FORWARD and reactor.store.is_completed(step_id(step)):
-        return not_applied(step)  # decided and carried out, yet the endpoint does not show it: it was refused
+        return _refused(reactor, step, now, grace)
     return step if isinstance(step, Step) else None
+
+
+def _refused(reactor: Reactor, step: Step, now: datetime, grace: timedelta) -> Step | None:
+    """A step decided and carried out that the endpoint still does not show after the grace: it was refused."""
+    entries = reactor.store.ledger(event_id=step_id(step), limit=1)
+    at = datetime.fromisoformat(entries[-1].at) if entries else now
+    return not_applied(step) if now - at >= grace else None  # an endpoint update may take a while to show
