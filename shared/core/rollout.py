@@ -1,6 +1,7 @@
 """The next rollout step of one deployment, read off its endpoint: pure, so the timer and the decision agree.
 
-Staging: provisioned -> report `staging` (the CD report path); failed or past the timeout -> page, stop.
+Staging: provisioned -> report `staging` (the CD report path); failed or past the timeout -> page, stop;
+once the version is rejected or superseded, its staging deployment is deleted (`cleanup`).
 Production, once approved: [mirror ->] [canary ->] full (100 %) -> report `production` -> retire the old
 deployment. Each bake reads the new deployment's health; a breach rolls traffic back. The endpoint's tags say
 which step was last applied and when (the bake clock); each step's event and intent keys come from the step.
@@ -26,7 +27,7 @@ from shared.core.endpoints import (
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.policy_sections import CdTarget, Rollout
 
-SHIFTS = ("mirror", "canary", "full", "rollback", "retire")
+SHIFTS = ("mirror", "canary", "full", "rollback", "retire", "cleanup")
 PAGES = ("failed", "timeout", "rollback_failed")
 REPORTS = ("staging", "production")
 ROLLED_BACK = "rolled back"
@@ -78,6 +79,9 @@ def next_step(
     """
     stage = record.stage if record is not None else None
     if deployment.environment == "staging":
+        if stage in (Stage.REJECTED, Stage.SUPERSEDED) and not _serving(view, deployment.name):
+            live, mirror = _live(view.traffic), _live(view.mirror)  # a dead version: free its instances
+            return _shift("cleanup", view, deployment, live, mirror, delete=(deployment.name,))
         if stage is not Stage.CANDIDATE:
             return None
         if deployment.state != SUCCEEDED:

@@ -23,6 +23,8 @@ def on_rollout(event: Any, ctx: Context, policy: Policy) -> Plan:
     needed = _STAGE_FOR.get(e.step, Stage.APPROVED)
     if e.step in ("failed", "timeout"):
         needed = Stage.CANDIDATE if e.environment == "staging" else Stage.APPROVED
+    if e.step == "cleanup" and record is not None and record.stage in (Stage.REJECTED, Stage.SUPERSEDED):
+        needed = record.stage
     if record is None or record.stage is not needed:
         return Plan(ignored=f"{key} is {record.stage if record else 'unknown'}: rollout step {e.step} not applied")
     rule = policy.rule_for(e.model, record.tags)

@@ -12,7 +12,7 @@ from shared.core.errors import InvalidEvent
 from shared.core.event_types import DEPLOYMENT_REPORTED, ROLLOUT_OBSERVED, Event, RolloutObserved
 from shared.core.rollout import PAGES, REPORTS, Step
 
-STEPS = ("mirror", "canary", "full", "rollback", "retire", "failed", "timeout", "rollback_failed")
+STEPS = ("mirror", "canary", "full", "rollback", "retire", "cleanup", "failed", "timeout", "rollback_failed")
 
 
 def parse_rollout(base: dict[str, Any], data: Mapping[str, Any]) -> Event:

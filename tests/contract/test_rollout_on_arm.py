@@ -59,10 +59,11 @@ def test_a_canary_that_errors_on_azure_ml_is_rolled_back_with_the_numbers_azure_
     assert tick() == ["rollout:credit-risk:2:canary"]
     assert online.endpoints["credit-prod"]["properties"]["traffic"] == {V1: 90, V2: 10}
     online.serve_metrics(V2, requests_2xx=150, requests_5xx=50, latency_ms=120)
-    assert tick(minutes=3) == ["rollout:credit-risk:2:rollback"]
+    assert tick(minutes=3) == ["rollout:credit-risk:2:rollback", "rollout:credit-risk:2:cleanup"]
     assert online.endpoints["credit-prod"]["properties"]["traffic"] == {V1: 100}
     assert drive.stage("2") == "rejected" and drive.stage("1") == "production"
     [page] = [n for n in drive.notices("rollout_rolled_back") if n.channel == "oncall"]
     assert (page.facts["Requests"], page.facts["Errors (5xx)"]) == ("200", "50")
     assert page.facts["Breach"] == "error rate 25.0% > 1.0% (50 of 200 requests)"
     assert tick(minutes=60) == [] and online.problems == []
+    assert list(online.deployments["credit-staging"]) == [V1]  # the rejected version's staging deployment: deleted

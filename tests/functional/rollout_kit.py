@@ -42,9 +42,9 @@ class RolloutDriver(Driver):
             self.clock.advance(**later)
         return advance_rollouts(self.reactor)
 
-    def steps(self) -> list[str]:
-        """The traffic steps applied so far, as `<version>:<step>`."""
-        return [f"{s['version']}:{s['step']}" for s in self.endpoints.shifts()]
+    def steps(self, target: str = "aml-production") -> list[str]:
+        """The traffic steps applied so far on a target's endpoint, as `<version>:<step>`."""
+        return [f"{s['version']}:{s['step']}" for s in self.endpoints.shifts() if s["target"] == target]
 
     def prod(self) -> dict[str, int]:
         """The production endpoint's live traffic by model version (deployments with no share left out)."""

@@ -77,8 +77,10 @@ def test_errors_during_the_canary_roll_traffic_back_and_keep_the_champion(drive:
     drive.tick(minutes=10)
     assert drive.prod() == {"1": 90, "2": 10}
     drive.endpoints.script(f"health:{drive.name('2')}", requests=400, errors=36, latency_ms=80)
-    [rollback] = drive.tick(minutes=5)
-    assert drive.steps()[-1] == "2:rollback" and drive.prod() == {"1": 100}
+    rollback, cleanup = drive.tick(minutes=5)
+    assert (rollback.id, cleanup.id) == ("rollout:credit-risk:2:rollback", "rollout:credit-risk:2:cleanup")
+    assert drive.steps()[-1] == "2:rollback" and drive.steps("aml-staging") == ["2:cleanup"]
+    assert drive.prod() == {"1": 100}
     assert drive.stage("2") == "rejected" and drive.stage("1") == "production"
     [page] = [n for n in drive.notices("rollout_rolled_back") if n.channel == "oncall"]
     assert page.facts["Requests"] == "400" and page.facts["Errors (5xx)"] == "36"
@@ -122,8 +124,27 @@ def test_a_rollout_and_a_rollback_on_each_store(
     drive.endpoints.script(f"health:{drive.name('3')}", requests=100, errors=5)
     drive.tick(minutes=1)
     assert drive.steps()[-1] == "3:rollback" and drive.prod() == {"2": 100} and drive.stage("3") == "rejected"
+    assert drive.steps("aml-staging") == ["1:cleanup", "3:cleanup"]
     ledger = drive.reactor.store.ledger(model="credit-risk", version="3")
-    assert ledger[-1].event_id == "rollout:credit-risk:3:rollback"
-    assert ledger[-1].detail and ledger[-1].detail["transitions"][0]["reason"].startswith(
-        "rolled back: error rate 5.0%"
-    )
+    assert [e.event_id for e in ledger[-2:]] == ["rollout:credit-risk:3:rollback", "rollout:credit-risk:3:cleanup"]
+    detail = ledger[-2].detail
+    assert detail and detail["transitions"][0]["reason"].startswith("rolled back: error rate 5.0%")
+
+
+def test_the_staging_deployment_of_a_rejected_or_superseded_version_is_deleted(drive: RolloutDriver) -> None:
+    drive.live("1")
+    drive.candidate("2", auc=0.95, champion_auc=0.9)
+    drive.tick()
+    drive.approve("2", reject=True)
+    [cleanup] = drive.tick()
+    assert cleanup.id == "rollout:credit-risk:2:cleanup" and drive.steps("aml-staging") == ["2:cleanup"]
+    assert [d.version for d in drive.endpoints.view("aml-staging").deployments] == ["1"]  # in production: kept
+    drive.candidate("3", auc=0.97, champion_auc=0.9)
+    drive.tick()
+    drive.approve("3")
+    for minutes in (0, 10, 30, 0):
+        drive.tick(minutes=minutes)
+    assert drive.stage("1") == "superseded"
+    drive.tick()
+    assert [d.version for d in drive.endpoints.view("aml-staging").deployments] == ["3"]
+    assert drive.tick(minutes=60) == []

@@ -82,7 +82,7 @@ def test_a_rollback_the_endpoint_refuses_pages_once_and_the_rollout_stops(drive:
     drive.tick()
     drive.endpoints.script(f"health:{drive.name('2')}", requests=100, errors=50)
     drive.endpoints.script("shift:rollback", refuse="Conflict: the endpoint is being updated")
-    [rollback] = drive.tick(minutes=1)
+    rollback, _cleanup_of_staging = drive.tick(minutes=1)
     assert rollback.error and "Conflict" in rollback.error
     assert drive.stage("2") == "rejected" and drive.endpoints.view("aml-production").mirror == {drive.name("2"): 20}
     grace = 2 * drive.reactor.lease_seconds

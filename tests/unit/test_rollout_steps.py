@@ -182,3 +182,12 @@ def test_an_endpoint_target_without_an_endpoint_or_with_too_much_mirroring_is_re
         parse_policy(_policy_with({"kind": "azureml_endpoint"}), "p.yaml")
     with pytest.raises(PolicyError, match=re.escape("at cd_targets.aml.rollout.mirror_percent")):
         parse_policy(_policy_with({"kind": "azureml_endpoint", "endpoint": "e", "rollout": {"mirror_percent": 60}}))
+
+
+def test_a_dead_versions_staging_deployment_is_cleaned_up_unless_it_takes_traffic() -> None:
+    staged = deployment(env="staging")
+    for stage in (Stage.REJECTED, Stage.SUPERSEDED):
+        step = step_of(next_step(endpoint({}), staged, record(stage), TARGET, NOW))
+        assert (step.name, step.delete) == ("cleanup", (NEW,))
+    assert next_step(endpoint({NEW: 100}), staged, record(Stage.REJECTED), TARGET, NOW) is None
+    assert next_step(endpoint({}), staged, record(Stage.PRODUCTION), TARGET, NOW) is None
