@@ -205,7 +205,10 @@ class Reactor:
             )
         )
         for refused in refused_deployments(results, self.policy, self.workspace_id, now):  # page: nothing to watch
-            self.handle(refused, internal=True)
+            try:
+                self.handle(refused, internal=True)
+            except TransientError as exc:  # this event is complete: a redelivery would not bring the page back
+                log.warning("could not page the refused deployment %s: %s", refused["id"], exc)
         return outcome
 
     def _resume(self, claim_id: str, now: datetime) -> Outcome | None:
