@@ -150,7 +150,9 @@ def _advance(
     bake = rules.mirror_bake_minutes if done == "mirror" else rules.canary_bake_minutes
     if now - since < timedelta(minutes=bake):
         return None
-    return _step_to(sequence[sequence.index(done) + 1], view, d, rules, champion, health)
+    order = ("mirror", "canary", "full")  # the policy may have changed since: the next step it still has
+    later = next(s for s in sequence if order.index(s) > order.index(done))
+    return _step_to(later, view, d, rules, champion, health)
 
 
 def _sequence(rules: Rollout, champion: str | None) -> list[str]:

@@ -191,3 +191,12 @@ def test_a_dead_versions_staging_deployment_is_cleaned_up_unless_it_takes_traffi
         assert (step.name, step.delete) == ("cleanup", (NEW,))
     assert next_step(endpoint({NEW: 100}), staged, record(Stage.REJECTED), TARGET, NOW) is None
     assert next_step(endpoint({}), staged, record(Stage.PRODUCTION), TARGET, NOW) is None
+
+
+def test_a_policy_changed_mid_rollout_moves_on_to_the_next_step_it_still_has() -> None:
+    no_canary = CdTarget(kind="azureml_endpoint", endpoint="prod", rollout=Rollout(mirror_percent=0, canary_percent=0))
+    view = endpoint({OLD: 100}, {NEW: 20}, step="mirror")
+    calm = Health(requests=100, errors=0)
+    later = NOW + timedelta(minutes=10)
+    step = step_of(next_step(view, deployment(), record(Stage.APPROVED), no_canary, later, calm))
+    assert (step.name, step.traffic, step.mirror) == ("full", {NEW: 100}, {})
