@@ -188,7 +188,8 @@ class AzureMLEndpoints:
                 return given["client"]
             from azure.ai.ml import MLClient
 
-            return MLClient(credential(), *workspace)
+            # no progress output in the host's logs; throttling is retried briefly, then the timer looks again
+            return MLClient(credential(), *workspace, show_progress=False, retry_total=2, retry_backoff_max=4)
 
         arm = given.get("arm_url") or "https://management.azure.com"
         metrics = MonitorMetrics(arm, lambda: str(credential().get_token(SCOPE).token), given.get("session"))
