@@ -105,7 +105,9 @@ def next_step(
     if stage is Stage.REJECTED and _serving(view, deployment.name) and record is not None:
         last = record.history[-1] if record.history else {}
         at = _time(str(last.get("at") or ""))
-        if str(last.get("reason", "")).startswith(ROLLED_BACK) and at is not None and now - at >= grace:
+        if str(last.get("reason", "")).startswith(ROLLED_BACK) and at is not None:
+            if now - at < grace:  # the same step again: a rollback whose process died is finished, a done one is not
+                return _rollback(view, deployment, "finishing the rollback")
             share, mirrored = view.traffic.get(deployment.name, 0), view.mirror.get(deployment.name, 0)
             reason = f"{share}% of live traffic and {mirrored}% mirrored are still on {deployment.name}"
             return Step(name="rollback_failed", target=view.target, deployment=deployment, reason=reason)
@@ -144,15 +146,23 @@ def _advance(
         return Bake(since=since)
     breach = breached(health, rules)
     if breach:
-        traffic = _live({**view.traffic, d.name: 0, champion: view.traffic[champion] + share})
-        mirror = {k: v for k, v in view.mirror.items() if k != d.name}
-        return _shift("rollback", view, d, traffic, mirror, reason=breach, health=health)
+        return _rollback(view, d, breach, health)
     bake = rules.mirror_bake_minutes if done == "mirror" else rules.canary_bake_minutes
     if now - since < timedelta(minutes=bake):
         return None
     order = ("mirror", "canary", "full")  # the policy may have changed since: the next step it still has
     later = next(s for s in sequence if order.index(s) > order.index(done))
     return _step_to(later, view, d, rules, champion, health)
+
+
+def _rollback(view: EndpointView, d: DeploymentView, reason: str, health: Health | None = None) -> Step:
+    """All of the new deployment's live share back to the champion; no more mirroring to it."""
+    share = view.traffic.get(d.name, 0)
+    others = {n: t for n, t in view.traffic.items() if n != d.name and t > 0}
+    champion = max(others, key=lambda n: others[n], default=None)
+    traffic = _live({**others, champion: others[champion] + share}) if champion else _live(view.traffic)
+    mirror = {k: v for k, v in view.mirror.items() if k != d.name}
+    return _shift("rollback", view, d, traffic, mirror, reason=reason, health=health)
 
 
 def _sequence(rules: Rollout, champion: str | None) -> list[str]:
