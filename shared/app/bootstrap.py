@@ -38,6 +38,9 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
         from shared.core.clock import SystemClock
 
         ports["clock"] = SystemClock()
+    from shared.app.endpoints import with_endpoints
+
+    with_endpoints(settings, ports)
     if telemetry is not None:
         _traced(ports, telemetry)
     return Reactor(

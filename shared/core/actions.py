@@ -128,6 +128,24 @@ class ResetBudget(Action):
         return "reset_budget"
 
 
+@dataclass(frozen=True, kw_only=True)
+class ShiftTraffic(Action):
+    """One rollout step on an Azure ML online endpoint: set its live and mirrored traffic, delete old deployments."""
+
+    target: str
+    model: str
+    version: str
+    step: str
+    deployment: str
+    traffic: Mapping[str, int] = field(default_factory=dict)
+    mirror: Mapping[str, int] = field(default_factory=dict)
+    delete: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return "shift_traffic"
+
+
 _KINDS: dict[str, type[Action]] = {
     "submit_job": SubmitJob,
     "trigger_cd": TriggerCD,
@@ -136,6 +154,7 @@ _KINDS: dict[str, type[Action]] = {
     "request_approval": RequestApproval,
     "save_silence": SaveSilence,
     "reset_budget": ResetBudget,
+    "shift_traffic": ShiftTraffic,
 }
 
 

@@ -28,6 +28,7 @@ from shared.core.plan import (
 )
 from shared.core.policy import Policy
 from shared.core.promotion import on_approval, on_deployed, on_reported
+from shared.core.rollout_decide import on_rollout
 from shared.core.watchdog import on_endpoint_written
 
 __all__ = ["STAGE_TAG", "Context", "Plan", "decide", "job_name"]
@@ -208,4 +209,5 @@ _HANDLERS: dict[type, Callable[[Any, Context, Policy], Plan]] = {
     et.SilenceSet: on_silence_set,
     et.SilenceExpired: on_silence_expired,
     et.RetrainBudgetReset: on_budget_reset,
+    ev.RolloutObserved: on_rollout,
 }

@@ -22,6 +22,7 @@ APPROVAL_REQUESTED = "MLOpsReactor.ApprovalRequested"
 SILENCE_SET = "MLOpsReactor.SilenceSet"
 SILENCE_EXPIRED = "MLOpsReactor.SilenceExpired"
 RETRAIN_BUDGET_RESET = "MLOpsReactor.RetrainBudgetReset"
+ROLLOUT_OBSERVED = "MLOpsReactor.RolloutObserved"
 INTERNAL_TYPES = (
     DEPLOYMENT_REPORTED,
     APPROVAL_DECIDED,
@@ -32,6 +33,7 @@ INTERNAL_TYPES = (
     SILENCE_SET,
     SILENCE_EXPIRED,
     RETRAIN_BUDGET_RESET,
+    ROLLOUT_OBSERVED,
 )
 INTERNAL_LOWER = frozenset(t.lower() for t in INTERNAL_TYPES)
 
@@ -221,3 +223,20 @@ class RetrainBudgetReset(Event):
     model: str
     by: str
     why: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RolloutObserved(Event):
+    """The rollout timer saw a deployment due for a step (shift traffic, roll back, page): see core/rollout.py."""
+
+    model: str
+    version: str
+    environment: str
+    step: str
+    target: str
+    deployment: str
+    traffic: Mapping[str, int] = field(default_factory=dict)
+    mirror: Mapping[str, int] = field(default_factory=dict)
+    delete: tuple[str, ...] = ()
+    reason: str = ""
+    health: Mapping[str, Any] = field(default_factory=dict)

@@ -24,6 +24,7 @@ from shared.core.event_types import (
     MODEL_REGISTERED,
     RECONCILE_FINDING,
     RESOURCE_WRITE,
+    ROLLOUT_OBSERVED,
     RUN_COMPLETED,
     RUN_STATUS_CHANGED,
     TERMINAL_STATUSES,
@@ -38,10 +39,12 @@ from shared.core.event_types import (
     ModelDeployed,
     ModelRegistered,
     ReconcileFinding,
+    RolloutObserved,
     RunFinished,
 )
 from shared.core.payload import REFUSED
 from shared.core.resource_events import endpoint_written
+from shared.core.rollout_event import parse_rollout
 from shared.core.silences import SCOPES
 
 __all__ = [
@@ -57,6 +60,7 @@ __all__ = [
     "MODEL_DEPLOYED",
     "MODEL_REGISTERED",
     "RESOURCE_WRITE",
+    "ROLLOUT_OBSERVED",
     "RUN_COMPLETED",
     "RUN_STATUS_CHANGED",
     "TERMINAL_STATUSES",
@@ -71,6 +75,7 @@ __all__ = [
     "ModelDeployed",
     "ModelRegistered",
     "ReconcileFinding",
+    "RolloutObserved",
     "RunFinished",
     "parse",
     "split_delivery",
@@ -271,6 +276,7 @@ _BUILDERS = {
     RESOURCE_WRITE.lower(): endpoint_written,
     JOB_RECONCILED.lower(): _run,  # reconcile's own report of a final status: the same decision as the real event
     RECONCILE_FINDING.lower(): _finding,
+    ROLLOUT_OBSERVED.lower(): parse_rollout,
 }
 
 

@@ -29,7 +29,7 @@ LEGAL: dict[Stage, frozenset[Stage]] = {
     Stage.REJECTED: frozenset({Stage.TESTING}),
     Stage.CANDIDATE: frozenset({Stage.STAGING, Stage.REJECTED}),
     Stage.STAGING: frozenset({Stage.APPROVED, Stage.REJECTED}),
-    Stage.APPROVED: frozenset({Stage.PRODUCTION}),
+    Stage.APPROVED: frozenset({Stage.PRODUCTION, Stage.REJECTED}),  # rejected: an endpoint rollout rolled back
     Stage.PRODUCTION: frozenset({Stage.SUPERSEDED}),
     Stage.SUPERSEDED: frozenset(),
 }

@@ -99,10 +99,25 @@ class ModelRule(Strict):
         return fnmatch.fnmatchcase(model, self.match) and all(tags.get(k) == v for k, v in self.tags.items())
 
 
-class CdTarget(Strict):
-    """A CD system that deploys a model version: recorded locally, GitHub Actions or Azure DevOps."""
+class Rollout(Strict):
+    """How an `azureml_endpoint` target moves production traffic: mirror, canary, 100 %; when it rolls back."""
 
-    kind: Literal["record", "github", "azure_devops"]
+    mirror_percent: int = Field(default=10, ge=0, le=50)  # Azure ML mirrors at most 50 %; 0 skips mirroring
+    mirror_bake_minutes: int = Field(default=10, ge=0)
+    canary_percent: int = Field(default=10, ge=0, le=99)  # 0 skips the canary
+    canary_bake_minutes: int = Field(default=30, ge=0)
+    keep_old: bool = False  # after 100 %: keep the old deployment (scaled to no traffic) or delete it
+    max_error_rate: float = Field(default=0.01, ge=0, le=1)  # 5xx share of the new deployment's requests
+    max_latency_ms: float | None = Field(default=None, gt=0)  # unset: latency never rolls back
+    latency_percentile: Literal["P50", "P90", "P95", "P99"] = "P95"
+    min_requests: int = Field(default=0, ge=0)  # fewer requests in a bake: its error rate is not judged
+
+
+class CdTarget(Strict):
+    """A CD system that deploys a model version: recorded locally, GitHub Actions, Azure DevOps or an Azure ML
+    managed online endpoint (`azureml_endpoint`: the reactor deploys and rolls out itself)."""
+
+    kind: Literal["record", "github", "azure_devops", "azureml_endpoint"]
     repo: str | None = None
     workflow: str | None = None
     ref: str = "main"
@@ -110,6 +125,20 @@ class CdTarget(Strict):
     project: str | None = None
     pipeline_id: int | None = None
     production_stage: str | None = None
+    endpoint: str | None = None  # azureml_endpoint: the managed online endpoint's name
+    instance_type: str = "Standard_DS3_v2"
+    instance_count: int = Field(default=1, ge=1)
+    environment: str | None = None  # custom models: azureml:<env>:<version> (MLflow models need none)
+    code: str | None = None  # custom models: the scoring code folder, relative to the app root
+    scoring_script: str = "score.py"
+    provision_timeout_minutes: int = Field(default=30, ge=1)
+    rollout: Rollout = Rollout()
+
+    @model_validator(mode="after")
+    def _endpoint_named(self) -> CdTarget:
+        if self.kind == "azureml_endpoint" and not self.endpoint:
+            raise ValueError("an azureml_endpoint target needs 'endpoint' (the online endpoint's name)")
+        return self
 
 
 class Channel(Strict):

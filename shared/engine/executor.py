@@ -14,6 +14,7 @@ from shared.core.actions import (
     RequestApproval,
     ResetBudget,
     SaveSilence,
+    ShiftTraffic,
     SubmitJob,
     TagModel,
     TriggerCD,
@@ -22,6 +23,7 @@ from shared.core.actions import (
 from shared.core.errors import GateViolation, PermanentError, TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.ports import Deployer, Notifier, Store, Workspace
+from shared.core.rollout_endpoints import Endpoints
 from shared.core.silences import Silence
 from shared.core.state import Intent, IntentStatus
 
@@ -38,6 +40,7 @@ class Executor:
     notifier: Notifier
     approval_link_key: str | None = None
     store: Store | None = None  # for silences and retrain budgets (the state the guards keep)
+    endpoints: Endpoints | None = None  # the azureml_endpoint CD targets' endpoints (rollout steps)
 
     def run(self, intent: Intent, records: Mapping[str, ModelVersionRecord], at: str) -> Intent:
         """The intent with its final status and result. TransientError: nothing recorded, the platform retries."""
@@ -83,6 +86,11 @@ class Executor:
         if isinstance(action, Notify):
             self.notifier.send(action)
             return {}
+        if isinstance(action, ShiftTraffic):
+            if self.endpoints is None:
+                raise PermanentError(f"no online endpoints are configured for rollout step {action.key}")
+            receipt = self.endpoints.shift(action, at)
+            return {"ref": receipt.ref, "url": receipt.url}
         raise TypeError(f"no executor for {type(action).__name__}")
 
 

@@ -90,7 +90,9 @@ class Loader:
 
     def _named(self, event: ev.Event) -> tuple[list[tuple[str, str]], JobRef | None, tuple[JobRef, ...]]:
         """The model versions an event names (through our job, for a run), and that job."""
-        if isinstance(event, ev.ModelRegistered | ev.DeploymentReported | ev.ApprovalDecided | _APPROVALS):
+        if isinstance(
+            event, ev.ModelRegistered | ev.DeploymentReported | ev.ApprovalDecided | _APPROVALS | ev.RolloutObserved
+        ):
             return [(event.model, event.version)], None, ()
         if isinstance(event, ev.ModelDeployed):
             return list(event.models), None, ()

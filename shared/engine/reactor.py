@@ -18,12 +18,14 @@ from shared.core.errors import PermanentError, TransientError
 from shared.core.plan import Plan
 from shared.core.policy import Policy
 from shared.core.ports import Clock, Deployer, Notifier, Store, Workspace
+from shared.core.rollout_endpoints import Endpoints
 from shared.core.state import Claimed, Committed, Conflict, Finish
 from shared.engine.commit import Draft, draft
 from shared.engine.executor import Executor
 from shared.engine.intake import admit
 from shared.engine.load import Loader
 from shared.engine.outcome import ActionStatus, Outcome, Result, action_view, ledger_entry, outcome_of, taken_view
+from shared.engine.refused import refused_deployments
 from shared.engine.run import carry_out, resume
 from shared.engine.silence_cache import ActiveSilences
 from shared.engine.windows import TakenWindows
@@ -51,6 +53,7 @@ class Reactor:
     problems: tuple[Problem, ...] = ()  # configuration problems: every event is kept as a dead letter until fixed
     observer: Callable[[Mapping[str, Any], Callable[[], Outcome]], Outcome] | None = None  # telemetry (shared/app)
     silence_ttl_seconds: float = 5.0  # how long a process reuses the silences it read (engine/silences.py)
+    endpoints: Endpoints | None = None  # online endpoints of azureml_endpoint CD targets (engine/rollout.py)
     _taken_windows: TakenWindows = field(init=False, repr=False)
     active_silences: ActiveSilences = field(init=False, repr=False)
 
@@ -140,6 +143,7 @@ class Reactor:
             notifier=self.notifier,
             approval_link_key=self.approval_link_key,
             store=self.store,
+            endpoints=self.endpoints,
         )
 
     def _run(self, event: ev.Event, force_reason: str | None) -> Outcome:
@@ -206,6 +210,11 @@ class Reactor:
                 dead_letter=outcome.error,
             )
         )
+        for refused in refused_deployments(results, self.policy, self.workspace_id, now):  # page: nothing to watch
+            try:
+                self.handle(refused, internal=True)
+            except TransientError as exc:  # this event is complete: a redelivery would not bring the page back
+                log.warning("could not page the refused deployment %s: %s", refused["id"], exc)
         return outcome
 
     def _resume(self, claim_id: str, now: datetime) -> Outcome | None:

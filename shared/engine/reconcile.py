@@ -19,6 +19,7 @@ from shared.core.ports import JobRef
 from shared.engine.expiry import expire_approvals
 from shared.engine.outcome import Outcome
 from shared.engine.reactor import Reactor
+from shared.engine.rollout import advance_rollouts
 from shared.engine.silences import expire_silences
 
 log = logging.getLogger("mlops_reactor")
@@ -175,6 +176,14 @@ def end_silences(reactor: Reactor, now: datetime, limit: int, report: Report) ->
         report.more.append("end_silences")
 
 
+def advance_endpoint_rollouts(reactor: Reactor, now: datetime, limit: int, report: Report) -> None:
+    """Rollouts on Azure ML endpoints: staging provisioned, each bake judged, each traffic step taken once."""
+    outcomes = advance_rollouts(reactor, now, limit)
+    report.outcomes += outcomes
+    if len(outcomes) >= limit:
+        report.more.append("advance_endpoint_rollouts")
+
+
 STEPS: tuple[Step, ...] = (
     sweep_stalled,
     check_jobs,
@@ -182,5 +191,6 @@ STEPS: tuple[Step, ...] = (
     heartbeat,
     expire_requests,
     end_silences,
+    advance_endpoint_rollouts,
     # Each step is a Step (reactor, now, limit, report) feeding internal events through the core.
 )

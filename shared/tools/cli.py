@@ -17,6 +17,7 @@ from shared.core.errors import ReactorError
 from shared.tools import (
     approvals_cli,
     cli_host,
+    cli_rollout,
     cli_watchdog,
     deadletter_cli,
     doctor,
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     deadletter_cli.add_command(sub)  # deadletter list|show|replay, deadletter eventgrid list|show|redrive
     reconcile_cmd.add(sub, _reactor)
     silence_cli.add_commands(sub)  # silence set|list|expire|expire-due, retrain-budget reset
+    cli_rollout.add_commands(sub)  # rollout advance
     return parser
 
 

@@ -1,0 +1,184 @@
+"""Online endpoints, deployments, traffic and Azure Monitor metrics on the FakeAzureML server (the documented REST
+shapes): mounted in front of its routes, it checks each request body and answers like ARM would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.contract.arm_recorder import Answer, Recorded
+from tests.contract.azureml_fake_arm import WS_PATH, FakeAzureML
+
+ENDPOINTS = f"{WS_PATH}/onlineEndpoints".lower()
+
+
+class FakeOnlineEndpoints:
+    """Endpoints and their deployments kept in memory; `script` makes a deployment fail or stay creating."""
+
+    def __init__(self, server: FakeAzureML) -> None:
+        self.server = server
+        self.endpoints: dict[str, dict[str, Any]] = {}
+        self.deployments: dict[str, dict[str, dict[str, Any]]] = {}
+        self.outcome: dict[str, tuple[str, str]] = {}  # deployment -> (provisioning state on the next GET, error)
+        self.metrics: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (deployment, metric) -> timeseries
+        self.problems: list[str] = []  # request bodies that broke the documented shape
+        at = server.routes.index(server._scripted) + 1  # scripted failures still answer first
+        server.routes[at:at] = [self._metrics, self._deployment, self._deployment_list, self._endpoint]
+
+    def add_endpoint(self, name: str) -> None:
+        """A managed online endpoint with no deployments yet."""
+        path = f"{WS_PATH}/onlineEndpoints/{name}"
+        self.endpoints[name] = {
+            "id": path,
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+            "location": "westeurope",
+            "identity": {"type": "SystemAssigned"},
+            "kind": "Managed",
+            "tags": {},
+            "properties": {
+                "authMode": "Key",
+                "traffic": {},
+                "mirrorTraffic": {},
+                "provisioningState": "Succeeded",
+                "scoringUri": f"https://{name}.westeurope.inference.ml.azure.com/score",
+            },
+        }
+        self.deployments[name] = {}
+
+    def script(self, deployment: str, state: str, error: str = "") -> None:
+        """The provisioning state a deployment shows from now on (Succeeded, Failed, Creating)."""
+        self.outcome[deployment] = (state, error)
+
+    def serve_metrics(self, deployment: str, requests_2xx: float, requests_5xx: float, latency_ms: float) -> None:
+        """One minute of RequestsPerMinute (by statusCodeClass) and latency for a deployment."""
+
+        def point(**value: float) -> dict[str, Any]:
+            return {"timeStamp": "2026-11-22T09:01:00Z", **value}
+
+        def series(data: list[dict[str, Any]], **dims: str) -> dict[str, Any]:
+            meta = [{"name": {"value": k, "localizedValue": k}, "value": v} for k, v in dims.items()]
+            return {"metadatavalues": meta, "data": data}
+
+        self.metrics[(deployment, "RequestsPerMinute")] = [
+            series([point(total=requests_2xx)], deployment=deployment, statusCodeClass="2xx"),
+            series([point(total=requests_5xx)], deployment=deployment, statusCodeClass="5xx"),
+        ]
+        for p in ("P50", "P90", "P95", "P99"):
+            self.metrics[(deployment, f"RequestLatency_{p}")] = [
+                series([point(average=latency_ms / 2), point(average=latency_ms)], deployment=deployment)
+            ]
+
+    def _endpoint(self, seen: Recorded) -> Answer | None:
+        parts = _after(seen.path)
+        if parts is None or len(parts) != 1:
+            return None
+        stored = self.endpoints.get(parts[0])
+        if seen.method == "GET":
+            return Answer(200, stored) if stored else None
+        if seen.method != "PUT" or stored is None:
+            return None
+        body = seen.json()
+        props = body.get("properties") or {}
+        traffic, mirror = props.get("traffic") or {}, props.get("mirrorTraffic") or {}
+        known = self.deployments[parts[0]]
+        problem = _traffic_problem(traffic, mirror, known)
+        if problem or props.get("authMode") not in ("Key", "AMLToken", "AADToken") or not body.get("location"):
+            self.problems.append(problem or "endpoint PUT without authMode/location")
+            return Answer(400, {"error": {"code": "BadArgument", "message": problem or "invalid endpoint"}})
+        stored["tags"] = dict(body.get("tags") or {})
+        stored["properties"].update(traffic=dict(traffic), mirrorTraffic=dict(mirror))
+        return Answer(200, stored)
+
+    def _deployment_list(self, seen: Recorded) -> Answer | None:
+        parts = _after(seen.path)
+        if seen.method != "GET" or parts is None or len(parts) != 2 or parts[1] != "deployments":
+            return None
+        if parts[0] not in self.deployments:
+            return None
+        return Answer(200, {"value": [self._shown(d) for d in self.deployments[parts[0]].values()]})
+
+    def _deployment(self, seen: Recorded) -> Answer | None:
+        parts = _after(seen.path)
+        if parts is None or len(parts) != 3 or parts[1] != "deployments" or parts[0] not in self.deployments:
+            return None
+        on, name = self.deployments[parts[0]], parts[2]
+        if seen.method == "GET":
+            return Answer(200, self._shown(on[name])) if name in on else None
+        if seen.method == "DELETE":
+            if self.endpoints[parts[0]]["properties"]["traffic"].get(name):
+                return Answer(400, {"error": {"code": "BadArgument", "message": "deployment still takes traffic"}})
+            on.pop(name, None)
+            return Answer(200 if name else 204)
+        if seen.method != "PUT":
+            return None
+        body = seen.json()
+        problem = _deployment_problem(body)
+        if problem:
+            self.problems.append(problem)
+            return Answer(400, {"error": {"code": "BadArgument", "message": problem}})
+        body["properties"]["provisioningState"] = "Creating"
+        body["properties"].setdefault("scaleSettings", {"scaleType": "Default"})  # ARM fills in the default
+        on[name] = {
+            **body,
+            "id": seen.path,
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+        }
+        return Answer(201, on[name])
+
+    def _shown(self, deployment: dict[str, Any]) -> dict[str, Any]:
+        state = self.outcome.get(deployment["name"], ("Succeeded", ""))[0]
+        deployment["properties"]["provisioningState"] = state
+        return deployment
+
+    def _metrics(self, seen: Recorded) -> Answer | None:
+        if seen.method != "GET" or not seen.path.lower().endswith("/providers/microsoft.insights/metrics"):
+            return None
+        q = {k: v[0] for k, v in seen.query.items()}
+        required = ("api-version", "metricnames", "timespan", "aggregation", "$filter")
+        if any(k not in q for k in required) or "/" not in q["timespan"] or "deployment eq '" not in q["$filter"]:
+            self.problems.append(f"metrics query {q}")
+            return Answer(400, {"error": {"code": "BadRequest", "message": "invalid metrics query"}})
+        deployment = q["$filter"].split("deployment eq '", 1)[1].split("'", 1)[0]
+        metric = q["metricnames"]
+        value = {
+            "id": f"{seen.path}/{metric}",
+            "type": "Microsoft.Insights/metrics",
+            "name": {"value": metric, "localizedValue": metric},
+            "unit": "Count" if metric.startswith("Requests") else "Milliseconds",
+            "timeseries": self.metrics.get((deployment, metric), []),
+            "errorCode": "Success",
+        }
+        return Answer(200, {"cost": 0, "timespan": q["timespan"], "interval": "PT1M", "value": [value]})
+
+
+def _after(path: str) -> list[str] | None:
+    """The path's parts after .../onlineEndpoints/ (None: not an endpoint path)."""
+    low = path.lower()
+    if not low.startswith(ENDPOINTS + "/"):
+        return None
+    return path[len(ENDPOINTS) + 1 :].split("/")
+
+
+def _traffic_problem(traffic: dict[str, Any], mirror: dict[str, Any], known: dict[str, Any]) -> str:
+    names = set(traffic) | set(mirror)
+    if names - set(known):
+        return f"traffic names deployments that do not exist: {sorted(names - set(known))}"
+    if traffic and sum(traffic.values()) != 100:
+        return f"traffic must sum to 100 (got {traffic})"
+    if any(v > 50 for v in mirror.values()) or set(mirror) & {n for n, v in traffic.items() if v}:
+        return f"mirror traffic must be at most 50 and go to a deployment without live traffic (got {mirror})"
+    return ""
+
+
+def _deployment_problem(body: dict[str, Any]) -> str:
+    props = body.get("properties") or {}
+    if props.get("endpointComputeType") != "Managed":
+        return "properties.endpointComputeType must be Managed"
+    if not str(props.get("model", "")).lower().startswith(f"{WS_PATH}/models/".lower()):
+        return f"properties.model must be a model version ARM id (got {props.get('model')})"
+    if not props.get("instanceType") or not (body.get("sku") or {}).get("capacity"):
+        return "properties.instanceType and sku.capacity are required"
+    if bool(props.get("environmentId")) != bool(props.get("codeConfiguration")):
+        return "a custom model needs both environmentId and codeConfiguration"
+    return ""
