@@ -12,15 +12,14 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.core.errors import InvalidEvent, PermanentError, TransientError
 from shared.core.event_fields import NAME
 from shared.core.event_types import RETRAIN_BUDGET_RESET
 from shared.core.payload import BadBody, clean_text, loads
 from shared.core.silences import SCOPES, silence_id
 from shared.engine.reactor import Outcome, Reactor
 from shared.engine.silences import end_silence, set_silence
+from shared.web.answers import Response, safely
 
-Response = tuple[int, Any]
 MAX_DAYS = 30  # a silence is a time box: longer than this is a policy change, not a silence
 MAX_BYTES = 64 * 1024
 _SET = ("scope", "match", "until", "hours", "by", "why", "notify")
@@ -32,7 +31,7 @@ def list_silences(reactor: Reactor, params: Mapping[str, str]) -> Response:
     limit = params.get("limit", "100")
     if not str(limit).isdigit() or not 1 <= int(limit) <= 500:
         return 400, {"error": f"field 'limit' must be a whole number from 1 to 500 (got {clean_text(str(limit))!r})"}
-    return _safely(
+    return safely(
         lambda: (
             200,
             {
@@ -64,7 +63,7 @@ def create_silence(reactor: Reactor, raw: bytes, signed_in: str | None) -> Respo
         outcome = set_silence(reactor, {**data, "notify": notify})
         return _answer(outcome, {"silence": sid, "until": until})
 
-    return _safely(run)
+    return safely(run)
 
 
 def expire(reactor: Reactor, silence: str, raw: bytes, signed_in: str | None) -> Response:
@@ -78,7 +77,7 @@ def expire(reactor: Reactor, silence: str, raw: bytes, signed_in: str | None) ->
         by = signed_in or _text(body, "by", 200)
         return _answer(end_silence(reactor, sid, by, _text(body, "why", 2000, required=False)), {"silence": sid})
 
-    return _safely(run)
+    return safely(run)
 
 
 def reset_budget(reactor: Reactor, model: str, raw: bytes, signed_in: str | None) -> Response:
@@ -100,7 +99,7 @@ def reset_budget(reactor: Reactor, model: str, raw: bytes, signed_in: str | None
         }
         return _answer(reactor.handle(raw_event, internal=True), {"model": name})
 
-    return _safely(run)
+    return safely(run)
 
 
 def _object(raw: bytes, fields: tuple[str, ...], empty_ok: bool = False) -> dict[str, Any]:
@@ -150,15 +149,3 @@ def _until(body: Mapping[str, Any], now: datetime) -> str:
 def _answer(outcome: Outcome, extra: Mapping[str, Any]) -> Response:
     status = {"handled": 200, "duplicate": 200, "ignored": 200}.get(outcome.outcome, 422)
     return status, {**extra, **outcome.as_json()}
-
-
-def _safely(run: Any) -> Response:
-    try:
-        status, payload = run()
-        return status, payload
-    except TransientError as exc:
-        return 503, {"error": str(exc), "retry": True}
-    except BadBody as exc:
-        return exc.status, {"error": str(exc)}
-    except (InvalidEvent, PermanentError) as exc:
-        return 400, {"error": str(exc)}
