@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shared.core import event_types as et
@@ -39,7 +39,8 @@ def decide(event: ev.Event, ctx: Context, policy: Policy) -> Plan:
     if isinstance(event, ev.Ignored):
         return Plan(ignored=event.reason)
     handler = _HANDLERS[type(event)]
-    return hold_back(handler(event, ctx, policy), ctx)
+    plan = hold_back(handler(event, ctx, policy), ctx)
+    return replace(plan, env=ctx.env) if ctx.env else plan
 
 
 def _on_registered(event: Any, ctx: Context, policy: Policy) -> Plan:

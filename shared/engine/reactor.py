@@ -104,7 +104,12 @@ class Reactor:
         about: tuple[str | None, str | None] = (None, None)
         try:
             admitted = admit(
-                raw, internal=internal, replayed=replayed, workspace_id=self.workspace_id, problems=self.problems
+                raw,
+                internal=internal,
+                replayed=replayed,
+                workspace_id=self.workspace_id,
+                problems=self.problems,
+                also=tuple(w.id for w in self.policy.workspaces),
             )
             if isinstance(admitted, Outcome):
                 return admitted

@@ -66,6 +66,7 @@ def resumed(
         actions=tuple(views),
         error=error,
         notes=tuple(detail.get("notes", ())),
+        env=detail.get("env"),
     )
     ledger = type(adopted.ledger)(**{**vars(adopted.ledger), "detail": {k: v for k, v in detail.items() if v}})
     store.finish(
