@@ -11,6 +11,7 @@ from shared.core import events as ev
 from shared.core.actions import Action, Notify, SubmitJob, TriggerCD
 from shared.core.approvals import on_expired, on_requested
 from shared.core.drift import monitor_failed, on_drift
+from shared.core.environments import registry_copy
 from shared.core.findings import on_finding
 from shared.core.gate import evaluate
 from shared.core.guards import hold_back, on_budget_reset, on_silence_expired, on_silence_set
@@ -177,6 +178,7 @@ def _verdict(
     actions: tuple[Action, ...] = (stage_tag(record, record.model, record.version, stage),)
     if verdict.passed:
         actions = (
+            *registry_copy(record, policy),
             TriggerCD(
                 key=f"cd:{record.key}:staging:{test_job}",
                 environment="staging",

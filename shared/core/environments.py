@@ -9,6 +9,8 @@ attributed by what they speak of: a staging step to test, a production step to p
 from __future__ import annotations
 
 from shared.core import event_types as et
+from shared.core.actions import CopyToRegistry
+from shared.core.lifecycle import ModelVersionRecord
 from shared.core.policy import Policy
 
 _STAGE_ENV = {"staging": "test", "production": "prd"}
@@ -39,3 +41,12 @@ def environment_of(event: et.Event, policy: Policy, internal_source: str) -> str
     if event.source.lower() == internal_source.lower() and event.type.startswith("MLOpsReactor."):
         return _STAGE_ENV.get(stage) or workspace_env(policy, internal_source)
     return workspace_env(policy, event.source)
+
+
+def registry_copy(record: ModelVersionRecord, policy: Policy) -> tuple[CopyToRegistry, ...]:
+    """The registry copy of a version registered in dev that passed its gate (none without a `registry`)."""
+    registered_in = record.history[0].get("env") if record.history else None
+    if not policy.registry or registered_in != "dev":
+        return ()
+    key = f"registry:{record.model}:{record.version}"
+    return (CopyToRegistry(key=key, model=record.model, version=record.version, registry=policy.registry),)
