@@ -46,7 +46,8 @@ def admit(
     if isinstance(event, ev.EndpointWritten):  # from the resource group's topic: trust the written resource
         _trusted_write(event, workspace_id, also)
     elif not ours and event.source.lower() not in {w.lower() for w in (workspace_id, *also)}:
-        listed = f" nor a workspace of the policy ({', '.join(also)})" if also else ""
+        others = [w for w in also if w.lower() != workspace_id.lower()]
+        listed = f" nor a workspace of the policy ({', '.join(others)})" if others else ""
         raise UntrustedSource(f"event source {event.source!r} is not the configured workspace {workspace_id!r}{listed}")
     return event
 
