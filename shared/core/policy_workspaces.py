@@ -10,7 +10,7 @@ from shared.core.policy_sections import Strict
 
 EnvName = Literal["dev", "test", "prd"]
 WORKSPACE_ID = (
-    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+$"
+    r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+$"
 )
 REGISTRY_NAME = r"^[A-Za-z0-9][A-Za-z0-9_\-]{2,32}$"
 
