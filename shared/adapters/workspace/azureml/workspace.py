@@ -234,7 +234,9 @@ class AzureMLWorkspace:
                 model, version, share_with_name=model, share_with_version=version, registry_name=registry
             )
         except Exception as exc:
-            if is_already_exists(exc):
+            # The SDK checks first and refuses a version the registry has ("already exists in registry"); a
+            # concurrent copy may still meet the service's own conflict: either way the version is there.
+            if is_already_exists(exc) or "already exists in registry" in str(exc).lower():
                 return False
             raise translate(exc, f"copying model {model}:{version} to registry {registry}", self._ws) from exc
         return True
