@@ -106,6 +106,10 @@ def test_a_failed_copy_fails_the_staging_cd_which_is_never_sent(settings: Settin
     assert drive.cd.requests() == []
     assert verdict.error is not None and "registry copy failed" in verdict.error
     assert any(letter["event_id"] == verdict.id for letter in drive.reactor.store.dead_letters())  # recorded
+    [page] = drive.notices("rollout_failed")  # on-call paged once, the owners named
+    assert page.title == "Deployment of credit-risk:1 to staging failed"
+    assert "registry copy failed" in page.facts["Problem"] and "Owners" in page.facts
+    assert drive.stage("1") == "candidate"  # it stops here, as after any refused staging CD
 
 
 def test_without_workspaces_nothing_changes(settings: Settings, clock: FixedClock, reactor: object) -> None:
