@@ -52,6 +52,7 @@ def test_the_approval_page_shows_the_environment_of_each_step(settings: Settings
     _, page = render(drive.reactor, "credit-risk", "1")
     assert "[dev]</span>: registered &rarr; testing" in page
     assert "[test]</span>: candidate &rarr; staging" in page
+    assert "<th>Registered in</th><td>dev</td>" in page
 
 
 def test_an_event_from_a_listed_workspace_is_trusted_and_attributed_to_its_environment(
