@@ -123,3 +123,15 @@ def test_the_registry_copy_is_planned_for_a_version_registered_in_dev_only() -> 
     prd = ModelVersionRecord(model="m", version="2", history=({"to": "testing", "env": "prd"},))
     assert registry_copy(prd, policy) == ()
     assert registry_copy(dev, three()) == ()  # no registry named
+
+
+def test_a_registry_copy_from_an_app_workspace_that_is_not_dev_is_a_configuration_problem() -> None:
+    from shared.core.config_check import problems_for_mode
+
+    policy = three(registry="contoso-models")
+    assert "workspaces" not in [p.path for p in problems_for_mode(policy, "azure", WORKSPACE_ID.upper())]
+    assert problems_for_mode(policy, "local", WORKSPACE_ID) == ()
+    [problem] = problems_for_mode(policy, "local", TEST_WS)
+    assert problem.path == "workspaces" and "not the policy's dev workspace" in problem.reason
+    assert problems_for_mode(three(), "local", TEST_WS) == ()  # no registry: nothing is shared from it
+    assert "workspaces" in [p.path for p in problems_for_mode(policy, "azure", TEST_WS)]
