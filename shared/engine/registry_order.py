@@ -24,7 +24,7 @@ def after_copy(intent: Intent, done: Sequence[Intent], at: str) -> Intent:
     action = intent.action
     if action.get("kind") != "trigger_cd":
         return intent
-    copy = next((i for i in done if i.key == f"registry:{action.get('model')}:{action.get('version')}"), None)
+    copy = next((i for i in done if _copies(i, action.get("model"), action.get("version"))), None)
     if copy is None:
         return intent
     if copy.status is not IntentStatus.DONE:
@@ -36,6 +36,12 @@ def after_copy(intent: Intent, done: Sequence[Intent], at: str) -> Intent:
     if copy.result.get("resumed") and not copy.result.get("copied"):
         return replace(intent, status=IntentStatus.UNANSWERED)
     return intent
+
+
+def _copies(done: Intent, model: object, version: object) -> bool:
+    """Whether an intent is the registry copy of this model version (a forced run's key has a suffix)."""
+    action = done.action
+    return action.get("kind") == "copy_to_registry" and (action.get("model"), action.get("version")) == (model, version)
 
 
 def held_back(results: Iterable[Intent], policy: Policy, workspace_id: str, now: datetime) -> list[dict[str, Any]]:

@@ -13,7 +13,9 @@ from shared.core.environments import environment_of, registry_copy, trusted_work
 from shared.core.errors import PolicyError, UntrustedSource
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.policy import Policy, parse_policy
+from shared.core.state import Intent, IntentStatus
 from shared.engine.intake import admit
+from shared.engine.registry_order import after_copy
 from shared.tools import synthetic
 from tests.conftest import WORKSPACE_ID
 
@@ -135,3 +137,20 @@ def test_a_registry_copy_from_an_app_workspace_that_is_not_dev_is_a_configuratio
     assert problem.path == "workspaces" and "not the policy's dev workspace" in problem.reason
     assert problems_for_mode(three(), "local", TEST_WS) == ()  # no registry: nothing is shared from it
     assert "workspaces" in [p.path for p in problems_for_mode(policy, "azure", TEST_WS)]
+
+
+def test_a_failed_copy_holds_its_versions_cd_back_even_under_a_forced_runs_suffixed_keys() -> None:
+    copy = Intent(
+        key="registry:m:1#force:abc",
+        action={"kind": "copy_to_registry", "model": "m", "version": "1", "registry": "r"},
+        status=IntentStatus.FAILED,
+        result={"error": "denied"},
+    )
+    cd = Intent(
+        key="cd:m:1:staging:job#force:abc",
+        action={"kind": "trigger_cd", "model": "m", "version": "1", "environment": "staging"},
+    )
+    held = after_copy(cd, [copy], "2026-11-22T09:00:00+00:00")
+    assert held.status is IntentStatus.FAILED and held.result["held_by"] == copy.key
+    other = Intent(key="cd:n:1:staging:j", action={**cd.action, "model": "n"})
+    assert after_copy(other, [copy], "t") is other  # another model's CD is not held
