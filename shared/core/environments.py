@@ -16,11 +16,6 @@ from shared.core.policy import Policy
 _STAGE_ENV = {"staging": "test", "production": "prd"}
 
 
-def trusted_workspaces(policy: Policy, workspace_id: str) -> tuple[str, ...]:
-    """The ARM ids whose events run: the app's workspace and every listed one (lower case)."""
-    return tuple(dict.fromkeys(w.lower() for w in (workspace_id, *(e.id for e in policy.workspaces))))
-
-
 def workspace_env(policy: Policy, workspace_id: str) -> str | None:
     """The environment of a listed workspace; None when it is not listed (or no section)."""
     wanted = workspace_id.rstrip("/").lower()

@@ -9,7 +9,7 @@ import yaml
 
 from shared.app.settings import APP_ROOT
 from shared.core import events as ev
-from shared.core.environments import environment_of, registry_copy, trusted_workspaces
+from shared.core.environments import environment_of, registry_copy
 from shared.core.errors import PolicyError, UntrustedSource
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.policy import Policy, parse_policy
@@ -41,7 +41,6 @@ def three(**extra: Any) -> Policy:
 def test_without_the_section_the_policy_lists_no_workspace_and_no_registry() -> None:
     policy = parse_policy(document())
     assert policy.workspaces == () and policy.registry is None
-    assert trusted_workspaces(policy, WORKSPACE_ID) == (WORKSPACE_ID.lower(),)
 
 
 @pytest.mark.parametrize(
