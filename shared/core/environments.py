@@ -1,4 +1,4 @@
-"""Dev / test / prd: which workspaces are trusted, and which environment an event (and its steps) belongs to.
+"""Dev / test / prd: the environment an event (and its steps) belongs to, and the registry copy of a dev version.
 
 Without a `workspaces` section there is one workspace (the app's) and no environment: nothing changes.
 Event Grid's events carry their workspace in `source`; our own internal events (`MLOpsReactor.*`) are
