@@ -29,6 +29,9 @@ class MemoryWorkspace:
     def model_creator(self, model: str, version: str) -> str | None:
         return None
 
+    def share_to_registry(self, model: str, version: str, registry: str) -> bool:
+        return True
+
     def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
         return None
 

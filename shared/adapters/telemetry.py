@@ -129,6 +129,11 @@ class TracedWorkspace:
         with self.telemetry.call("reactor.azureml.model_creator", {"reactor.model_version": f"{model}:{version}"}):
             return self.inner.model_creator(model, version)
 
+    def share_to_registry(self, model: str, version: str, registry: str) -> bool:
+        """Copy a model version to a registry, in a span."""
+        with self.telemetry.call("reactor.azureml.share_to_registry", {"reactor.model_version": f"{model}:{version}"}):
+            return self.inner.share_to_registry(model, version, registry)
+
     def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
         """Read an online endpoint's deployments and traffic, in a span."""
         with self.telemetry.call("reactor.azureml.endpoint_models", {"reactor.endpoint": endpoint}):

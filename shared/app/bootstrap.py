@@ -29,7 +29,7 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
     telemetry = ports.pop("telemetry", None) or _telemetry(settings)
     if "policy" not in ports:
         ports["policy"] = load_policy(settings.policy_path)
-    ports.setdefault("problems", _logged(problems_for_mode(ports["policy"], settings.mode)))
+    ports.setdefault("problems", _logged(problems_for_mode(ports["policy"], settings.mode, settings.workspace_id)))
     if settings.mode == "local":
         _local_ports(settings, ports)
     else:
@@ -150,7 +150,7 @@ def problems() -> tuple[Problem, ...]:
 
         current = settings()
         try:
-            found = problems_for_mode(load_policy(current.policy_path), current.mode)
+            found = problems_for_mode(load_policy(current.policy_path), current.mode, current.workspace_id)
         except PolicyError as exc:
             found = (Problem(path=current.policy_path.name, reason=str(exc).replace(str(APP_ROOT) + "/", "")),)
         _problems = _logged(found)

@@ -146,6 +146,19 @@ class ShiftTraffic(Action):
         return "shift_traffic"
 
 
+@dataclass(frozen=True, kw_only=True)
+class CopyToRegistry(Action):
+    """Copy (share) a model version from the dev workspace to an Azure ML registry, before its staging CD."""
+
+    model: str
+    version: str
+    registry: str
+
+    @property
+    def kind(self) -> str:
+        return "copy_to_registry"
+
+
 _KINDS: dict[str, type[Action]] = {
     "submit_job": SubmitJob,
     "trigger_cd": TriggerCD,
@@ -155,6 +168,7 @@ _KINDS: dict[str, type[Action]] = {
     "save_silence": SaveSilence,
     "reset_budget": ResetBudget,
     "shift_traffic": ShiftTraffic,
+    "copy_to_registry": CopyToRegistry,
 }
 
 

@@ -23,10 +23,10 @@ class Problem:
         return {"path": self.path, "reason": self.reason}
 
 
-def problems_for_mode(policy: Policy, mode: str) -> tuple[Problem, ...]:
-    """Every entry of the policy the mode cannot serve (none in local mode)."""
+def problems_for_mode(policy: Policy, mode: str, workspace_id: str = "") -> tuple[Problem, ...]:
+    """Every entry of the policy the mode (and the app's workspace) cannot serve (none in local mode)."""
     if mode != "azure":
-        return ()
+        return registry_source(policy, workspace_id)
     found = [
         Problem(path=f"cd_targets.{name}.kind", reason=f"kind {target.kind!r} {LOCAL_CD[target.kind]}")
         for name, target in policy.cd_targets.items()
@@ -37,7 +37,21 @@ def problems_for_mode(policy: Policy, mode: str) -> tuple[Problem, ...]:
         for name, channel in policy.channels.items()
         if channel.kind in LOCAL_CHANNELS
     ]
-    return tuple(found)
+    return (*found, *registry_source(policy, workspace_id))
+
+
+def registry_source(policy: Policy, workspace_id: str) -> tuple[Problem, ...]:
+    """A registry copy shares from the app's workspace: it must be the policy's dev workspace."""
+    if not policy.registry or not workspace_id:
+        return ()
+    dev = [w.id for w in policy.workspaces if w.environment == "dev"]
+    if workspace_id.lower() in (d.lower() for d in dev):
+        return ()
+    reason = (
+        f"the registry copy shares from the app's workspace {workspace_id!r}, which is not the policy's dev "
+        f"workspace ({', '.join(dev)}): set the app's workspace settings to the dev workspace"
+    )
+    return (Problem(path="workspaces", reason=reason),)
 
 
 def summary(problems: tuple[Problem, ...]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shared.core import event_types as et
@@ -11,6 +11,7 @@ from shared.core import events as ev
 from shared.core.actions import Action, Notify, SubmitJob, TriggerCD
 from shared.core.approvals import on_expired, on_requested
 from shared.core.drift import monitor_failed, on_drift
+from shared.core.environments import registry_copy
 from shared.core.findings import on_finding
 from shared.core.gate import evaluate
 from shared.core.guards import hold_back, on_budget_reset, on_silence_expired, on_silence_set
@@ -39,7 +40,8 @@ def decide(event: ev.Event, ctx: Context, policy: Policy) -> Plan:
     if isinstance(event, ev.Ignored):
         return Plan(ignored=event.reason)
     handler = _HANDLERS[type(event)]
-    return hold_back(handler(event, ctx, policy), ctx)
+    plan = hold_back(handler(event, ctx, policy), ctx)
+    return replace(plan, env=ctx.env) if ctx.env else plan
 
 
 def _on_registered(event: Any, ctx: Context, policy: Policy) -> Plan:
@@ -176,6 +178,7 @@ def _verdict(
     actions: tuple[Action, ...] = (stage_tag(record, record.model, record.version, stage),)
     if verdict.passed:
         actions = (
+            *registry_copy(record, policy),
             TriggerCD(
                 key=f"cd:{record.key}:staging:{test_job}",
                 environment="staging",

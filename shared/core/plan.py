@@ -38,6 +38,7 @@ class Context:
     silence: Silence | None = None  # the silence a silence event names, as stored
     held: Mapping[str, int] = field(default_factory=dict)  # what that silence held back, by kind
     budget_reset: str | None = None  # when the drifted model's retrain budget was last reset
+    env: str | None = None  # dev / test / prd: the environment the event is attributed to (core/environments.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +52,7 @@ class Plan:
     violation: str | None = None
     ignored: str | None = None
     amends: tuple[Amend, ...] = ()  # record changes that are not stage steps (approval requests, votes)
+    env: str | None = None  # the environment of the event (dev / test / prd), on the ledger and each history step
 
 
 def job_name(purpose: str, model: str, seed: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from shared.core.errors import PolicyError
 from shared.core.policy_reconcile import Reconcile
@@ -28,6 +28,7 @@ from shared.core.policy_sections import (
     Strict,
     Threshold,
 )
+from shared.core.policy_workspaces import REGISTRY_NAME, WorkspaceEnv
 
 __all__ = [
     "CdTarget",
@@ -57,6 +58,8 @@ class Policy(Strict):
     oncall: OnCall = OnCall()
     environments: Environments = Environments()
     reconcile: Reconcile = Reconcile()
+    workspaces: tuple[WorkspaceEnv, ...] = ()  # dev / test / prd (core/environments.py); empty: the app's one
+    registry: str | None = Field(default=None, pattern=REGISTRY_NAME)  # Azure ML registry a dev version is copied to
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
@@ -77,7 +80,15 @@ class Policy(Strict):
             self._known_channels(f"drift.rules.{i}.channels", drift_rule.channels or ())
         self._known_channels("oncall.channels", self.oncall.channels)
         self._known_channels("reconcile.channels", self.reconcile.channels)
+        self._distinct_workspaces()
         return self
+
+    def _distinct_workspaces(self) -> None:
+        ids = [w.id.lower() for w in self.workspaces]
+        if len(set(ids)) != len(ids):
+            raise ValueError("workspaces: a workspace is listed twice")
+        if self.registry and not any(w.environment == "dev" for w in self.workspaces):
+            raise ValueError("registry: needs a workspace with environment: dev (whose versions are copied)")
 
     def _known_channels(self, where: str, names: tuple[str, ...]) -> None:
         unknown = [n for n in names if n not in self.channels]

@@ -69,6 +69,10 @@ class Workspace(Protocol):
         """A job's status and experiment, read-only; None: the workspace does not know the job."""
         ...
 
+    def share_to_registry(self, model: str, version: str, registry: str) -> bool:
+        """Copy a model version to an Azure ML registry (same name and version); False: it was there already."""
+        ...
+
 
 class Deployer(Protocol):
     """A CD system that deploys model versions."""

@@ -71,13 +71,20 @@ def next_records(
             tags = event.tags if isinstance(event, ev.ModelRegistered) else {}
             by = event.registered_by if isinstance(event, ev.ModelRegistered) else None
             current = ModelVersionRecord(model=step.model, version=step.version, tags=dict(tags), registered_by=by)
-        records[key] = apply(current, step, at)
+        records[key] = _in_env(apply(current, step, at), plan.env)
     for change in plan.amends:
         key = f"{change.model}:{change.version}"
         current = records.get(key) or known.get(key)
         if current is not None:
-            records[key] = amend(current, change, at)
+            records[key] = _in_env(amend(current, change, at), plan.env) if change.note else amend(current, change, at)
     return records
+
+
+def _in_env(record: ModelVersionRecord, env: str | None) -> ModelVersionRecord:
+    """The record with its newest history step marked with the environment it happened in (dev / test / prd)."""
+    if not env or not record.history:
+        return record
+    return replace(record, history=(*record.history[:-1], {**record.history[-1], "env": env}))
 
 
 def _jobs(event: ev.Event, plan: Plan, loaded: Loaded, at: str) -> tuple[JobRef, ...]:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from shared.core.actions import (
     Action,
+    CopyToRegistry,
     Notify,
     RequestApproval,
     ResetBudget,
@@ -60,6 +61,8 @@ class Executor:
         except PermanentError as exc:
             log.warning("action %s failed: %s", intent.key, exc)
             return replace(intent, status=IntentStatus.FAILED, result={"at": at, "error": str(exc)})
+        if isinstance(action, CopyToRegistry) and intent.status is IntentStatus.UNANSWERED:
+            detail = {**detail, "resumed": True}  # an interrupted attempt's copy, run again (engine/registry_order)
         return replace(intent, status=IntentStatus.DONE, result={"at": at, **detail})
 
     def _perform(self, action: Action, records: Mapping[str, ModelVersionRecord], at: str = "") -> dict[str, Any]:
@@ -86,6 +89,10 @@ class Executor:
         if isinstance(action, Notify):
             self.notifier.send(action)
             return {}
+        if isinstance(action, CopyToRegistry):
+            copied = self.workspace.share_to_registry(action.model, action.version, action.registry)
+            ref = f"azureml://registries/{action.registry}/models/{action.model}/versions/{action.version}"
+            return {"ref": ref, "copied": copied}
         if isinstance(action, ShiftTraffic):
             if self.endpoints is None:
                 raise PermanentError(f"no online endpoints are configured for rollout step {action.key}")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from shared.core import event_types as et
 from shared.core import events as ev
+from shared.core.environments import environment_of
 from shared.core.errors import TransientError
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.plan import Context
@@ -85,6 +86,7 @@ class Loader:
             silence=silence,
             held=held,
             budget_reset=budget_reset,
+            env=environment_of(event, self.policy, self.workspace_id),
         )
         return Loaded(ctx=ctx, subjects=subjects)
 

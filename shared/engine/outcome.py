@@ -44,10 +44,11 @@ class Outcome:
     actions: tuple[dict[str, Any], ...] = ()
     error: str | None = None
     notes: tuple[str, ...] = ()
+    env: str | None = None  # dev / test / prd, when the policy lists workspaces
 
     def as_json(self) -> dict[str, Any]:
-        """The replay contract's per-event object."""
-        return {
+        """The replay contract's per-event object (with `env` only when the event has one)."""
+        shown = {
             "id": self.id,
             "type": self.type,
             "outcome": str(self.outcome),
@@ -55,6 +56,7 @@ class Outcome:
             "error": self.error,
             "notes": list(self.notes),
         }
+        return {**shown, "env": self.env} if self.env else shown
 
 
 _STATUS = {
@@ -86,9 +88,8 @@ def outcome_of(event: ev.Event, plan: Plan, actions: Sequence[Mapping[str, Any]]
     notes = plan.notes + ((plan.ignored,) if plan.ignored else ())
     kind = Result.IGNORED if plan.ignored and not actions else Result.HANDLED
     error = "; ".join(([plan.violation] if plan.violation else []) + failed) or None
-    return Outcome(
-        id=event.id, type=event.type, outcome=kind, actions=tuple(dict(a) for a in actions), error=error, notes=notes
-    )
+    actions_ = tuple(dict(a) for a in actions)
+    return Outcome(id=event.id, type=event.type, outcome=kind, actions=actions_, error=error, notes=notes, env=plan.env)
 
 
 _BRIEF = (
@@ -120,6 +121,7 @@ def ledger_entry(event: ev.Event, plan: Plan, outcome: Outcome, at: str, forced:
         ],
         "violation": plan.violation,
         "forced": forced,
+        "env": plan.env,
     }
     model, version = getattr(event, "model", None), getattr(event, "version", None)
     return LedgerEntry(

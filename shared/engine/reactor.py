@@ -26,6 +26,7 @@ from shared.engine.intake import admit
 from shared.engine.load import Loader
 from shared.engine.outcome import ActionStatus, Outcome, Result, action_view, ledger_entry, outcome_of, taken_view
 from shared.engine.refused import refused_deployments
+from shared.engine.registry_order import held_back
 from shared.engine.run import carry_out, resume
 from shared.engine.silence_cache import ActiveSilences
 from shared.engine.windows import TakenWindows
@@ -104,7 +105,12 @@ class Reactor:
         about: tuple[str | None, str | None] = (None, None)
         try:
             admitted = admit(
-                raw, internal=internal, replayed=replayed, workspace_id=self.workspace_id, problems=self.problems
+                raw,
+                internal=internal,
+                replayed=replayed,
+                workspace_id=self.workspace_id,
+                problems=self.problems,
+                also=tuple(w.id for w in self.policy.workspaces),
             )
             if isinstance(admitted, Outcome):
                 return admitted
@@ -210,7 +216,8 @@ class Reactor:
                 dead_letter=outcome.error,
             )
         )
-        for refused in refused_deployments(results, self.policy, self.workspace_id, now):  # page: nothing to watch
+        pages = refused_deployments(results, self.policy, self.workspace_id, now)  # page: nothing to watch
+        for refused in pages + held_back(results, self.policy, self.workspace_id, now):
             try:
                 self.handle(refused, internal=True)
             except TransientError as exc:  # this event is complete: a redelivery would not bring the page back

@@ -12,6 +12,7 @@ from shared.core.ports import Store
 from shared.core.state import Adopted, Claimed, Committed, Finish, Intent, IntentStatus
 from shared.engine.executor import Executor, Unanswered
 from shared.engine.outcome import ActionStatus, Outcome, Result, action_view
+from shared.engine.registry_order import after_copy
 
 
 def carry_out(
@@ -20,6 +21,10 @@ def carry_out(
     """Run each pending intent in order. On a transient failure, keep what was done and release the claim."""
     results: list[Intent] = []
     for intent in committed.pending:
+        intent = after_copy(intent, results, at)
+        if intent.status is IntentStatus.FAILED:  # held back: its registry copy failed
+            results.append(intent)
+            continue
         try:
             results.append(executor.run(intent, records, at))
         except Unanswered as exc:
@@ -66,6 +71,7 @@ def resumed(
         actions=tuple(views),
         error=error,
         notes=tuple(detail.get("notes", ())),
+        env=detail.get("env"),
     )
     ledger = type(adopted.ledger)(**{**vars(adopted.ledger), "detail": {k: v for k, v in detail.items() if v}})
     store.finish(
@@ -92,8 +98,8 @@ def _in_doubt(adopted: Adopted) -> tuple[Intent, ...]:
         (i for i in adopted.intents if i.status in (IntentStatus.PENDING, IntentStatus.UNANSWERED)),
         key=lambda i: order.get(i.key, len(order)),
     )
-    if adopted.interrupted and open_ and open_[0].action.get("kind") == "trigger_cd":
-        open_[0] = replace(open_[0], status=IntentStatus.UNANSWERED)
+    if adopted.interrupted and open_ and open_[0].action.get("kind") in ("trigger_cd", "copy_to_registry"):
+        open_[0] = replace(open_[0], status=IntentStatus.UNANSWERED)  # a copy found done then: its CD is in doubt
     return tuple(open_)
 
 

@@ -194,7 +194,8 @@ def _status(args: argparse.Namespace) -> int:
         print(f"{record.key}  {record.stage}" + (f"  approved by {record.approved_by}" if record.approved_by else ""))
         for step in record.history:
             by = f" by {step['by']}" if step.get("by") else ""
-            print(f"    {step['at']}  {step['from']} -> {step['to']}  {step['reason']}{by}")
+            env = f"  [{step['env']}]" if step.get("env") else ""
+            print(f"    {step['at']}  {step['from']} -> {step['to']}  {step['reason']}{by}{env}")
         if record.approval:  # the approval request: who approved so far, and until when
             votes = ", ".join(v.get("by", "") for v in record.approval.get("votes", ())) or "none yet"
             until = "expired" if record.approval.get("expired") else record.waiting_until or "-"

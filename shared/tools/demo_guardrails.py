@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from shared.tools import demo_approvals, demo_deadletters, demo_reconcile, demo_rollout, demo_silences, demo_watchdog
+from shared.tools import (
+    demo_approvals,
+    demo_deadletters,
+    demo_envs,
+    demo_reconcile,
+    demo_rollout,
+    demo_silences,
+    demo_watchdog,
+)
 
 Scenario = Callable[[Path, Callable[[str], None]], None]
 SCENARIOS: dict[str, Scenario] = {
@@ -15,6 +23,7 @@ SCENARIOS: dict[str, Scenario] = {
     "rollout on an Azure ML endpoint (issue 14): a canary that passes, one rolled back": demo_rollout.run,
     "watchdog: a model version serving production outside the loop": demo_watchdog.run,
     "dead letters: ours and Event Grid's, listed and redriven": demo_deadletters.run,
+    "dev / test / prd (issue 14): a dev version copied to the registry, staged in test, released in prd": demo_envs.run,
 }
 
 

@@ -30,7 +30,7 @@ def run(settings: Settings, client: Any = None, out: Callable[[str], None] = pri
     policy = load_policy(settings.policy_path)
     needs = read_needs(APP_ROOT, job_files(policy))
     out(f"workspace {settings.workspace_name} ({settings.mode} mode); the pipelines need:")
-    problems = [f"policy {p.path}: {p.reason}" for p in problems_for_mode(policy, settings.mode)]
+    problems = [f"policy {p.path}: {p.reason}" for p in problems_for_mode(policy, settings.mode, settings.workspace_id)]
     if settings.mode != "azure":
         for need in needs:
             out(f"  - {_label(need)}  (fix if missing: {need.fix})")

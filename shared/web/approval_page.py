@@ -111,8 +111,9 @@ def _history(record: ModelVersionRecord) -> str:
     for step in record.history:
         when = str(step.get("at", ""))[:16].replace("T", " ")
         by = f", by {step['by']}" if step.get("by") else ""
+        env = f" <span class='env'>[{escape(str(step['env']))}]</span>" if step.get("env") else ""
         items.append(
-            f"<li>{escape(when)}: {escape(str(step.get('from')))} &rarr; {escape(str(step.get('to')))} "
+            f"<li>{escape(when)}{env}: {escape(str(step.get('from')))} &rarr; {escape(str(step.get('to')))} "
             f"({escape(str(step.get('reason', '')) + by)})</li>"
         )
     return f"<h2>History</h2><ul>{''.join(items)}</ul>"

@@ -21,7 +21,7 @@ def request_section(
     now = champions[0].version if champions else None
     group = f" from {', '.join(rule.approval.group)}" if rule.approval.group else ""
     voters = "".join(f"<li>{escape(v.get('by', ''))} at {escape(v.get('at', ''))}</li>" for v in request.votes)
-    rows = (
+    rows: tuple[tuple[str, str], ...] = (
         ("Approvals", f"{len(request.votes)} of {rule.approval.required}{group}"),
         ("Asked at", request.asked_at or "-"),
         ("Expires", "expired" if request.expired else record.waiting_until or "never"),
@@ -29,6 +29,8 @@ def request_section(
         ("Champion", f"{request.champion or 'none'} when asked (now {now or 'none'})"),
         ("Registered by", record.registered_by or "unknown"),
     )
+    if record.history and record.history[0].get("env"):  # dev / test / prd: where the version came from
+        rows += (("Registered in", str(record.history[0]["env"])),)
     table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     body = f"<h2>Approval request</h2><table id='request'>{table}</table><ul id='approvals'>{voters}</ul>"
     if record.stage is not Stage.STAGING:

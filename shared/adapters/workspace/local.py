@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS creators (name TEXT NOT NULL, version TEXT NOT NULL, 
                                      PRIMARY KEY (name, version));
 CREATE TABLE IF NOT EXISTS endpoints (name TEXT PRIMARY KEY, tags TEXT NOT NULL, traffic TEXT NOT NULL,
                                       mirror TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS registry_models (registry TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
+                                            PRIMARY KEY (registry, name, version));
 CREATE TABLE IF NOT EXISTS deployments (endpoint TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL,
                                         PRIMARY KEY (endpoint, name));
 """
@@ -39,6 +41,7 @@ class LocalWorkspace:
         self._db = ThreadConnections(path)
         self._db().executescript(_SCHEMA)
         self.endpoints = LocalEndpoints(self._db, workspace_id)  # write_deployment, set_traffic: outside the loop
+        self.registry_error: str | None = None  # set by a test: the registry refuses every copy with this reason
 
     def submit_job(self, job: SubmitJob) -> Receipt:
         if not (self.app_root / job.job_file).is_file():
@@ -105,6 +108,23 @@ class LocalWorkspace:
         row = self._db().execute("SELECT created_by FROM creators WHERE name = ? AND version = ?", (model, version))
         found = row.fetchone()
         return str(found[0]) if found else None
+
+    def share_to_registry(self, model: str, version: str, registry: str) -> bool:
+        if self.registry_error:
+            raise UpstreamRejected(f"copying {model}:{version} to registry {registry}: {self.registry_error}")
+        if not self._registered(model, version):
+            raise UpstreamRejected(f"model {model}:{version} is not registered in the local workspace")
+        row = (registry, model, str(version))
+        return self._db().execute("INSERT OR IGNORE INTO registry_models VALUES (?, ?, ?)", row).rowcount == 1
+
+    def registry_models(self, registry: str) -> list[tuple[str, str]]:
+        """The model versions a registry holds (name, version), in the order they were copied."""
+        query = "SELECT name, version FROM registry_models WHERE registry = ? ORDER BY rowid"
+        return [(str(n), str(v)) for n, v in self._db().execute(query, (registry,)).fetchall()]
+
+    def _registered(self, model: str, version: str) -> bool:
+        query = "SELECT 1 FROM models WHERE name = ? AND version = ?"
+        return self._db().execute(query, (model, str(version))).fetchone() is not None
 
     def register_model(
         self, model: str, tags: Mapping[str, str] | None = None, created_by: str | None = None

@@ -50,6 +50,11 @@ class ModelOperations(Protocol):
     def create_or_update(self, model: Any) -> Any:
         """Write a model version (only tags and description may change)."""
 
+    def share(
+        self, name: str, version: str, *, share_with_name: str, share_with_version: str, registry_name: str
+    ) -> Any:
+        """Copy a workspace model version into a registry."""
+
 
 class WorkspaceOperations(Protocol):
     """The slice of `MLClient.workspaces` we call (for the MLflow tracking URI)."""
@@ -221,6 +226,20 @@ class AzureMLWorkspace:
         found = self.get_model(model, version)
         found.tags = {**(found.tags or {}), **{k: str(v) for k, v in tags.items()}}
         self._call(f"tagging model {model}:{version}", self.client.models.create_or_update, found)
+
+    def share_to_registry(self, model: str, version: str, registry: str) -> bool:
+        """`models.share` under the same name and version; a version the registry has already counts as copied."""
+        try:
+            self.client.models.share(
+                model, version, share_with_name=model, share_with_version=version, registry_name=registry
+            )
+        except Exception as exc:
+            # The SDK checks first and refuses a version the registry has ("already exists in registry"); a
+            # concurrent copy may still meet the service's own conflict: either way the version is there.
+            if is_already_exists(exc) or "already exists in registry" in str(exc).lower():
+                return False
+            raise translate(exc, f"copying model {model}:{version} to registry {registry}", self._ws) from exc
+        return True
 
     def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
         return read_endpoint(self.client.online_endpoints, self.client.online_deployments, endpoint, self._call)
