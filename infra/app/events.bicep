@@ -18,6 +18,8 @@ param existingGroupTopicName string = ''
 
 // AzureML Data Scientist: submit jobs, read runs and metrics, tag models (docs/azure.md).
 var dataScientistRole = 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
+// Monitoring Reader: read the online deployments' metrics during a rollout's bake (azureml_endpoint CD targets).
+var monitoringReaderRole = '43d0d8ad-25c7-4714-9337-8ba259a9fe05'
 var prefix = 'Microsoft.MachineLearningServices.'
 // Event types the app handles (shared/core/event_types.py; a test compares the lists).
 var modelAndRunTypes = [
@@ -58,6 +60,16 @@ resource workspaceRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: workspace
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', dataScientistRole)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource metricsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(workspace.id, identityPrincipalId, monitoringReaderRole)
+  scope: workspace
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringReaderRole)
     principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }

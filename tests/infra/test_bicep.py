@@ -18,10 +18,12 @@ ROLES = {  # GUID -> built-in role name (learn.microsoft.com/azure/role-based-ac
     "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
     "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
     "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+    "43d0d8ad-25c7-4714-9337-8ba259a9fe05": "Monitoring Reader",  # a rollout's bake reads the endpoint metrics
     "09976791-48a7-449e-bb21-39d1a415f350": "Communication and Email Service Owner",  # UNCONFIRMED (acs-role.bicep)
 }
 EXPECTED_ROLES = {  # (file, role) -> the resource it is scoped to: never a resource group or subscription
     ("app/events", "AzureML Data Scientist"): {"workspace"},
+    ("app/events", "Monitoring Reader"): {"workspace"},
     ("app/core", "Storage Table Data Contributor"): {"storage"},
     ("app/core", "Storage Blob Data Owner"): {"packageContainer", "hostContainer"},
     ("app/core", "Storage Blob Data Contributor"): {"deadLetters"},
