@@ -18,7 +18,7 @@ from shared.core.payload import BadBody, clean_text, loads
 from shared.core.silences import SCOPES, silence_id
 from shared.engine.reactor import Outcome, Reactor
 from shared.engine.silences import end_silence, set_silence
-from shared.web.answers import Response, safely
+from shared.web.answers import Response, answer, safely
 
 MAX_DAYS = 30  # a silence is a time box: longer than this is a policy change, not a silence
 MAX_BYTES = 64 * 1024
@@ -147,5 +147,5 @@ def _until(body: Mapping[str, Any], now: datetime) -> str:
 
 
 def _answer(outcome: Outcome, extra: Mapping[str, Any]) -> Response:
-    status = {"handled": 200, "duplicate": 200, "ignored": 200}.get(outcome.outcome, 422)
-    return status, {**extra, **outcome.as_json()}
+    status, body = answer(outcome)
+    return status, {**extra, **body}

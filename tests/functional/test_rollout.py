@@ -8,6 +8,7 @@ import pytest
 
 from shared.app.settings import Settings
 from shared.core.clock import FixedClock
+from shared.engine.reconcile import reconcile
 from tests.functional.conftest import StoreFactory
 from tests.functional.rollout_kit import RolloutDriver, endpoint_reactor
 
@@ -148,3 +149,14 @@ def test_the_staging_deployment_of_a_rejected_or_superseded_version_is_deleted(d
     drive.tick()
     assert [d.version for d in drive.endpoints.view("aml-staging").deployments] == ["3"]
     assert drive.tick(minutes=60) == []
+
+
+def test_the_reconcile_timer_reports_a_provisioned_staging_deployment_once(drive: RolloutDriver) -> None:
+    drive.candidate("1")
+
+    def reported() -> list[str]:
+        return [o.outcome for o in reconcile(drive.reactor).outcomes if o.type == "MLOpsReactor.DeploymentReported"]
+
+    assert reported() == ["handled"]
+    assert drive.stage("1") == "staging"
+    assert reported() == []  # the next run finds nothing due
