@@ -13,8 +13,21 @@ from functions import (
     replay,
     silences,
     sweep,
+    warmup,
 )
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
-for module in (aml_events, replay, deployments, approvals, ledger, health, sweep, reconcile, deadletters, silences):
+for module in (
+    aml_events,
+    replay,
+    deployments,
+    approvals,
+    ledger,
+    health,
+    sweep,
+    reconcile,
+    deadletters,
+    silences,
+    warmup,
+):
     app.register_functions(module.bp)

@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.first_event import first_event
 from bench.paths import measure, own_windows, registrations, storm, verdicts
 from bench.scaling import scale
 from shared.adapters.store.sqlite import WAL_CHECKPOINT_PAGES
@@ -86,6 +87,19 @@ def paths(floor_events: list[str], rounds: int = 3) -> None:
             )
 
 
+def first_events() -> None:
+    """Azure mode's first event in a fresh process, cold and after the warmup function."""
+    cold, warmed = first_event(warmed=False), first_event(warmed=True)
+    print("Azure mode, first event in a fresh process (median of 3; a registration submits its offline test through")
+    print("  the real azure-ai-ml MLClient to the local ARM stand-in over HTTPS)")
+    print(f"  import function_app {cold.app_import:7.0f} ms (heavy SDK loaded: {cold.heavy_before_event})")
+    print(f"  cold:   first event {cold.first_event:7.0f} ms, second {cold.second_event:5.0f} ms")
+    print(
+        f"  warmed: first event {warmed.first_event:7.0f} ms, second {warmed.second_event:5.0f} ms"
+        f" (the warmup function's {warmed.warm_up:.0f} ms run before traffic, on scale-out)"
+    )
+
+
 def scaling(sizes: tuple[int, ...]) -> None:
     """The same mix and lookups at each history size; the larger against the smaller."""
     results = [scale(n) for n in sizes]
@@ -108,6 +122,7 @@ def main() -> None:
     for name, (seconds, peak, heavy) in (("azure.functions", bare), ("function_app", app), ("azure.ai.ml", aml)):
         print(f"  {name:16s} {seconds * 1000:8.1f} ms  peak {peak:6.1f} MiB  heavy: {heavy or '-'}")
     print(f"  function_app / azure.functions = {app[0] / bare[0]:.2f}x (target <= 1.5x, no heavy SDK)")
+    first_events()
     from shared.tools import synthetic
 
     ids = [json.dumps(synthetic.build("run_status_changed", "/x")) for _ in range(4000)]

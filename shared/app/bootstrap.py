@@ -140,6 +140,18 @@ def reactor() -> Reactor:
     return _cached
 
 
+def warm() -> bool:
+    """A new instance's warm-up: build the reactor, and let the workspace load what its first event would
+    (azure-ai-ml and the policy's job files). False when the workspace has nothing to load (local mode)."""
+    built = reactor()
+    warm_up = getattr(built.workspace, "warm_up", None)
+    if warm_up is None:
+        return False
+    policy = built.policy
+    warm_up(sorted({r.test_job for r in policy.models} | {r.retrain_job for r in policy.drift.rules}))
+    return True
+
+
 def problems() -> tuple[Problem, ...]:
     """The process's configuration problems (for /api/health), found once without building any adapter."""
     global _problems

@@ -26,15 +26,21 @@ EXPECTED = {
     "reconcile": ("timerTrigger", None, None, None),
     "silences": ("httpTrigger", "silences/{silence?}/{action?}", ["GET", "POST", "DELETE"], "FUNCTION"),
     "retrain_budgets": ("httpTrigger", "retrain-budgets/{model}/reset", ["POST"], "FUNCTION"),
+    "warmup": ("warmupTrigger", None, None, None),
 }
 
 
 @pytest.fixture(scope="module")
-def indexed() -> dict[str, dict]:
+def functions() -> list[func.Function]:
     """Index once: azure-functions refuses a second get_functions() on the same app."""
     import function_app
 
-    return {f.get_function_name(): json.loads(f.get_function_json()) for f in function_app.app.get_functions()}
+    return function_app.app.get_functions()
+
+
+@pytest.fixture(scope="module")
+def indexed(functions: list[func.Function]) -> dict[str, dict]:
+    return {f.get_function_name(): json.loads(f.get_function_json()) for f in functions}
 
 
 def test_every_function_has_its_name_trigger_route_and_auth(indexed: dict[str, dict]) -> None:
@@ -76,3 +82,15 @@ def test_reconcile_runs_on_the_schedule_the_app_setting_names(indexed: dict[str,
     assert binding["schedule"] == f"%{RECONCILE_SCHEDULE}%"
     sample = json.loads((APP_ROOT / "local.settings.sample.json").read_text())["Values"]
     assert sample[RECONCILE_SCHEDULE] == "0 */5 * * * *"
+
+
+def test_the_warmup_function_binds_as_the_worker_checks_it(
+    functions: list[func.Function], indexed: dict[str, dict]
+) -> None:
+    import typing
+
+    from azure.functions.warmup import WarmUpTriggerConverter
+
+    [warmup] = [f.get_user_function() for f in functions if f.get_function_name() == "warmup"]
+    annotation = typing.get_type_hints(warmup)[indexed["warmup"]["bindings"][0]["name"]]
+    assert WarmUpTriggerConverter.check_input_type_annotation(annotation)

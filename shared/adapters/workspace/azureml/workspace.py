@@ -5,8 +5,9 @@ azure-ai-ml, azure-identity and MLflow are imported on first use only, so import
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -148,6 +149,18 @@ class AzureMLWorkspace:
         if self._client is None:
             self._client = ml_client(self.target)
         return self._client
+
+    def warm_up(self, job_files: Iterable[str]) -> None:
+        """What a first event would load, without a request: the SDK and its client, and each job file's schemas.
+
+        A job file that does not load is left for its event to report (with the field and the reason)."""
+        _ = self.client.jobs  # the client, built here (azure.ai.ml imported) if it was not handed in
+        from azure.ai.ml import load_job
+
+        for name in job_files:
+            path = self.app_root / name
+            with contextlib.suppress(Exception):
+                load_job(path)
 
     def submit_job(self, job: SubmitJob) -> Receipt:
         existing = self._existing(job.job_name)
