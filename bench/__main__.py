@@ -100,10 +100,21 @@ def first_events() -> None:
     )
 
 
+def where_the_time_goes(floor_events: list[str]) -> None:
+    """Per path, microseconds per event and the share spent inside SQLite statements, beside the floor's."""
+    floor = 1e6 / raw_floor(floor_events)
+    print(f"where the time goes (effects in memory; every statement timed; floor {floor:.0f} us/event)")
+    for name, make, count, _target in PATHS:
+        figure = measure(name, make(count), in_memory=True, sql_share=True)
+        total, sql = 1e6 / figure.rate, figure.sql_us
+        print(f"  {name:48s} {total:6.0f} us/event: {sql:5.0f} in SQLite, {total - sql:5.0f} in Python")
+
+
 def scaling(sizes: tuple[int, ...]) -> None:
     """The same mix and lookups at each history size; the larger against the smaller."""
-    results = [scale(n) for n in sizes]
-    print("flat in history (the same mix on top of N events; lookups: median of 100)")
+    results = scale(sizes)
+    print("flat in history (the same mix on top of N events, timed in alternating rounds of 500, median of 5;")
+    print("  lookups: median of 100)")
     for r in results:
         print(f"  {r.history:>8d} events: {r.rate:7.0f} ev/s, {r.bytes_per_event:6.0f} bytes/event")
     small, large = results[0], results[-1]
@@ -127,6 +138,7 @@ def main() -> None:
 
     ids = [json.dumps(synthetic.build("run_status_changed", "/x")) for _ in range(4000)]
     paths(ids)
+    where_the_time_goes(ids)
     notices = measure("storm", storm(10000)).notices
     print(f"storm: 10000 failures of one experiment in one window -> {notices} notice(s) (target 1)")
     scaling((10_000, 1_000_000) if "--million" in sys.argv else (10_000, 100_000))

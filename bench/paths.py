@@ -40,6 +40,30 @@ class WriteCounter:
             self.transactions += 1
 
 
+class TimedConnection:
+    """A connection whose statements are timed: the SQLite share of a path (the wrapper slows the run a little)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db, self.seconds = db, 0.0
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        start = time.perf_counter()
+        try:
+            return self.db.execute(sql, params)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        start = time.perf_counter()
+        try:
+            return self.db.executemany(sql, rows)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
 @contextmanager
 def local_reactor(clock: FixedClock, *, in_memory: bool = False) -> Iterator[tuple[Reactor, Path]]:
     """A reactor on the embedded adapters in a fresh folder, quiet; `in_memory`: its effects stay in memory."""
@@ -65,15 +89,26 @@ class PathFigure:
     rate: float
     writes: float
     notices: int
+    sql_us: float = 0.0  # microseconds per event inside SQLite statements (only when asked: `sql_share`)
 
 
-def measure(name: str, prepare: Callable[[Reactor, FixedClock], list[str]], *, in_memory: bool = False) -> PathFigure:
-    """Prepare the events (not timed), then deliver them one by one (timed, writes counted)."""
+def measure(
+    name: str,
+    prepare: Callable[[Reactor, FixedClock], list[str]],
+    *,
+    in_memory: bool = False,
+    sql_share: bool = False,
+) -> PathFigure:
+    """Prepare the events (not timed), then deliver them one by one (timed, writes counted); `sql_share`: time
+    every statement too (a separate run: the timing wrapper costs a little)."""
     clock = FixedClock(START)
     with local_reactor(clock, in_memory=in_memory) as (reactor, folder):
         texts = prepare(reactor, clock)
         counter = WriteCounter()
         db: sqlite3.Connection = reactor.store._db()  # type: ignore[attr-defined]
+        timed = TimedConnection(db)
+        if sql_share:
+            reactor.store._db = lambda: timed  # type: ignore[attr-defined]
         db.set_trace_callback(counter)
         start = time.perf_counter()
         for text in texts:
@@ -81,7 +116,8 @@ def measure(name: str, prepare: Callable[[Reactor, FixedClock], list[str]], *, i
         elapsed = time.perf_counter() - start
         db.set_trace_callback(None)
         notices = len(list((folder / "outbox").glob("*.json")))
-        return PathFigure(name, len(texts) / elapsed, counter.transactions / len(texts), notices)
+        sql_us = timed.seconds / len(texts) * 1e6
+        return PathFigure(name, len(texts) / elapsed, counter.transactions / len(texts), notices, sql_us)
 
 
 def storm(count: int) -> Callable[[Reactor, FixedClock], list[str]]:

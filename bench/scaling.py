@@ -7,7 +7,9 @@ import statistics
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.paths import START, local_reactor
@@ -62,29 +64,59 @@ def _median_ms(call: Callable[[], Any], runs: int = 100) -> float:
     return statistics.median(times) * 1000
 
 
-def scale(history: int, measured: int = 2000) -> Scale:
-    """Fill a state with `history` events of the mix, then time `measured` more and the lookups."""
-    clock = FixedClock(START)
-    with local_reactor(clock) as (reactor, folder):
-        mix = Mix(reactor, clock)
-        for i in range(history):
-            mix.deliver(mix.event(i))
-        texts = [json.dumps(mix.event(history + i)) for i in range(measured)]
+@dataclass
+class _State:
+    """One filled state: its reactor, its mix and the folder it lives in."""
+
+    history: int
+    reactor: Reactor
+    clock: FixedClock
+    mix: Mix
+    folder: Path
+    delivered: int = 0
+    rates: list[float] = field(default_factory=list)
+    sample_id: str = ""  # an event of the last round, for the lookups by event
+
+    def run(self, count: int) -> None:
+        """Time `count` more events of the mix (built untimed first)."""
+        texts = [json.dumps(self.mix.event(self.history + self.delivered + i)) for i in range(count)]
         start = time.perf_counter()
         for text in texts:
-            mix.deliver(json.loads(text))
-        rate = measured / (time.perf_counter() - start)
-        store, some = reactor.store, json.loads(texts[len(texts) // 2])
-        record = store.records("m14")[0]
-        lookups = {
-            "ledger by event": _median_ms(lambda: store.ledger(event_id=some["id"])),
-            "ledger by model+version": _median_ms(lambda: store.ledger(model="m14", version=record.version)),
-            "ledger by model (newest 50)": _median_ms(lambda: store.ledger(model="m14", limit=50)),
-            "dead letters (newest 100)": _median_ms(lambda: store.dead_letters(limit=100)),
-            "jobs by model and purpose": _median_ms(lambda: store.jobs_for("m14", "offline_test")),
-            "a record": _median_ms(lambda: store.get_record("m14", record.version)),
-            "a raw event": _median_ms(lambda: store.get_event(some["id"])),
-            "stalled claims": _median_ms(lambda: store.stalled(clock.now(), 100)),
-        }
-        size = sum(p.stat().st_size for p in folder.glob("reactor.db*"))
-        return Scale(history, rate, lookups, size / (history + measured))
+            self.mix.deliver(json.loads(text))
+        self.rates.append(count / (time.perf_counter() - start))
+        self.delivered += count
+        self.sample_id = json.loads(texts[count // 2])["id"]
+
+
+def scale(sizes: tuple[int, ...], rounds: int = 5, per_round: int = 500) -> list[Scale]:
+    """Fill a state per size, then time the mix on each in alternating rounds (median), then the lookups."""
+    with ExitStack() as stack:
+        states = []
+        for history in sizes:
+            clock = FixedClock(START)
+            reactor, folder = stack.enter_context(local_reactor(clock))
+            state = _State(history, reactor, clock, Mix(reactor, clock), folder)
+            for i in range(history):
+                state.mix.deliver(state.mix.event(i))
+            states.append(state)
+        for _ in range(rounds):
+            for state in states:
+                state.run(per_round)
+        return [_figures(state) for state in states]
+
+
+def _figures(state: _State) -> Scale:
+    store, clock = state.reactor.store, state.clock
+    record = store.records("m14")[0]
+    lookups = {
+        "ledger by event": _median_ms(lambda: store.ledger(event_id=state.sample_id)),
+        "ledger by model+version": _median_ms(lambda: store.ledger(model="m14", version=record.version)),
+        "ledger by model (newest 50)": _median_ms(lambda: store.ledger(model="m14", limit=50)),
+        "dead letters (newest 100)": _median_ms(lambda: store.dead_letters(limit=100)),
+        "jobs by model and purpose": _median_ms(lambda: store.jobs_for("m14", "offline_test")),
+        "a record": _median_ms(lambda: store.get_record("m14", record.version)),
+        "a raw event": _median_ms(lambda: store.get_event(state.sample_id)),
+        "stalled claims": _median_ms(lambda: store.stalled(clock.now(), 100)),
+    }
+    size = sum(p.stat().st_size for p in state.folder.glob("reactor.db*"))
+    return Scale(state.history, statistics.median(state.rates), lookups, size / (state.history + state.delivered))
