@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.core.errors import UpstreamRejected
@@ -57,6 +57,40 @@ class WorkspaceClients:
             while len(self._kept) > self._limit:
                 self._kept.popitem(last=False)
         return made
+
+
+def managed_identity_clients(
+    home: Scope, client_id: str, given: Mapping[str, Any]
+) -> tuple[WorkspaceClients, Callable[[], Any]]:
+    """The clients as the managed identity, and its credential (made once, on first use). Tests hand in `client`
+    (the app's workspace), `clients(scope)`, `registry_client(name)` and `credential`."""
+    from shared.adapters.identity import azure_credential
+
+    credentials: list[Any] = [given["credential"]] if given.get("credential") else []
+
+    def credential() -> Any:
+        if not credentials:
+            credentials.append(azure_credential(client_id or None))
+        return credentials[0]
+
+    def workspace_client(scope: Scope) -> Any:
+        if given.get("clients") is not None:
+            return given["clients"](scope)
+        if given.get("client") is not None and scope == home:
+            return given["client"]
+        from azure.ai.ml import MLClient
+
+        # no progress output in the host's logs; throttling is retried briefly, then the timer looks again
+        return MLClient(credential(), *scope, show_progress=False, retry_total=2, retry_backoff_max=4)
+
+    def registry_client(name: str) -> Any:
+        if given.get("registry_client") is not None:
+            return given["registry_client"](name)
+        from azure.ai.ml import MLClient
+
+        return MLClient(credential(), registry_name=name, show_progress=False, retry_total=2, retry_backoff_max=4)
+
+    return WorkspaceClients(home, workspace_client, registry_client), credential
 
 
 def scope_of(workspace_id: str) -> Scope:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.adapters.cd.azureml_endpoint.clients import Scope, WorkspaceClients
+from shared.adapters.cd.azureml_endpoint.clients import Scope, WorkspaceClients, managed_identity_clients
 from shared.adapters.cd.azureml_endpoint.errors import translate
 from shared.adapters.cd.azureml_endpoint.metrics import SCOPE, MonitorMetrics
 from shared.adapters.cd.common import require_approval
@@ -183,35 +183,9 @@ class AzureMLEndpoints:
     ) -> AzureMLEndpoints:
         """On the app's (subscription, resource group, workspace) as the managed identity, other workspaces and the
         registry by `placements`; tests hand in clients (`client`, `clients(scope)`, `registry_client(name)`)."""
-        from shared.adapters.identity import azure_credential
-
-        credentials: list[Any] = [given["credential"]] if given.get("credential") else []
-
-        def credential() -> Any:
-            if not credentials:
-                credentials.append(azure_credential(client_id or None))
-            return credentials[0]
-
-        def workspace_client(scope: Scope) -> Any:
-            if given.get("clients") is not None:
-                return given["clients"](scope)
-            if given.get("client") is not None and scope == workspace:
-                return given["client"]
-            from azure.ai.ml import MLClient
-
-            # no progress output in the host's logs; throttling is retried briefly, then the timer looks again
-            return MLClient(credential(), *scope, show_progress=False, retry_total=2, retry_backoff_max=4)
-
-        def registry_client(name: str) -> Any:
-            if given.get("registry_client") is not None:
-                return given["registry_client"](name)
-            from azure.ai.ml import MLClient
-
-            return MLClient(credential(), registry_name=name, show_progress=False, retry_total=2, retry_backoff_max=4)
-
+        clients, credential = managed_identity_clients(workspace, client_id, given)
         arm = given.get("arm_url") or "https://management.azure.com"
         metrics = MonitorMetrics(arm, lambda: str(credential().get_token(SCOPE).token), given.get("session"))
-        clients = WorkspaceClients(workspace, workspace_client, registry_client)
         return cls(clients, targets, metrics, app_root, given.get("now"), given.get("placements"))
 
 
