@@ -158,10 +158,13 @@ class FakeOnlineEndpoints:
         from_registry = _REGISTRY_MODEL.match(model)
         if from_registry:
             holds = getattr(self.server, "holds", None)
-            if holds is not None and not holds(from_registry["name"], from_registry["v"]):
-                return f"properties.model: the registry has no {from_registry['name']}:{from_registry['v']}"
+            named = (from_registry["name"], from_registry["v"], from_registry["registry"])
+            if holds is not None and not holds(*named):
+                return f"properties.model: registry {named[2]} has no {named[0]}:{named[1]}"
         elif not model.lower().startswith(f"{ws_path(workspace)}/models/".lower()):
             return f"properties.model must be a model version of workspace {workspace} or a registry (got {model})"
+        elif model.lower() not in self.server.models:
+            return f"properties.model: workspace {workspace} has no model version {model.rsplit('/models/', 1)[-1]}"
         if not props.get("instanceType") or not (body.get("sku") or {}).get("capacity"):
             return "properties.instanceType and sku.capacity are required"
         if bool(props.get("environmentId")) != bool(props.get("codeConfiguration")):

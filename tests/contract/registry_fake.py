@@ -77,9 +77,10 @@ class FakeRegistry(FakeAzureML):
         found = next((m for path, m in self.models.items() if path.endswith(tail)), None)
         return str(found["properties"].get("modelType", "custom_model")) if found else "custom_model"
 
-    def holds(self, model: str, version: str) -> bool:
-        """Whether the registry has a model version (copied there)."""
-        return any(path.endswith(f"/models/{model}/versions/{version}".lower()) for path in self.registry_models)
+    def holds(self, model: str, version: str, registry: str = REGISTRY) -> bool:
+        """Whether a registry has a model version (copied there)."""
+        tail = f"/registries/{registry}/models/{model}/versions/{version}".lower()
+        return any(path.endswith(tail) for path in self.registry_models)
 
     def registry_client(self, name: str = REGISTRY) -> Any:
         """The real MLClient scoped to the registry; discovery points it back here."""

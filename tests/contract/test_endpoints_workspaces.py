@@ -19,7 +19,7 @@ from shared.app.settings import APP_ROOT, Settings
 from shared.core.actions import ShiftTraffic, TriggerCD
 from shared.core.clock import FixedClock
 from shared.core.errors import UpstreamRejected
-from shared.core.placement import placements
+from shared.core.placement import Placement, placements
 from shared.core.policy import Policy
 from shared.core.rollout import deployment_name
 from shared.engine.rollout import advance_rollouts
@@ -150,6 +150,19 @@ def test_a_version_the_registry_lacks_is_refused_before_any_deployment(
     with pytest.raises(UpstreamRejected, match="HTTP 404"):
         split_endpoints(arm, split_policy()).deploy(cd("1", "staging"))
     assert not arm.find("PUT", "/deployments/") and online.problems == []
+
+
+def test_the_fake_refuses_a_deployment_in_test_that_names_a_version_test_does_not_have(
+    arm: FakeRegistry, online: FakeOnlineEndpoints
+) -> None:
+    copy_to_registry(arm, "1")
+    policy = split_policy()
+    endpoints = split_endpoints(arm, policy)
+    # the placement without its registry: the SDK expands azureml:credit-risk:1 in the test workspace
+    endpoints.placements[STAGING_TARGET] = Placement(workspace_id=path_of("ml-test"), environment="test")
+    with pytest.raises(UpstreamRejected, match="HTTP 400"):
+        endpoints.deploy(cd("1", "staging"))
+    assert online.problems == ["properties.model: workspace ml-test has no model version credit-risk/versions/1"]
 
 
 def test_a_target_without_workspace_still_deploys_the_apps_own_version(
