@@ -22,6 +22,12 @@ param existingSystemTopicName string = ''
 @description('The resource group\'s existing Event Grid system topic, if it has one (only one per source): the watchdog subscribes there.')
 param existingGroupTopicName string = ''
 
+@description('The policy\'s other workspaces (`workspaces:` in policy.yaml: test, prd), each {id, location?, existingSystemTopicName?, existingGroupTopicName?, watchEndpoints?}: the app hears their events, deploys to their endpoints (a target\'s `workspace:`) and reads their metrics.')
+param otherWorkspaces array = []
+
+@description('Resource id of the Azure ML registry of the policy (`registry:`): dev versions are copied there and other workspaces deploy them from there; empty: none.')
+param registryId string = ''
+
 @description('Create the Event Grid subscriptions (needs the aml_events function deployed: azd sets it after the first deploy).')
 param subscribeEvents bool = false
 
@@ -76,6 +82,8 @@ param tags object = {}
 var suffix = uniqueString(subscription().id, environmentName, location)
 var allTags = union(tags, { 'azd-env-name': environmentName, app: 'mlops-reactor' })
 var wsParts = split(workspaceId, '/')
+// a placeholder id when there is no registry: a module's scope is evaluated even when its condition is false
+var registryParts = split(empty(registryId) ? '${subscription().id}/resourceGroups/none/providers/Microsoft.MachineLearningServices/registries/none' : registryId, '/')
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-mlops-reactor-${environmentName}'
@@ -142,6 +150,41 @@ module events 'app/events.bicep' = {
     deadLetterContainer: core.outputs.deadLetterContainer
     maxDeliveryAttempts: maxDeliveryAttempts
     eventTimeToLiveInMinutes: eventTimeToLiveInMinutes
+  }
+}
+
+// Each other workspace: the same roles, its own system topic and subscriptions (a workspace has one system topic:
+// name an existing one). The watchdog's resource group topic only when asked (`watchEndpoints: true`, one topic per
+// resource group): the watchdog reads an endpoint in the app's workspace only, so it is off by default.
+module otherEvents 'app/events.bicep' = [for (ws, i) in otherWorkspaces: {
+  name: 'events-${i}'
+  scope: resourceGroup(split(ws.id, '/')[2], split(ws.id, '/')[4])
+  params: {
+    workspaceName: last(split(ws.id, '/'))
+    workspaceLocation: contains(ws, 'location') ? ws.location : workspaceLocation
+    environmentName: environmentName
+    topicSuffix: '-${last(split(ws.id, '/'))}'
+    tags: allTags
+    identityId: core.outputs.identityId
+    identityPrincipalId: core.outputs.identityPrincipalId
+    existingSystemTopicName: contains(ws, 'existingSystemTopicName') ? ws.existingSystemTopicName : ''
+    existingGroupTopicName: contains(ws, 'existingGroupTopicName') ? ws.existingGroupTopicName : ''
+    watchEndpoints: contains(ws, 'watchEndpoints') ? ws.watchEndpoints : false
+    subscribeEvents: subscribeEvents
+    functionAppId: func.outputs.appId
+    deadLetterStorageId: core.outputs.storageId
+    deadLetterContainer: core.outputs.deadLetterContainer
+    maxDeliveryAttempts: maxDeliveryAttempts
+    eventTimeToLiveInMinutes: eventTimeToLiveInMinutes
+  }
+}]
+
+module registryRole 'app/registry-role.bicep' = if (!empty(registryId)) {
+  name: 'registry-role'
+  scope: resourceGroup(registryParts[2], registryParts[4])
+  params: {
+    registryName: last(registryParts)
+    identityPrincipalId: core.outputs.identityPrincipalId
   }
 }
 

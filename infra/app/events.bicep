@@ -1,5 +1,7 @@
-// In the workspace's resource group: the app's role on the workspace, its Event Grid system topic, and the
-// subscriptions that deliver the workspace's events to the aml_events function (Event Grid schema).
+// In the workspace's resource group: the app's roles on the workspace, its Event Grid system topic, and the
+// subscriptions that deliver the workspace's events to the aml_events function (Event Grid schema). main.bicep uses
+// it for the app's workspace and again for each other workspace of the policy (`workspaces:`: test, prd), whose
+// endpoints azureml_endpoint targets deploy to (`workspace:` on the target).
 param workspaceName string
 param workspaceLocation string
 param environmentName string
@@ -15,8 +17,13 @@ param maxDeliveryAttempts int
 param eventTimeToLiveInMinutes int
 @description('An Event Grid system topic the resource group already has (one per source): the watchdog subscribes there.')
 param existingGroupTopicName string = ''
+@description('Appended to the names of the topics this module creates: one module per workspace in one resource group.')
+param topicSuffix string = ''
+@description('Subscribe to ARM writes of the workspace\'s online endpoints (the watchdog) from the resource group topic.')
+param watchEndpoints bool = true
 
-// AzureML Data Scientist: submit jobs, read runs and metrics, tag models (docs/azure.md).
+// AzureML Data Scientist: submit jobs, read runs and metrics, tag models; create online deployments and set
+// endpoint traffic (azureml_endpoint CD targets) (docs/azure.md).
 var dataScientistRole = 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
 // Monitoring Reader: read the online deployments' metrics during a rollout's bake (azureml_endpoint CD targets).
 var monitoringReaderRole = '43d0d8ad-25c7-4714-9337-8ba259a9fe05'
@@ -30,7 +37,7 @@ var modelAndRunTypes = [
 ]
 // Only terminal statuses: Completed closes an offline test (and carries monitor breaches), the rest page on-call.
 var terminalStatuses = ['Completed', 'Failed', 'Canceled', 'NotResponding']
-var topicName = empty(existingSystemTopicName) ? 'egst-mlops-reactor-${environmentName}' : existingSystemTopicName
+var topicName = empty(existingSystemTopicName) ? 'egst-mlops-reactor-${environmentName}${topicSuffix}' : existingSystemTopicName
 var retryPolicy = {
   maxDeliveryAttempts: maxDeliveryAttempts
   eventTimeToLiveInMinutes: eventTimeToLiveInMinutes
@@ -123,9 +130,9 @@ resource statusChanges 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022
 // The production watchdog: v2 online endpoints emit no ModelDeployed, so ARM's writes to the workspace's online
 // endpoints and their deployments come from the resource group's system topic. The subject is the written
 // resource's id (Event Grid compares subjects case-insensitively unless told otherwise).
-var groupTopicName = empty(existingGroupTopicName) ? 'egst-mlops-reactor-rg-${environmentName}' : existingGroupTopicName
+var groupTopicName = empty(existingGroupTopicName) ? 'egst-mlops-reactor-rg-${environmentName}${topicSuffix}' : existingGroupTopicName
 
-resource groupTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+resource groupTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (watchEndpoints) {
   name: groupTopicName
   location: 'global'
   tags: tags
@@ -139,7 +146,7 @@ resource groupTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   }
 }
 
-resource endpointWrites 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = if (subscribeEvents) {
+resource endpointWrites 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = if (subscribeEvents && watchEndpoints) {
   parent: groupTopic
   name: 'mlops-reactor-endpoints'
   properties: {

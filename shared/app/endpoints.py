@@ -6,6 +6,7 @@ from typing import Any
 
 from shared.app.settings import APP_ROOT, AZURE_CLIENT_ID, Settings
 from shared.core.actions import TriggerCD
+from shared.core.placement import placements
 from shared.core.policy import Policy
 from shared.core.ports import Deployer, Receipt
 from shared.core.rollout_endpoints import Endpoints
@@ -39,14 +40,18 @@ def with_endpoints(settings: Settings, ports: dict[str, Any]) -> None:
         if settings.mode == "local":
             from shared.adapters.cd.endpoints_local import LocalEndpoints
 
-            ports["endpoints"] = LocalEndpoints(settings.state_dir / "endpoints.db", targets, ports["clock"].now)
+            where = placements(ports["policy"], settings.workspace_id)
+            ports["endpoints"] = LocalEndpoints(settings.state_dir / "endpoints.db", targets, ports["clock"].now, where)
         else:
-            ports["endpoints"] = azureml_endpoints(settings, targets)
+            ports["endpoints"] = azureml_endpoints(
+                settings, targets, placements=placements(ports["policy"], settings.workspace_id)
+            )
     ports["deployer"] = EndpointDeployer(ports["deployer"], ports["endpoints"], ports["policy"])
 
 
 def azureml_endpoints(settings: Settings, targets: dict[str, Any], **clients: Any) -> Endpoints:
-    """The workspace's online endpoints with Azure Monitor metrics (SDKs load on first use); tests hand in clients."""
+    """The targets' online endpoints (each in its workspace: `placements`) with Azure Monitor metrics; SDKs load on
+    first use; tests hand in clients."""
     from shared.adapters.cd.azureml_endpoint.endpoints import AzureMLEndpoints
 
     workspace = (settings.subscription_id, settings.resource_group, settings.workspace_name)

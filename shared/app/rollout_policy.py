@@ -16,14 +16,17 @@ def with_endpoints(
     *,
     staging: str = "credit-staging",
     production: str = "credit-prod",
+    workspaces: tuple[str | None, str | None] = (None, None),
 ) -> Policy:
-    """`policy` with two azureml_endpoint targets (staging, production) used by every model rule."""
+    """`policy` with two azureml_endpoint targets (staging, production) used by every model rule; `workspaces`
+    names the workspace of each (e.g. ("test", "prd")), None for the app's."""
     document = policy.model_dump(mode="json")
     common = {"kind": "azureml_endpoint", "instance_type": "Standard_DS3_v2", "instance_count": 1}
+    where = [{"workspace": w} if w else {} for w in workspaces]
     document["cd_targets"] = {
         **document["cd_targets"],
-        STAGING_TARGET: {**common, "endpoint": staging},
-        PRODUCTION_TARGET: {**common, "endpoint": production, "rollout": dict(rollout or {})},
+        STAGING_TARGET: {**common, "endpoint": staging, **where[0]},
+        PRODUCTION_TARGET: {**common, "endpoint": production, "rollout": dict(rollout or {}), **where[1]},
     }
     for rule in document["models"]:
         rule["cd"] = {"staging": STAGING_TARGET, "production": PRODUCTION_TARGET}

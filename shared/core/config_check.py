@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.core.placement import foreign_without_registry
 from shared.core.policy import Policy
 
 # kind -> why it cannot run in Azure, and what to use there
@@ -26,7 +27,7 @@ class Problem:
 def problems_for_mode(policy: Policy, mode: str, workspace_id: str = "") -> tuple[Problem, ...]:
     """Every entry of the policy the mode (and the app's workspace) cannot serve (none in local mode)."""
     if mode != "azure":
-        return registry_source(policy, workspace_id)
+        return (*registry_source(policy, workspace_id), *target_workspaces(policy, workspace_id))
     found = [
         Problem(path=f"cd_targets.{name}.kind", reason=f"kind {target.kind!r} {LOCAL_CD[target.kind]}")
         for name, target in policy.cd_targets.items()
@@ -37,7 +38,7 @@ def problems_for_mode(policy: Policy, mode: str, workspace_id: str = "") -> tupl
         for name, channel in policy.channels.items()
         if channel.kind in LOCAL_CHANNELS
     ]
-    return (*found, *registry_source(policy, workspace_id))
+    return (*found, *registry_source(policy, workspace_id), *target_workspaces(policy, workspace_id))
 
 
 def registry_source(policy: Policy, workspace_id: str) -> tuple[Problem, ...]:
@@ -52,6 +53,18 @@ def registry_source(policy: Policy, workspace_id: str) -> tuple[Problem, ...]:
         f"workspace ({', '.join(dev)}): set the app's workspace settings to the dev workspace"
     )
     return (Problem(path="workspaces", reason=reason),)
+
+
+def target_workspaces(policy: Policy, workspace_id: str) -> tuple[Problem, ...]:
+    """A target in another workspace than the app's takes its model from the registry: there must be one."""
+    return tuple(
+        Problem(
+            path=f"cd_targets.{name}.workspace",
+            reason=f"the endpoint is in {other!r}, not the app's workspace {workspace_id!r}, and the policy has no "
+            "'registry' to take the model from there: set 'registry' or deploy in the app's workspace",
+        )
+        for name, other in foreign_without_registry(policy, workspace_id).items()
+    )
 
 
 def summary(problems: tuple[Problem, ...]) -> str:

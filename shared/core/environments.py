@@ -2,8 +2,8 @@
 
 Without a `workspaces` section there is one workspace (the app's) and no environment: nothing changes.
 Event Grid's events carry their workspace in `source`; our own internal events (`MLOpsReactor.*`) are
-attributed by what they speak of: a staging step to test, a production step to prd, an approval to test
-(the version waits there, deployed to staging).
+attributed by what they speak of: a rollout step to its target's workspace (when the target names one), else
+a staging step to test, a production step to prd, an approval to test (the version waits there, in staging).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from shared.core import event_types as et
 from shared.core.actions import CopyToRegistry
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.policy import Policy
+from shared.core.policy_workspaces import find_workspace
 
 _STAGE_ENV = {"staging": "test", "production": "prd"}
 
@@ -29,6 +30,9 @@ def environment_of(event: et.Event, policy: Policy, internal_source: str) -> str
     if isinstance(event, et.EndpointWritten):
         return workspace_env(policy, event.workspace)
     stage = getattr(event, "environment", "")
+    placed = _target_env(policy, event.target) if isinstance(event, et.RolloutObserved) else None
+    if placed:
+        return placed
     if isinstance(event, et.DeploymentReported | et.RolloutObserved) and stage in _STAGE_ENV:
         return _STAGE_ENV[stage]
     if isinstance(event, et.ApprovalDecided | et.ApprovalExpired | et.ApprovalRequested):
@@ -36,6 +40,13 @@ def environment_of(event: et.Event, policy: Policy, internal_source: str) -> str
     if event.source.lower() == internal_source.lower() and event.type.startswith("MLOpsReactor."):
         return _STAGE_ENV.get(stage) or workspace_env(policy, internal_source)
     return workspace_env(policy, event.source)
+
+
+def _target_env(policy: Policy, name: str) -> str | None:
+    """The environment of the workspace a CD target deploys in, when the target names one."""
+    target = policy.cd_targets.get(name)
+    found, _ = find_workspace(policy.workspaces, target.workspace) if target and target.workspace else (None, "")
+    return found.environment if found else None
 
 
 def registry_copy(record: ModelVersionRecord, policy: Policy) -> tuple[CopyToRegistry, ...]:

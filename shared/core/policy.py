@@ -28,7 +28,7 @@ from shared.core.policy_sections import (
     Strict,
     Threshold,
 )
-from shared.core.policy_workspaces import REGISTRY_NAME, WorkspaceEnv
+from shared.core.policy_workspaces import REGISTRY_NAME, WorkspaceEnv, find_workspace
 
 __all__ = [
     "CdTarget",
@@ -81,6 +81,7 @@ class Policy(Strict):
         self._known_channels("oncall.channels", self.oncall.channels)
         self._known_channels("reconcile.channels", self.reconcile.channels)
         self._distinct_workspaces()
+        self._target_workspaces()
         return self
 
     def _distinct_workspaces(self) -> None:
@@ -89,6 +90,20 @@ class Policy(Strict):
             raise ValueError("workspaces: a workspace is listed twice")
         if self.registry and not any(w.environment == "dev" for w in self.workspaces):
             raise ValueError("registry: needs a workspace with environment: dev (whose versions are copied)")
+
+    def _target_workspaces(self) -> None:
+        """Each target's `workspace` names one listed workspace; outside dev the model comes from the registry."""
+        for name, target in self.cd_targets.items():
+            if not target.workspace:
+                continue
+            found, why = find_workspace(self.workspaces, target.workspace)
+            if found is None:
+                raise ValueError(f"cd_targets.{name}.workspace: {why}")
+            if found.environment != "dev" and not self.registry:
+                raise ValueError(
+                    f"cd_targets.{name}.workspace: deploying into the {found.environment} workspace needs "
+                    "'registry': a version registered in dev reaches another workspace through the registry"
+                )
 
     def _known_channels(self, where: str, names: tuple[str, ...]) -> None:
         unknown = [n for n in names if n not in self.channels]

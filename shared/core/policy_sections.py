@@ -133,11 +133,16 @@ class CdTarget(Strict):
     scoring_script: str = "score.py"
     provision_timeout_minutes: int = Field(default=30, ge=1)
     rollout: Rollout = Rollout()
+    # azureml_endpoint: the workspace whose endpoint it is (an environment of `workspaces`, or its ARM id);
+    # unset: the app's own workspace
+    workspace: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _endpoint_named(self) -> CdTarget:
         if self.kind == "azureml_endpoint" and not self.endpoint:
             raise ValueError("an azureml_endpoint target needs 'endpoint' (the online endpoint's name)")
+        if self.workspace and self.kind != "azureml_endpoint":
+            raise ValueError(f"'workspace' is for an azureml_endpoint target only (this one is {self.kind})")
         return self
 
 

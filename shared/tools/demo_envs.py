@@ -1,4 +1,5 @@
-"""Dev / test / prd: a dev version copied to the registry, staged in test, released in prd; a stranger refused."""
+"""Dev / test / prd: a dev version copied to the registry, staged in test, released in prd; a stranger refused;
+then the same on Azure ML endpoints (simulated): the staging endpoint in test, production in prd."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shared.app import bootstrap
+from shared.app.rollout_policy import PRODUCTION_TARGET, STAGING_TARGET, with_endpoints
 from shared.app.settings import APP_ROOT
+from shared.core.clock import FixedClock
 from shared.core.policy import Policy, load_policy, parse_policy
 from shared.engine.reactor import Reactor
 from shared.tools import synthetic
@@ -42,6 +45,30 @@ def run(state_dir: Path, out: Callable[[str], None] = print) -> None:
     stranger = reactor.workspace_id.rsplit("/", 1)[0] + "/ml-sandbox"
     story.deliver([synthetic.build("model_registered", stranger, model=MODEL, version="9")])
     say(f"dead letters: {len(reactor.store.dead_letters())}")
+    _on_endpoints(state_dir / "endpoints", out)
+
+
+def _on_endpoints(state_dir: Path, out: Callable[[str], None]) -> None:
+    """A fresh app whose staging endpoint is in test and production endpoint in prd, each taking the registry copy."""
+    from datetime import UTC, datetime
+
+    from shared.tools.demo_rollout import _Rollout
+
+    clock = FixedClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    dev = bootstrap.local(state_dir).workspace_id
+    policy = with_endpoints(envs_policy(dev), {"mirror_percent": 0, "canary_percent": 0}, workspaces=("test", "prd"))
+    story = _Rollout(bootstrap.local(state_dir, policy=policy, clock=clock), clock, out)
+    story.say("-- on Azure ML endpoints (simulated): targets with workspace: test (staging) and workspace: prd")
+    version = story.candidate(auc=0.86)
+    story.tick()
+    story.approve(version)
+    story.tick()
+    story.tick()
+    for target in (STAGING_TARGET, PRODUCTION_TARGET):
+        for name, body in story.endpoints.deployments(target).items():
+            where = f"endpoint {policy.cd_targets[target].endpoint} in {body['workspace_env']}"
+            out(f"          {target}: {name} on {where}, model {body['model_ref']}")
+    _history(story.reactor, out)
 
 
 def _history(reactor: Reactor, out: Callable[[str], None]) -> None:

@@ -1,14 +1,25 @@
 """Online endpoints, deployments, traffic and Azure Monitor metrics on the FakeAzureML server (the documented REST
-shapes): mounted in front of its routes, it checks each request body and answers like ARM would."""
+shapes): mounted in front of its routes, it checks each request body and answers like ARM would.
+
+Endpoints may live in several workspaces (dev, test, prd): each is reached under its own workspace's path only,
+and a deployment names a model version of its own workspace (ARM id) or of a registry (`azureml://registries/...`,
+which must hold it when the server is a FakeRegistry).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.contract.arm_recorder import Answer, Recorded
-from tests.contract.azureml_fake_arm import WS_PATH, FakeAzureML
+from tests.contract.azureml_fake_arm import WORKSPACE, FakeAzureML, ws_path
 
-ENDPOINTS = f"{WS_PATH}/onlineEndpoints".lower()
+_ENDPOINT_PATH = re.compile(
+    r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.machinelearningservices/workspaces/"
+    r"(?P<workspace>[^/]+)/onlineendpoints/(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_REGISTRY_MODEL = re.compile(r"^azureml://registries/(?P<registry>[^/]+)/models/(?P<name>[^/]+)/versions/(?P<v>[^/]+)$")
 
 
 class FakeOnlineEndpoints:
@@ -21,12 +32,15 @@ class FakeOnlineEndpoints:
         self.outcome: dict[str, tuple[str, str]] = {}  # deployment -> (provisioning state on the next GET, error)
         self.metrics: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (deployment, metric) -> timeseries
         self.problems: list[str] = []  # request bodies that broke the documented shape
+        self.workspace_of: dict[str, str] = {}  # endpoint -> the workspace it lives in
         at = server.routes.index(server._scripted) + 1  # scripted failures still answer first
         server.routes[at:at] = [self._metrics, self._deployment, self._deployment_list, self._endpoint]
 
-    def add_endpoint(self, name: str) -> None:
-        """A managed online endpoint with no deployments yet."""
-        path = f"{WS_PATH}/onlineEndpoints/{name}"
+    def add_endpoint(self, name: str, workspace: str = WORKSPACE) -> None:
+        """A managed online endpoint with no deployments yet, in a workspace (the app's unless told)."""
+        self.server.workspaces.add(workspace)
+        self.workspace_of[name] = workspace
+        path = f"{ws_path(workspace)}/onlineEndpoints/{name}"
         self.endpoints[name] = {
             "id": path,
             "name": name,
@@ -69,7 +83,7 @@ class FakeOnlineEndpoints:
             ]
 
     def _endpoint(self, seen: Recorded) -> Answer | None:
-        parts = _after(seen.path)
+        parts = self._after(seen.path)
         if parts is None or len(parts) != 1:
             return None
         stored = self.endpoints.get(parts[0])
@@ -90,7 +104,7 @@ class FakeOnlineEndpoints:
         return Answer(200, stored)
 
     def _deployment_list(self, seen: Recorded) -> Answer | None:
-        parts = _after(seen.path)
+        parts = self._after(seen.path)
         if seen.method != "GET" or parts is None or len(parts) != 2 or parts[1] != "deployments":
             return None
         if parts[0] not in self.deployments:
@@ -98,7 +112,7 @@ class FakeOnlineEndpoints:
         return Answer(200, {"value": [self._shown(d) for d in self.deployments[parts[0]].values()]})
 
     def _deployment(self, seen: Recorded) -> Answer | None:
-        parts = _after(seen.path)
+        parts = self._after(seen.path)
         if parts is None or len(parts) != 3 or parts[1] != "deployments" or parts[0] not in self.deployments:
             return None
         on, name = self.deployments[parts[0]], parts[2]
@@ -112,7 +126,7 @@ class FakeOnlineEndpoints:
         if seen.method != "PUT":
             return None
         body = seen.json()
-        problem = _deployment_problem(body)
+        problem = self._deployment_problem(body, self.workspace_of[parts[0]])
         if problem:
             self.problems.append(problem)
             return Answer(400, {"error": {"code": "BadArgument", "message": problem}})
@@ -125,6 +139,37 @@ class FakeOnlineEndpoints:
             "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
         }
         return Answer(201, on[name])
+
+    def _after(self, path: str) -> list[str] | None:
+        """The path's parts after .../onlineEndpoints/ (None: not an endpoint of the workspace in the path)."""
+        match = _ENDPOINT_PATH.match(path)
+        if match is None:
+            return None
+        parts = match["rest"].split("/")
+        if self.workspace_of.get(parts[0], "").lower() != match["workspace"].lower():
+            return None  # no such endpoint in that workspace: ARM answers 404
+        return parts
+
+    def _deployment_problem(self, body: dict[str, Any], workspace: str) -> str:
+        props = body.get("properties") or {}
+        if props.get("endpointComputeType") != "Managed":
+            return "properties.endpointComputeType must be Managed"
+        model = str(props.get("model", ""))
+        from_registry = _REGISTRY_MODEL.match(model)
+        if from_registry:
+            holds = getattr(self.server, "holds", None)
+            named = (from_registry["name"], from_registry["v"], from_registry["registry"])
+            if holds is not None and not holds(*named):
+                return f"properties.model: registry {named[2]} has no {named[0]}:{named[1]}"
+        elif not model.lower().startswith(f"{ws_path(workspace)}/models/".lower()):
+            return f"properties.model must be a model version of workspace {workspace} or a registry (got {model})"
+        elif model.lower() not in self.server.models:
+            return f"properties.model: workspace {workspace} has no model version {model.rsplit('/models/', 1)[-1]}"
+        if not props.get("instanceType") or not (body.get("sku") or {}).get("capacity"):
+            return "properties.instanceType and sku.capacity are required"
+        if bool(props.get("environmentId")) != bool(props.get("codeConfiguration")):
+            return "a custom model needs both environmentId and codeConfiguration"
+        return ""
 
     def _shown(self, deployment: dict[str, Any]) -> dict[str, Any]:
         state = self.outcome.get(deployment["name"], ("Succeeded", ""))[0]
@@ -139,6 +184,11 @@ class FakeOnlineEndpoints:
         if any(k not in q for k in required) or "/" not in q["timespan"] or "deployment eq '" not in q["$filter"]:
             self.problems.append(f"metrics query {q}")
             return Answer(400, {"error": {"code": "BadRequest", "message": "invalid metrics query"}})
+        resource = seen.path[: -len("/providers/microsoft.insights/metrics")]
+        parts = self._after(resource)
+        if parts is None or len(parts) != 1 or parts[0] not in self.endpoints:
+            self.problems.append(f"metrics of {resource}: not an endpoint in its workspace")
+            return Answer(404, {"error": {"code": "ResourceNotFound", "message": f"{resource} not found"}})
         deployment = q["$filter"].split("deployment eq '", 1)[1].split("'", 1)[0]
         metric = q["metricnames"]
         value = {
@@ -152,14 +202,6 @@ class FakeOnlineEndpoints:
         return Answer(200, {"cost": 0, "timespan": q["timespan"], "interval": "PT1M", "value": [value]})
 
 
-def _after(path: str) -> list[str] | None:
-    """The path's parts after .../onlineEndpoints/ (None: not an endpoint path)."""
-    low = path.lower()
-    if not low.startswith(ENDPOINTS + "/"):
-        return None
-    return path[len(ENDPOINTS) + 1 :].split("/")
-
-
 def _traffic_problem(traffic: dict[str, Any], mirror: dict[str, Any], known: dict[str, Any]) -> str:
     names = set(traffic) | set(mirror)
     if names - set(known):
@@ -168,17 +210,4 @@ def _traffic_problem(traffic: dict[str, Any], mirror: dict[str, Any], known: dic
         return f"traffic must sum to 100 (got {traffic})"
     if any(v > 50 for v in mirror.values()) or set(mirror) & {n for n, v in traffic.items() if v}:
         return f"mirror traffic must be at most 50 and go to a deployment without live traffic (got {mirror})"
-    return ""
-
-
-def _deployment_problem(body: dict[str, Any]) -> str:
-    props = body.get("properties") or {}
-    if props.get("endpointComputeType") != "Managed":
-        return "properties.endpointComputeType must be Managed"
-    if not str(props.get("model", "")).lower().startswith(f"{WS_PATH}/models/".lower()):
-        return f"properties.model must be a model version ARM id (got {props.get('model')})"
-    if not props.get("instanceType") or not (body.get("sku") or {}).get("capacity"):
-        return "properties.instanceType and sku.capacity are required"
-    if bool(props.get("environmentId")) != bool(props.get("codeConfiguration")):
-        return "a custom model needs both environmentId and codeConfiguration"
     return ""

@@ -13,10 +13,17 @@ from tests.contract.arm_recorder import Answer, ArmRecorder, Recorded
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 RESOURCE_GROUP = "ml-rg"
 WORKSPACE = "ml-ws"
-WS_PATH = (
-    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
-    f"/providers/Microsoft.MachineLearningServices/workspaces/{WORKSPACE}"
-)
+
+
+def ws_path(workspace: str = WORKSPACE) -> str:
+    """The ARM id of a workspace of the fake (all in one subscription and resource group)."""
+    return (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
+        f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
+    )
+
+
+WS_PATH = ws_path()
 ALREADY_EXISTS = (
     "A job with this name already exists. If you are trying to create a new job, use a different "
     "name. If you are trying to update an existing job, the existing job's Settings, Inputs, Outputs, "
@@ -50,8 +57,14 @@ class FakeAzureML(ArmRecorder):
         self.models: dict[str, dict[str, Any]] = {}
         self.failures: list[tuple[str, str, Answer]] = []
         self.assets: dict[str, dict[str, Any]] = {}  # read-only resources by ARM path (lower case): doctor's GETs
+        self.workspaces = {WORKSPACE}  # the app's; add_workspace serves more (test, prd)
         self.routes += [self._scripted, self._workspace, self._codes, self._components, self._job, self._model]
         self.routes.append(self._asset)
+
+    def add_workspace(self, name: str) -> str:
+        """Another workspace in the same resource group (its GET answers); its ARM id."""
+        self.workspaces.add(name)
+        return ws_path(name)
 
     def fail_next(self, method: str, contains: str, answer: Answer) -> None:
         """Answer the next matching request with `answer` (e.g. 403, 429 with Retry-After, 503)."""
@@ -185,10 +198,21 @@ class FakeAzureML(ArmRecorder):
         stored = self.assets.get(seen.path.lower()) if seen.method == "GET" else None
         return Answer(200, stored) if stored is not None else None
 
-    def client(self, **kwargs: Any) -> Any:
-        """The real MLClient, pointed at this server through custom cloud endpoints."""
+    def client(self, workspace: str = WORKSPACE, **kwargs: Any) -> Any:
+        """The real MLClient on a workspace, pointed at this server through custom cloud endpoints."""
         from azure.ai.ml import MLClient
 
+        return MLClient(
+            StaticTokenCredential(),
+            SUBSCRIPTION,
+            RESOURCE_GROUP,
+            workspace,
+            **self.client_options(),
+            **kwargs,
+        )
+
+    def client_options(self) -> dict[str, Any]:
+        """MLClient keywords that point it here: a custom cloud, this server's certificate, no retries."""
         port = self.server.server_address[1]
         meta = {
             "azure_portal": self.url,
@@ -198,19 +222,14 @@ class FakeAzureML(ArmRecorder):
             "storage_endpoint": f"localhost:{port}",
             "registry_discovery_endpoint": self.url,
         }
-        return MLClient(
-            StaticTokenCredential(),
-            SUBSCRIPTION,
-            RESOURCE_GROUP,
-            WORKSPACE,
-            cloud=f"ReactorTest{port}",
-            cloud_metadata=meta,
-            show_progress=False,
-            enable_telemetry=False,
-            connection_verify=str(self.cert),
-            retry_total=0,
-            **kwargs,
-        )
+        return {
+            "cloud": f"ReactorTest{port}",
+            "cloud_metadata": meta,
+            "show_progress": False,
+            "enable_telemetry": False,
+            "connection_verify": str(self.cert),
+            "retry_total": 0,
+        }
 
     def _scripted(self, seen: Recorded) -> Answer | None:
         for i, (method, contains, answer) in enumerate(self.failures):
@@ -220,13 +239,15 @@ class FakeAzureML(ArmRecorder):
         return None
 
     def _workspace(self, seen: Recorded) -> Answer | None:
-        if seen.method != "GET" or seen.path.lower() != WS_PATH.lower():
+        names = {ws_path(w).lower(): w for w in self.workspaces}
+        if seen.method != "GET" or seen.path.lower() not in names:
             return None
+        name = names[seen.path.lower()]
         return Answer(
             200,
             {
-                "id": WS_PATH,
-                "name": WORKSPACE,
+                "id": ws_path(name),
+                "name": name,
                 "location": "westeurope",
                 "properties": {
                     "workspaceId": "00000000-aaaa-bbbb-cccc-000000000000",

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.contract.arm_recorder import Answer, Recorded
-from tests.contract.azureml_fake_arm import RESOURCE_GROUP, SUBSCRIPTION, FakeAzureML
+from tests.contract.azureml_fake_arm import RESOURCE_GROUP, SUBSCRIPTION, FakeAzureML, StaticTokenCredential
 
 REGISTRY = "contoso-models"
 REGISTRY_RG = "registries-rg"
@@ -61,9 +61,32 @@ class FakeRegistry(FakeAzureML):
         self.registry_models[path.lower()] = {
             "id": f"azureml://registries/{REGISTRY}/models/{asked['destinationName']}/versions/{asked['destinationVersion']}",
             "name": asked["destinationVersion"],
-            "properties": {"modelUri": asked["sourceAssetId"], "flavors": {}, "tags": {}, "properties": {}},
+            "properties": {
+                "modelUri": asked["sourceAssetId"],
+                "modelType": self._source_type(asked["sourceAssetId"]),  # a copy keeps its type (MLflow, custom)
+                "flavors": {},
+                "tags": {},
+                "properties": {},
+            },
         }
         return Answer(202, None, {"Location": f"{self.url}/registry-operations/import"})
+
+    def _source_type(self, source: str) -> str:
+        """The model type of the copied workspace version (named by the tail .../models/<name>/versions/<v>)."""
+        tail = "/models/" + source.lower().split("/models/", 1)[-1]
+        found = next((m for path, m in self.models.items() if path.endswith(tail)), None)
+        return str(found["properties"].get("modelType", "custom_model")) if found else "custom_model"
+
+    def holds(self, model: str, version: str, registry: str = REGISTRY) -> bool:
+        """Whether a registry has a model version (copied there)."""
+        tail = f"/registries/{registry}/models/{model}/versions/{version}".lower()
+        return any(path.endswith(tail) for path in self.registry_models)
+
+    def registry_client(self, name: str = REGISTRY) -> Any:
+        """The real MLClient scoped to the registry; discovery points it back here."""
+        from azure.ai.ml import MLClient
+
+        return MLClient(StaticTokenCredential(), registry_name=name, **self.client_options())
 
 
 __all__ = ["REGISTRY", "RESOURCE_GROUP", "FakeRegistry"]

@@ -24,3 +24,13 @@ def test_the_demo_copies_once_shows_each_steps_environment_and_refuses_the_stran
     assert len(store.dead_letters()) == 1
     record = store.get_record("credit-risk", "1")
     assert record is not None and [s.get("env") for s in record.history] == ["dev", "dev", "test", "test", "prd"]
+
+
+def test_the_demo_stages_on_an_endpoint_in_test_and_releases_on_one_in_prd_from_the_registry(tmp_path: Path) -> None:
+    lines: list[str] = []
+    demo_envs.run(tmp_path, lines.append)
+    text = "\n".join(lines)
+    model = f"model azureml://registries/{demo_envs.REGISTRY}/models/credit-risk/versions/1"
+    assert f"on endpoint credit-staging in test, {model}" in text
+    assert f"on endpoint credit-prod in prd, {model}" in text
+    assert "rollout:credit-risk:1:full: handled" in text

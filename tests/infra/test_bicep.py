@@ -19,6 +19,7 @@ ROLES = {  # GUID -> built-in role name (learn.microsoft.com/azure/role-based-ac
     "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
     "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
     "43d0d8ad-25c7-4714-9337-8ba259a9fe05": "Monitoring Reader",  # a rollout's bake reads the endpoint metrics
+    "1823dd4f-9b8c-4ab6-ab4e-7397a3684615": "AzureML Registry User",  # the registry copy and its reads
     "09976791-48a7-449e-bb21-39d1a415f350": "Communication and Email Service Owner",  # UNCONFIRMED (acs-role.bicep)
 }
 EXPECTED_ROLES = {  # (file, role) -> the resource it is scoped to: never a resource group or subscription
@@ -29,6 +30,7 @@ EXPECTED_ROLES = {  # (file, role) -> the resource it is scoped to: never a reso
     ("app/core", "Storage Blob Data Contributor"): {"deadLetters"},
     ("app/core", "Key Vault Secrets User"): {"vault"},
     ("app/acs-role", "Communication and Email Service Owner"): {"acs"},
+    ("app/registry-role", "AzureML Registry User"): {"registry"},
 }
 
 
@@ -170,3 +172,43 @@ def test_parameter_files_name_dev_test_and_prd_and_prd_locks_down() -> None:
         values["prd"]["approverObjectIds"]
         and values["prd"]["maximumInstanceCount"] > values["dev"]["maximumInstanceCount"]
     )
+
+
+def _module(symbol: str) -> dict[str, Any]:
+    """A module of main.bicep: its path, loop, condition and (unwrapped) config."""
+    found: dict[str, Any] = parsed("main")["modules"][symbol]
+    return found
+
+
+def test_each_other_workspace_of_the_policy_gets_the_roles_its_own_topic_and_subscriptions() -> None:
+    other = _module("otherEvents")
+    config = other["config"]["config"]
+    params = config["params"]
+
+    assert other["detail"]["path"] == "app/events.bicep"  # the same roles, topic and subscriptions as the app's
+    assert other["config"]["loop_type"]["detail"]["array_name"] == "otherWorkspaces"
+    assert config["scope"]["function"]["type"] == "resource_group"  # the workspace's own resource group
+    assert params["topicSuffix"] == "-${last(split(ws.id, '/'))}"  # two workspaces in one group: two names
+    assert (params["functionAppId"], params["subscribeEvents"]) == (
+        _module("events")["config"]["params"]["functionAppId"],
+        "subscribeEvents",
+    )
+    watch = params["watchEndpoints"]["operator"]["operands"]  # opt in: the watchdog reads the app's workspace only
+    assert "watchEndpoints" in json.dumps(watch["condition"]) and watch["false_value"] is False
+    main = parsed("main")["parameters"]
+    assert main["otherWorkspaces"]["default"] == [] and main["registryId"]["default"] == ""
+
+
+def test_the_resource_group_topic_can_be_left_to_another_workspaces_module() -> None:
+    for symbol in ("groupTopic", "endpointWrites"):
+        condition = json.dumps(parsed("app/events")["resources"][symbol]["config"]["condition"])
+        assert "watchEndpoints" in condition, symbol
+    assert parsed("app/events")["parameters"]["watchEndpoints"]["default"] is True
+
+
+def test_the_registry_role_is_granted_only_when_the_registry_is_named() -> None:
+    role = _module("registryRole")
+
+    assert role["detail"]["path"] == "app/registry-role.bicep"
+    assert "registryId" in json.dumps(role["config"]["condition"])
+    assert resource_type("app/registry-role", "registry") == "Microsoft.MachineLearningServices/registries"

@@ -16,6 +16,7 @@ from shared.adapters.cd.common import require_approval
 from shared.adapters.sqlite_file import ThreadConnections
 from shared.core.actions import ShiftTraffic, TriggerCD
 from shared.core.errors import UpstreamRejected
+from shared.core.placement import HOME, Placement
 from shared.core.policy_sections import CdTarget
 from shared.core.ports import Receipt
 from shared.core.rollout import deployment_name
@@ -40,9 +41,15 @@ HEALTHY = {"requests": 600.0, "errors": 0.0, "latency_ms": 42.0}
 class LocalEndpoints:
     """The `azureml_endpoint` targets' endpoints, simulated; `script` sets how a deployment behaves."""
 
-    def __init__(self, path: Path, targets: Mapping[str, CdTarget], now: Any = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        targets: Mapping[str, CdTarget],
+        now: Any = None,
+        placements: Mapping[str, Placement] | None = None,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.targets = dict(targets)
+        self.targets, self.placements = dict(targets), dict(placements or {})
         self._now = now or _utcnow
         self._db = ThreadConnections(path)
         self._db().executescript(_SCHEMA)
@@ -63,6 +70,7 @@ class LocalEndpoints:
             "requested_at": self._now().isoformat(),
             "instance_type": target.instance_type,
             "instance_count": target.instance_count,
+            **self._where(request),
         }
         db = self._db()
         db.execute("INSERT OR IGNORE INTO endpoints VALUES (?, ?)", (request.target, json.dumps(_empty())))
@@ -137,6 +145,20 @@ class LocalEndpoints:
             since=since.isoformat(),
             until=until.isoformat(),
         )
+
+    def deployments(self, target: str) -> dict[str, dict[str, Any]]:
+        """The deployments on a target's endpoint as asked for, by name: model reference, workspace, state."""
+        rows = self._db().execute("SELECT name, body FROM deployments WHERE target = ?", (target,)).fetchall()
+        return {name: json.loads(body) for name, body in rows}
+
+    def _where(self, request: TriggerCD) -> dict[str, str]:
+        """Which workspace the deployment is in (its environment, "" for the app's) and how it names the model."""
+        placed = self.placements.get(request.target, HOME)
+        return {
+            "workspace": placed.workspace_id,
+            "workspace_env": placed.environment or "",
+            "model_ref": placed.model_ref(request.model, request.version),
+        }
 
     def script(self, name: str, **behaviour: Any) -> None:
         """How a deployment (by name), a step (`shift:<step>`) or a health read (`health:<deployment>`) behaves."""

@@ -1,7 +1,9 @@
 """The Endpoints port on azure-ai-ml: managed online deployments, endpoint traffic and mirror, health from Monitor.
 
-Nothing waits: a deployment or a traffic update is started and the rollout timer looks again later.
-azure-ai-ml and azure-identity are imported on first use only.
+Nothing waits: a deployment or a traffic update is started and the rollout timer looks again later. Each target
+deploys in its workspace (core/placement.py) through that workspace's client (clients.py); a target in another
+workspace than the app's takes the model version from the registry. azure-ai-ml and azure-identity are imported
+on first use only.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from shared.adapters.cd.azureml_endpoint.clients import Scope, WorkspaceClients, managed_identity_clients
 from shared.adapters.cd.azureml_endpoint.errors import translate
 from shared.adapters.cd.azureml_endpoint.metrics import SCOPE, MonitorMetrics
 from shared.adapters.cd.common import require_approval
 from shared.core.actions import ShiftTraffic, TriggerCD
 from shared.core.errors import ReactorError, UpstreamRejected
-from shared.core.links import workspace_arm_id
+from shared.core.placement import HOME, Placement
 from shared.core.policy_sections import CdTarget
 from shared.core.ports import Receipt
 from shared.core.rollout import deployment_name
@@ -36,26 +39,24 @@ MLFLOW = "mlflow_model"
 
 
 class AzureMLEndpoints:
-    """The policy's azureml_endpoint targets on one workspace, through an `MLClient` (or a re-pointed one)."""
+    """The policy's azureml_endpoint targets, each on its workspace's `MLClient` (or a re-pointed one)."""
 
     def __init__(
         self,
-        client: Callable[[], Any],
+        clients: WorkspaceClients,
         targets: Mapping[str, CdTarget],
         metrics: MonitorMetrics,
         app_root: Path,
         now: Callable[[], datetime] | None = None,
+        placements: Mapping[str, Placement] | None = None,
     ) -> None:
-        self._client_factory, self._client = client, None
+        self.clients, self.placements = clients, dict(placements or {})
         self.targets, self.metrics, self.app_root = dict(targets), metrics, app_root
         self._now = now or (lambda: datetime.now(UTC))
 
-    @property
-    def client(self) -> Any:
-        """The MLClient, made on first use (azure-ai-ml is heavy: never at start-up)."""
-        if self._client is None:
-            self._client = self._client_factory()
-        return self._client
+    def client(self, target: str) -> Any:
+        """The MLClient of the target's workspace, made on first use (azure-ai-ml is heavy: never at start-up)."""
+        return self.clients.workspace(self._placed(target).workspace_id)
 
     def deploy(self, request: TriggerCD) -> Receipt:
         """Create or update the version's deployment on the target's endpoint; started, not waited for."""
@@ -65,7 +66,8 @@ class AzureMLEndpoints:
         doing = f"deploying {request.model}:{request.version} to endpoint {target.endpoint}"
         try:
             deployment = self._deployment(request, target, name)
-            self.client.online_deployments.begin_create_or_update(deployment, skip_script_validation=True)
+            client = self.client(request.target)
+            client.online_deployments.begin_create_or_update(deployment, skip_script_validation=True)
         except ReactorError:
             raise
         except Exception as exc:
@@ -75,7 +77,10 @@ class AzureMLEndpoints:
     def _deployment(self, request: TriggerCD, target: CdTarget, name: str) -> Any:
         from azure.ai.ml.entities import CodeConfiguration, ManagedOnlineDeployment
 
-        model = self.client.models.get(request.model, version=request.version)
+        placed = self._placed(request.target)
+        # the model's type decides no-code (MLflow) or environment + code: read where the deployment takes it from
+        models = (self.clients.registry(placed.registry) if placed.registry else self.clients.workspace()).models
+        model = models.get(request.model, version=request.version)
         tags = {
             TAG_MODEL: request.model,
             TAG_VERSION: request.version,
@@ -94,7 +99,7 @@ class AzureMLEndpoints:
         return ManagedOnlineDeployment(
             name=name,
             endpoint_name=target.endpoint,
-            model=f"azureml:{request.model}:{request.version}",
+            model=placed.model_ref(request.model, request.version),
             instance_type=target.instance_type,
             instance_count=target.instance_count,
             tags=tags,
@@ -105,8 +110,9 @@ class AzureMLEndpoints:
         """The endpoint's traffic, mirror and tags, and the deployments on it (ours: tagged with a model version)."""
         endpoint_name = self._target(target).endpoint or ""
         try:
-            endpoint = self.client.online_endpoints.get(endpoint_name)
-            deployments = list(self.client.online_deployments.list(endpoint_name))
+            client = self.client(target)
+            endpoint = client.online_endpoints.get(endpoint_name)
+            deployments = list(client.online_deployments.list(endpoint_name))
         except Exception as exc:
             raise translate(exc, f"reading endpoint {endpoint_name}") from exc
         ours, others = [], []
@@ -134,17 +140,18 @@ class AzureMLEndpoints:
         endpoint_name = self._target(step.target).endpoint or ""
         doing = f"rollout step {step.step} of {step.model}:{step.version} on endpoint {endpoint_name}"
         try:
-            endpoint = self.client.online_endpoints.get(endpoint_name)
+            client = self.client(step.target)
+            endpoint = client.online_endpoints.get(endpoint_name)
             tags = dict(endpoint.tags or {})
             if tags.get(TAG_STEP) != f"{step.deployment}:{step.step}":
                 endpoint.traffic = dict(step.traffic)
                 endpoint.mirror_traffic = dict(step.mirror)
                 endpoint.tags = {**tags, TAG_STEP: f"{step.deployment}:{step.step}", TAG_STEP_AT: at}
-                self.client.online_endpoints.begin_create_or_update(endpoint)
-            present = {str(d.name) for d in self.client.online_deployments.list(endpoint_name)}
+                client.online_endpoints.begin_create_or_update(endpoint)
+            present = {str(d.name) for d in client.online_deployments.list(endpoint_name)}
             for name in step.delete:
                 if name in present:
-                    self.client.online_deployments.begin_delete(name=name, endpoint_name=endpoint_name)
+                    client.online_deployments.begin_delete(name=name, endpoint_name=endpoint_name)
         except Exception as exc:
             raise translate(exc, doing) from exc
         return Receipt(ref=f"{endpoint_name}:{step.step}")
@@ -152,9 +159,7 @@ class AzureMLEndpoints:
     def health(self, target: str, deployment: str, since: datetime, until: datetime) -> Health:
         """The deployment's requests, 5xx and latency percentile from Azure Monitor."""
         config = self._target(target)
-        workspace = workspace_arm_id(
-            self.client.subscription_id, self.client.resource_group_name, self.client.workspace_name
-        )
+        workspace = self.clients.resource_id(self._placed(target).workspace_id)  # the target's, not the app's
         endpoint_id = f"{workspace}/onlineEndpoints/{config.endpoint}"
         return self.metrics.health(endpoint_id, deployment, since, until, config.rollout.latency_percentile)
 
@@ -164,36 +169,24 @@ class AzureMLEndpoints:
             raise UpstreamRejected(f"CD target {name!r} is not an azureml_endpoint target of the policy")
         return target
 
+    def _placed(self, name: str) -> Placement:
+        return self.placements.get(name, HOME)
+
     @classmethod
     def build(
         cls,
-        workspace: tuple[str, str, str],
+        workspace: Scope,
         client_id: str,
         targets: Mapping[str, CdTarget],
         app_root: Path,
         **given: Any,
     ) -> AzureMLEndpoints:
-        """On (subscription, resource group, workspace) as the managed identity; tests hand in clients and URLs."""
-        from shared.adapters.identity import azure_credential
-
-        credentials: list[Any] = [given["credential"]] if given.get("credential") else []
-
-        def credential() -> Any:
-            if not credentials:
-                credentials.append(azure_credential(client_id or None))
-            return credentials[0]
-
-        def client() -> Any:
-            if given.get("client") is not None:
-                return given["client"]
-            from azure.ai.ml import MLClient
-
-            # no progress output in the host's logs; throttling is retried briefly, then the timer looks again
-            return MLClient(credential(), *workspace, show_progress=False, retry_total=2, retry_backoff_max=4)
-
+        """On the app's (subscription, resource group, workspace) as the managed identity, other workspaces and the
+        registry by `placements`; tests hand in clients (`client`, `clients(scope)`, `registry_client(name)`)."""
+        clients, credential = managed_identity_clients(workspace, client_id, given)
         arm = given.get("arm_url") or "https://management.azure.com"
         metrics = MonitorMetrics(arm, lambda: str(credential().get_token(SCOPE).token), given.get("session"))
-        return cls(client, targets, metrics, app_root, given.get("now"))
+        return cls(clients, targets, metrics, app_root, given.get("now"), given.get("placements"))
 
 
 def _view_of(d: Any, tags: Mapping[str, str]) -> DeploymentView:

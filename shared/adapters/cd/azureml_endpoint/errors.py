@@ -9,7 +9,8 @@ _HINTS = {
     401: "no valid token for the app's identity ({detail}); check AZURE_CLIENT_ID",
     403: "forbidden ({detail}); the app's identity needs AzureML Data Scientist on the workspace "
     "(and Monitoring Reader for the endpoint's metrics)",
-    404: "not found ({detail}); check the target's endpoint exists in the workspace",
+    404: "not found ({detail}); check the target's endpoint exists in its workspace (and, for a target in another "
+    "workspace than the app's, that the version was copied to the registry)",
     409: "conflict ({detail}); the endpoint is being updated by someone else",
 }
 
