@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.memory import MemoryWorkspace
 from bench.paths import START, local_reactor
 from shared.core.clock import FixedClock
 from shared.engine.reactor import Reactor
@@ -47,6 +48,8 @@ class Mix:
             return synthetic.build("model_registered", ws, model=f"m{i % 100}", version=str(i))
         if slot < 19 and self.queued:
             workspace: Any = self.reactor.workspace
+            if isinstance(workspace, MemoryWorkspace):  # effects in memory: the job's completion event alone
+                return synthetic.build("run_completed", ws, run_id=self.queued.popleft())
             return dict(workspace.complete_job(self.queued.popleft(), "Completed", {"auc": 0.9, "latency_ms": 5})[0])
         return synthetic.build("monitor_breach", ws)
 

@@ -49,9 +49,7 @@ def _settings(tmp_path: Path) -> Settings:
     )
 
 
-def test_warm_up_builds_the_client_and_loads_the_job_files_without_a_request(
-    arm: FakeAzureML, tmp_path: Path
-) -> None:
+def test_warm_up_builds_the_client_and_loads_the_job_files_without_a_request(arm: FakeAzureML, tmp_path: Path) -> None:
     client = CountingClient(arm)
     workspace = azureml_workspace(_settings(tmp_path), client=client)  # type: ignore[arg-type]
     workspace.warm_up(["pipelines/offline_test.yml", "pipelines/missing.yml"])  # a bad file is its event's to report

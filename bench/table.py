@@ -1,0 +1,149 @@
+"""Table Storage on Azurite: requests per event on each path (a counting transport through the real engine), and
+each lookup's requests and time as history grows. `make bench-table` (ARGS=--large adds 10^5 events)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.memory import MemoryDeployer, MemoryNotifier, MemoryWorkspace
+from bench.paths import START, own_windows, registrations, storm, verdicts
+from bench.scaling import Mix
+from shared.adapters.store.table.store import TableStore
+from shared.app import bootstrap
+from shared.core.clock import FixedClock
+from shared.engine.reactor import Reactor
+from tests.contract import azurite
+
+TABLES = ("Claims", "Subjects", "Jobs", "DeadLetters", "Guards")
+
+
+class Requests:
+    """A raw_request_hook counting every HTTP request the Tables SDK sends."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Any) -> None:
+        with self._lock:
+            self.count += 1
+
+    def take(self) -> int:
+        with self._lock:
+            count, self.count = self.count, 0
+        return count
+
+
+def _reactor(connection: str, folder: Path, clock: FixedClock) -> tuple[Reactor, Requests]:
+    """The real core on a fresh set of tables (counted), its other effects in memory."""
+    requests = Requests()
+    store = TableStore.from_connection_string(connection, f"b{uuid.uuid4().hex[:12]}", raw_request_hook=requests)
+    for name in TABLES:
+        store.table(name)  # created once per process, not per event
+    reactor = bootstrap.local(
+        folder,
+        clock=clock,
+        store=store,
+        workspace=MemoryWorkspace({"auc": 0.9, "latency_ms": 10}),
+        deployer=MemoryDeployer(),
+        notifier=MemoryNotifier(),
+    )
+    reactor.active_silences()  # read once per few seconds per process, not per event
+    requests.take()
+    return reactor, requests
+
+
+PATHS: tuple[tuple[str, Callable[[int], Callable[[Reactor, FixedClock], list[str]]], int, int], ...] = (
+    ("run-failure storm (window's alert already sent)", storm, 400, 4),
+    ("run failures opening their own window", own_windows, 100, 8),
+    ("new model versions", registrations, 100, 8),
+    ("offline-test verdicts", verdicts, 100, 8),
+)
+
+
+def requests_per_event(connection: str) -> None:
+    """Each path's requests per event, counted from the first event after its preparation."""
+    print("Table Storage on Azurite: HTTP requests per event, through the engine (effects in memory)")
+    for name, make, count, target in PATHS:
+        with tempfile.TemporaryDirectory() as folder:
+            clock = FixedClock(START)
+            reactor, requests = _reactor(connection, Path(folder), clock)
+            texts = make(count)(reactor, clock)
+            requests.take()
+            for text in texts:
+                reactor.handle(json.loads(text))
+            print(f"  {name:48s} {requests.take() / len(texts):5.2f} requests/event (target <= {target})")
+
+
+def _lookups(reactor: Reactor, requests: Requests, sample: str) -> dict[str, tuple[float, float]]:
+    """Each lookup: requests it sends and its median milliseconds (of 20)."""
+    store = reactor.store
+    record = store.records("m14")[0]
+    calls: dict[str, Callable[[], Any]] = {
+        "ledger by event": lambda: store.ledger(event_id=sample),
+        "ledger by model+version": lambda: store.ledger(model="m14", version=record.version),
+        "ledger by model (newest 50)": lambda: store.ledger(model="m14", limit=50),
+        "dead letters (newest 100)": lambda: store.dead_letters(limit=100),
+        "jobs by model and purpose": lambda: store.jobs_for("m14", "offline_test"),
+        "a record": lambda: store.get_record("m14", record.version),
+        "a raw event": lambda: store.get_event(sample),
+    }
+    found = {}
+    for name, call in calls.items():
+        requests.take()
+        times = []
+        for _ in range(20):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        found[name] = (requests.take() / 20, statistics.median(times) * 1000)
+    return found
+
+
+def lookups_as_history_grows(connection: str, sizes: tuple[int, ...]) -> None:
+    """The same realistic mix on top of each size; every lookup's requests and time."""
+    results = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            clock = FixedClock(START)
+            reactor, requests = _reactor(connection, Path(folder), clock)
+            mix = Mix(reactor, clock)
+            sample = ""
+            for i in range(size):
+                raw = mix.event(i)
+                mix.deliver(raw)
+                sample = str(raw["id"]) if i == size // 2 else sample
+            results.append((size, _lookups(reactor, requests, sample)))
+    print("Table Storage on Azurite: lookups on top of N events of the mix (requests sent, median of 20)")
+    small, large = results[0], results[-1]
+    for name in small[1]:
+        a, b = small[1][name], large[1][name]
+        print(
+            f"  {name:30s} {small[0]:>6d} events: {a[0]:4.1f} req {a[1]:6.2f} ms -> {large[0]:>6d}: {b[0]:4.1f} req"
+            f" {b[1]:6.2f} ms = {b[1] / a[1]:4.2f}x"
+        )
+
+
+def main() -> None:
+    """Start an in-memory Azurite, print both figures, stop it."""
+    with tempfile.TemporaryDirectory() as folder:
+        process, port = azurite.start(Path(folder) / "azurite.log")
+        try:
+            connection = azurite.connection_string(port)
+            requests_per_event(connection)
+            lookups_as_history_grows(connection, (1_000, 100_000) if "--large" in sys.argv else (1_000, 10_000))
+        finally:
+            azurite.stop(process)
+
+
+if __name__ == "__main__":
+    main()
