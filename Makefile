@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint deploy-check bench reliability clean
+.PHONY: install run test lint deploy-check bench bench-table reliability clean
 
 # Azurite and playwright-core for the contract and browser tests (npm registry; no browser download).
 TOOLS := tools/node_modules/.installed
@@ -44,6 +44,10 @@ deploy-check: install $(TOOLS) $(CHECKOV)
 
 bench: install
 	$(PY) -m bench
+
+# Table Storage on Azurite: requests per event on each path, lookups as history grows (ARGS=--large: 10^5 events).
+bench-table: install $(TOOLS)
+	$(PY) -m bench.table $(ARGS)
 
 # The loop's promises at scale, on SQLite and Table Storage (Azurite): ARGS=--quick for a short run.
 reliability: install $(TOOLS)
