@@ -32,7 +32,7 @@ class MemoryWorkspace:
     def share_to_registry(self, model: str, version: str, registry: str) -> bool:
         return True
 
-    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
+    def endpoint_models(self, endpoint: str, workspace_id: str = "") -> EndpointTraffic | None:
         return None
 
     def job_status(self, name: str) -> JobStatus | None:

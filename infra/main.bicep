@@ -154,8 +154,9 @@ module events 'app/events.bicep' = {
 }
 
 // Each other workspace: the same roles, its own system topic and subscriptions (a workspace has one system topic:
-// name an existing one). The watchdog's resource group topic only when asked (`watchEndpoints: true`, one topic per
-// resource group): the watchdog reads an endpoint in the app's workspace only, so it is off by default.
+// name an existing one). The watchdog's resource group topic too (it reads a written endpoint in its own workspace):
+// a resource group has one such topic, so a workspace sharing its group with another sets `watchEndpoints: false`
+// (or `existingGroupTopicName`).
 module otherEvents 'app/events.bicep' = [for (ws, i) in otherWorkspaces: {
   name: 'events-${i}'
   scope: resourceGroup(split(ws.id, '/')[2], split(ws.id, '/')[4])
@@ -169,7 +170,7 @@ module otherEvents 'app/events.bicep' = [for (ws, i) in otherWorkspaces: {
     identityPrincipalId: core.outputs.identityPrincipalId
     existingSystemTopicName: contains(ws, 'existingSystemTopicName') ? ws.existingSystemTopicName : ''
     existingGroupTopicName: contains(ws, 'existingGroupTopicName') ? ws.existingGroupTopicName : ''
-    watchEndpoints: contains(ws, 'watchEndpoints') ? ws.watchEndpoints : false
+    watchEndpoints: contains(ws, 'watchEndpoints') ? ws.watchEndpoints : true
     subscribeEvents: subscribeEvents
     functionAppId: func.outputs.appId
     deadLetterStorageId: core.outputs.storageId

@@ -134,10 +134,10 @@ class TracedWorkspace:
         with self.telemetry.call("reactor.azureml.share_to_registry", {"reactor.model_version": f"{model}:{version}"}):
             return self.inner.share_to_registry(model, version, registry)
 
-    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
+    def endpoint_models(self, endpoint: str, workspace_id: str = "") -> EndpointTraffic | None:
         """Read an online endpoint's deployments and traffic, in a span."""
         with self.telemetry.call("reactor.azureml.endpoint_models", {"reactor.endpoint": endpoint}):
-            return self.inner.endpoint_models(endpoint)
+            return self.inner.endpoint_models(endpoint, workspace_id)
 
     def job_status(self, name: str) -> JobStatus | None:
         """Read a job's status, in a span."""

@@ -16,6 +16,14 @@ def workspace_arm_id(subscription: str, resource_group: str, workspace: str) -> 
     )
 
 
+def workspace_scope(workspace_id: str) -> tuple[str, str, str] | None:
+    """(subscription, resource group, workspace) of a workspace's ARM id; None when it is not one."""
+    parts = workspace_id.strip().strip("/").split("/")
+    if len(parts) != 8 or parts[0].lower() != "subscriptions" or parts[6].lower() != "workspaces":
+        return None
+    return parts[1], parts[3], parts[7]
+
+
 def studio_run(run_id: str, workspace_id: str) -> str:
     """A run's (a job's) page in Azure ML studio."""
     return f"{STUDIO}/runs/{quote(run_id, safe='')}?wsid={_quoted(workspace_id)}"

@@ -61,8 +61,10 @@ class Workspace(Protocol):
         """The person who registered a model version, as the workspace recorded it (None: unknown, or not a person)."""
         ...
 
-    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
-        """Read only: an online endpoint's deployments with live or mirrored traffic, and their models; None: gone."""
+    def endpoint_models(self, endpoint: str, workspace_id: str = "") -> EndpointTraffic | None:
+        """Read only: an online endpoint's deployments with live or mirrored traffic, and their models; None: gone.
+
+        `workspace_id`: the ARM id of the workspace the endpoint is in ("" or the app's own: this one)."""
         ...
 
     def job_status(self, name: str) -> JobStatus | None:

@@ -11,7 +11,7 @@ from typing import Any
 from shared.core import events as ev
 from shared.core import links
 from shared.core.actions import Notify
-from shared.core.endpoints import DeploymentModel, EndpointTraffic
+from shared.core.endpoints import DeploymentModel, EndpointTraffic, registry_of
 from shared.core.lifecycle import Stage
 from shared.core.plan import Context, Plan, notices_for
 from shared.core.policy import Policy
@@ -36,12 +36,13 @@ def on_endpoint_written(event: Any, ctx: Context, policy: Policy) -> Plan:
     pages: list[Notify] = []
     violations: list[str] = []
     for deployment in live:
-        record = ctx.records.get(deployment.key) if deployment.key else None
+        known = _known_key(deployment, policy)
+        record = ctx.records.get(known) if known else None
         if record is not None and record.stage in SANCTIONED:
             notes.append(f"{deployment.deployment} serves {record.key} ({record.stage}): sanctioned")
             continue
         stage = str(record.stage) if record else "unknown to this app"
-        shown = deployment.key or deployment.model_id or "a model that is not a registered version"
+        shown = known or deployment.model_id or "a model that is not a registered version"
         violation = (
             f"{shown} takes {deployment.traffic}% of production endpoint {view.endpoint} "
             f"(deployment {deployment.deployment}) while {stage}: production is reached only through "
@@ -52,6 +53,15 @@ def on_endpoint_written(event: Any, ctx: Context, policy: Policy) -> Plan:
     if violations and not policy.oncall.channels:
         notes.append("no oncall.channels in the policy: the out-of-band deployment is recorded, not paged")
     return Plan(actions=tuple(pages), notes=tuple(notes), violation="; ".join(violations) or None)
+
+
+def _known_key(deployment: DeploymentModel, policy: Policy) -> str:
+    """The version as the ledger keys it when it is ours: the workspace's own, or its copy in the policy's registry
+    (another registry's model of the same name is not); "" otherwise."""
+    registry = registry_of(deployment.model_id)
+    if registry is not None and registry != (policy.registry or "").lower():
+        return ""
+    return deployment.key
 
 
 def _page(

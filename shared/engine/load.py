@@ -42,7 +42,7 @@ class Loader:
         versions, job, retrain = self._named(event)
         endpoint = None
         if isinstance(event, ev.EndpointWritten):  # read only: what the endpoint serves now, whoever wrote it
-            endpoint = self.workspace.endpoint_models(event.endpoint)
+            endpoint = self.workspace.endpoint_models(event.endpoint, event.workspace)
             versions = [(d.model, d.version) for d in endpoint.deployments if d.model] if endpoint else []
         subjects = {model: self.store.subject_revision(model) for model in sorted({m for m, _ in versions})}
         budget_reset = None

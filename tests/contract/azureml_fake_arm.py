@@ -142,9 +142,10 @@ class FakeAzureML(ArmRecorder):
         traffic: dict[str, int],
         mirror: dict[str, int] | None = None,
         tags: dict[str, str] | None = None,
+        workspace: str = WORKSPACE,
     ) -> None:
         """A managed online endpoint as GET .../onlineEndpoints/{name} returns it (api 2024-04-01 shape)."""
-        path = f"{WS_PATH}/onlineEndpoints/{name}"
+        path = f"{ws_path(workspace)}/onlineEndpoints/{name}"
         self.assets[path.lower()] = {
             "id": path,
             "name": name,
@@ -164,9 +165,9 @@ class FakeAzureML(ArmRecorder):
         }
         self.assets[f"{path}/deployments".lower()] = {"value": []}
 
-    def add_online_deployment(self, endpoint: str, name: str, model: str | None) -> None:
+    def add_online_deployment(self, endpoint: str, name: str, model: str | None, workspace: str = WORKSPACE) -> None:
         """A managed deployment under an endpoint (also in its GET .../deployments list), model as stored."""
-        path = f"{WS_PATH}/onlineEndpoints/{endpoint}/deployments/{name}"
+        path = f"{ws_path(workspace)}/onlineEndpoints/{endpoint}/deployments/{name}"
         properties: dict[str, Any] = {
             "endpointComputeType": "Managed",
             "instanceType": "Standard_DS3_v2",
@@ -186,7 +187,7 @@ class FakeAzureML(ArmRecorder):
             "properties": properties,
         }
         self.assets[path.lower()] = body
-        self.assets[f"{WS_PATH}/onlineEndpoints/{endpoint}/deployments".lower()]["value"].append(body)
+        self.assets[f"{ws_path(workspace)}/onlineEndpoints/{endpoint}/deployments".lower()]["value"].append(body)
 
     def _put_asset(self, suffix: str, name: str, properties: dict[str, Any]) -> None:
         path = f"{WS_PATH}/{suffix}"

@@ -6,11 +6,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from shared.adapters.workspace.azureml.errors import translate
-from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace
+from shared.adapters.workspace.azureml.workspace import AzureMLWorkspace, WorkspaceTarget
 from shared.app.azure import azureml_workspace
 from shared.app.settings import APP_ROOT, Settings
 from shared.core.actions import SubmitJob
@@ -217,12 +218,38 @@ def test_endpoint_models_read_the_traffic_and_each_serving_deployments_model(
 
     assert view is not None and view.tags == {"team": "ds"}
     found = {d.deployment: (d.key, d.traffic, d.mirror) for d in view.deployments}
-    assert found == {"blue": ("credit-risk:7", 90, 0), "green": ("credit-risk:8", 10, 0), "shadow": ("", 0, 20)}
+    assert found == {
+        "blue": ("credit-risk:7", 90, 0),
+        "green": ("credit-risk:8", 10, 0),
+        "shadow": ("credit-risk:9", 0, 20),  # the registry copy of a version (the watchdog checks which registry)
+    }
     # Read only, at the documented paths: the endpoint, its deployments' list (the SDK's), each serving deployment.
     assert {r.method for r in arm.requests} == {"GET"}
     endpoint = f"{WS_PATH}/onlineEndpoints/credit-risk-prod"
     assert len(arm.find("GET", endpoint)) == 5 and arm.find("GET", f"{endpoint}/deployments/blue")
     assert not arm.find("GET", f"{endpoint}/deployments/idle")
+
+
+def test_endpoint_models_in_another_listed_workspace_read_there_as_the_same_identity(arm: FakeAzureML) -> None:
+    prd = arm.add_workspace("ml-prd")
+    arm.add_online_endpoint("credit-risk-prod", {"blue": 100}, workspace="ml-prd")
+    registry_copy = "azureml://registries/shared/models/credit-risk/versions/7"
+    arm.add_online_deployment("credit-risk-prod", "blue", registry_copy, workspace="ml-prd")
+    scopes: list[str] = []
+
+    def client_for(target: WorkspaceTarget) -> Any:
+        scopes.append(target.workspace_id)
+        return arm.client(workspace=target.workspace_name)
+
+    home = WorkspaceTarget(subscription_id=SUBSCRIPTION, resource_group=RESOURCE_GROUP, workspace_name=WORKSPACE)
+    workspace = AzureMLWorkspace(home, APP_ROOT, client=arm.client(), client_for=client_for)
+
+    view = workspace.endpoint_models("credit-risk-prod", prd)
+
+    assert view is not None and [(d.key, d.model_id) for d in view.deployments] == [("credit-risk:7", registry_copy)]
+    assert scopes == [prd] and arm.find("GET", f"{prd}/onlineEndpoints/credit-risk-prod")
+    assert workspace.endpoint_models("credit-risk-prod", WS_PATH) is None  # the app's own: not there
+    assert scopes == [prd]
 
 
 def test_endpoint_models_of_an_endpoint_that_is_gone_is_none(workspace: AzureMLWorkspace) -> None:

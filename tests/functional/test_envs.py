@@ -123,3 +123,38 @@ def test_without_workspaces_nothing_changes(settings: Settings, clock: FixedCloc
     [verdict, _] = drive.finish("offline_test", auc=0.9, latency_ms=100)
     assert "copy_to_registry" not in [a["kind"] for a in verdict.actions]
     assert _history_envs(drive) == [("testing", None), ("candidate", None)]
+
+
+def test_the_watchdog_reads_a_prd_endpoint_in_prd_and_knows_the_registry_copy_it_serves(
+    settings: Settings, clock: FixedClock
+) -> None:
+    drive = Driver(envs_reactor(settings, clock))
+    drive.register()
+    drive.finish("offline_test", auc=0.9, latency_ms=100)
+    drive.report("1", "staging")
+    drive.approve("1")
+    drive.report("1", "production")
+    prd = sibling(settings.workspace_id, "ml-prd")
+    read: list[tuple[str, str]] = []
+    simulator = drive.workspace.endpoints
+
+    class InPrd:  # the simulator stands in for prd; the watchdog must ask for prd's endpoint
+        def endpoint_models(self, endpoint: str, workspace_id: str = "") -> object:
+            read.append((endpoint, workspace_id))
+            return simulator.endpoint_models(endpoint)
+
+    drive.reactor.workspace.endpoint_models = InPrd().endpoint_models  # type: ignore[method-assign]
+    simulator.write_deployment(
+        "credit-risk-prod", "blue", f"azureml://registries/{REGISTRY}/models/credit-risk/versions/1"
+    )
+    [quiet] = drive.deliver(synthetic.build("resource_write", prd, deployment="blue", writer="CD"))
+    simulator.write_deployment(
+        "credit-risk-prod", "blue", "azureml://registries/elsewhere/models/credit-risk/versions/1"
+    )
+    [paged] = drive.deliver(synthetic.build("resource_write", prd, deployment="blue", writer="Mallory"))
+
+    assert read == [("credit-risk-prod", prd), ("credit-risk-prod", prd)]
+    assert quiet.error is None and "blue serves credit-risk:1 (production): sanctioned" in quiet.notes
+    assert quiet.env == "prd" and paged.error and "unknown to this app" in paged.error
+    [page] = drive.notices("out_of_band")
+    assert page.facts["Model"] == "azureml://registries/elsewhere/models/credit-risk/versions/1"

@@ -193,8 +193,8 @@ def test_each_other_workspace_of_the_policy_gets_the_roles_its_own_topic_and_sub
         _module("events")["config"]["params"]["functionAppId"],
         "subscribeEvents",
     )
-    watch = params["watchEndpoints"]["operator"]["operands"]  # opt in: the watchdog reads the app's workspace only
-    assert "watchEndpoints" in json.dumps(watch["condition"]) and watch["false_value"] is False
+    watch = params["watchEndpoints"]["operator"]["operands"]  # on unless a workspace shares another's group
+    assert "watchEndpoints" in json.dumps(watch["condition"]) and watch["false_value"] is True
     main = parsed("main")["parameters"]
     assert main["otherWorkspaces"]["default"] == [] and main["registryId"]["default"] == ""
 

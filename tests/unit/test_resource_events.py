@@ -107,12 +107,13 @@ def test_a_topic_that_only_shares_a_prefix_with_the_group_is_untrusted() -> None
         ("azureml:credit-risk:7", ("credit-risk", "7")),
         (f"{WORKSPACE_ID}/models/credit-risk/versions/7", ("credit-risk", "7")),
         (f"{WORKSPACE_ID.lower()}/models/credit-risk/versions/7", ("credit-risk", "7")),
-        ("azureml://registries/shared/models/credit-risk/versions/7", ("", "")),
+        ("azureml://registries/shared/models/credit-risk/versions/7", ("credit-risk", "7")),
+        ("azureml://registries/shared/models/credit-risk/labels/latest", ("", "")),
         ("azureml:credit-risk@latest", ("", "")),
         ("", ("", "")),
     ],
 )
-def test_a_deployments_model_reference_is_read_as_a_workspace_version(model_id: str, expected: tuple[str, str]) -> None:
+def test_a_deployments_model_reference_is_read_as_a_version(model_id: str, expected: tuple[str, str]) -> None:
     assert model_version(model_id) == expected
 
 

@@ -137,3 +137,25 @@ def test_without_on_call_channels_the_violation_is_recorded_and_said_unpaged() -
 
     assert plan.actions == () and plan.violation
     assert "recorded, not paged" in plan.notes[-1]
+
+
+def from_registry(registry: str) -> DeploymentModel:
+    model_id = f"azureml://registries/{registry}/models/credit-risk/versions/7"
+    return DeploymentModel(deployment="blue", model="credit-risk", version="7", traffic=100, model_id=model_id)
+
+
+def test_the_registry_copy_of_an_approved_version_is_sanctioned_in_another_workspace() -> None:
+    policy = POLICY.model_copy(update={"registry": "Shared-Models"})
+    plan = decide(written(), context(serving(from_registry("shared-models")), ("7", Stage.APPROVED)), policy)
+
+    assert plan.actions == () and plan.violation is None
+
+
+@pytest.mark.parametrize("registry", [None, "shared-models"])
+def test_a_model_from_another_registry_is_out_of_band_even_with_a_known_name(registry: str | None) -> None:
+    policy = POLICY.model_copy(update={"registry": registry})
+    plan = decide(written(), context(serving(from_registry("elsewhere")), ("7", Stage.PRODUCTION)), policy)
+
+    [page] = plan.actions
+    assert page.facts["Stage"] == "unknown to this app"
+    assert page.facts["Model"] == "azureml://registries/elsewhere/models/credit-risk/versions/7"

@@ -163,8 +163,8 @@ class LocalWorkspace:
                 emitted.append(self.register_model(job["model"], {"mlops_reactor_retrained_by": name}))
         return emitted
 
-    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
-        return self.endpoints.endpoint_models(endpoint)
+    def endpoint_models(self, endpoint: str, workspace_id: str = "") -> EndpointTraffic | None:
+        return self.endpoints.endpoint_models(endpoint)  # the simulator stands in for every listed workspace
 
 
 class LocalEndpoints:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.core.errors import UpstreamRejected
-from shared.core.links import workspace_arm_id
+from shared.core.links import workspace_arm_id, workspace_scope
 
 Scope = tuple[str, str, str]  # subscription, resource group, workspace name
 
@@ -95,7 +95,7 @@ def managed_identity_clients(
 
 def scope_of(workspace_id: str) -> Scope:
     """(subscription, resource group, workspace) of a workspace's ARM id."""
-    parts = workspace_id.strip("/").split("/")
-    if len(parts) != 8 or parts[0].lower() != "subscriptions" or parts[6].lower() != "workspaces":
+    scope = workspace_scope(workspace_id)
+    if scope is None:
         raise UpstreamRejected(f"{workspace_id!r} is not an Azure ML workspace's ARM id")
-    return parts[1], parts[3], parts[7]
+    return scope

@@ -26,7 +26,7 @@ from shared.adapters.workspace.azureml.metrics import RunMetrics, TrackingClient
 from shared.core.actions import SubmitJob
 from shared.core.endpoints import EndpointTraffic
 from shared.core.errors import UpstreamRejected
-from shared.core.links import studio_run, workspace_arm_id
+from shared.core.links import studio_run, workspace_arm_id, workspace_scope
 from shared.core.ports import JobStatus, Receipt
 
 T = TypeVar("T")
@@ -137,10 +137,12 @@ class AzureMLWorkspace:
         app_root: Path,
         client: MLClientSlice | None = None,
         tracking: Callable[[], TrackingClient] | None = None,
+        client_for: Callable[[WorkspaceTarget], MLClientSlice] = ml_client,
     ) -> None:
         self.target = target
         self.app_root = app_root
         self._client = client
+        self._client_for = client_for  # another listed workspace's client (its endpoints, for the watchdog)
         self.metrics = RunMetrics(tracking or self._default_tracking)
 
     @property
@@ -254,8 +256,19 @@ class AzureMLWorkspace:
             raise translate(exc, f"copying model {model}:{version} to registry {registry}", self._ws) from exc
         return True
 
-    def endpoint_models(self, endpoint: str) -> EndpointTraffic | None:
-        return read_endpoint(self.client.online_endpoints, self.client.online_deployments, endpoint, self._call)
+    def endpoint_models(self, endpoint: str, workspace_id: str = "") -> EndpointTraffic | None:
+        client = self._client_of(workspace_id)
+        return read_endpoint(client.online_endpoints, client.online_deployments, endpoint, self._call)
+
+    def _client_of(self, workspace_id: str) -> MLClientSlice:
+        """This workspace's client, or another's (same identity) when `workspace_id` names another workspace."""
+        scope = workspace_scope(workspace_id)
+        if scope is None or workspace_id.strip().rstrip("/").lower() == self.target.workspace_id.lower():
+            return self.client
+        subscription, group, name = scope
+        return self._client_for(
+            replace(self.target, subscription_id=subscription, resource_group=group, workspace_name=name)
+        )
 
     @property
     def _ws(self) -> str:
