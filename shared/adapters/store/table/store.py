@@ -1,8 +1,10 @@
 """The Store port on Azure Table Storage (azure-data-tables, imported on first use); Azurite locally.
 
-Layout and partitions: `shared.adapters.store.table.keys`. A commit takes the claim (with a lease, and its open
-entry for the sweep) in one request, then writes the decision in one transaction per partition (one for a decision
-on one model). A conflict there rolls the claim back and raises Conflict, so nothing of the commit stays.
+Layout and partitions: `shared.adapters.store.table.keys`. A commit takes the claim (with a lease, its open entry for
+the sweep and the in-flight rows of the jobs it submits) in one request; the occurrence with the new status of the
+job the event reports on in another (`occurrences`); then the decision in one transaction per partition (one for a
+decision on one model, its notices included). A conflict there rolls the claim, the occurrence and the job's status
+back and raises Conflict, so nothing of the commit stays.
 """
 
 from __future__ import annotations
