@@ -70,6 +70,7 @@ class Notify(Action):
     group: str | None = None
     window_start: str | None = None
     silence: str | None = None  # the silence holding it back: recorded as held, not sent
+    model: str | None = None  # the model it is about, if one: a store keeps it with the model's decision
 
     @property
     def kind(self) -> str:

@@ -150,7 +150,9 @@ def _test_failed(
     rule = policy.rule_for(record.model, record.tags)
     facts = {**run.facts, "Model": key, "Next": "fix the cause, then replay the registration with force"}
     title = f"Offline test of {key} {e.status.lower()}"
-    notice = notices_for(f"{key}:{job}", rule.notify.verdict, "test_failed", title, facts, run.links)
+    notice = notices_for(
+        f"{key}:{job}", rule.notify.verdict, "test_failed", title, facts, run.links, model=record.model
+    )
     reason = f"offline test {job} {e.status.lower()}: no verdict"
     step = Transition(model=record.model, version=record.version, to=Stage.REJECTED, reason=reason)
     tag = stage_tag(record, record.model, record.version, Stage.REJECTED)
@@ -188,7 +190,9 @@ def _verdict(
             ),
             *actions,
         )
-    actions += notices_for(f"{record.key}:{test_job}", rule.notify.verdict, "verdict", title, facts, links)
+    actions += notices_for(
+        f"{record.key}:{test_job}", rule.notify.verdict, "verdict", title, facts, links, model=record.model
+    )
     reason = (
         "gate passed"
         if verdict.passed

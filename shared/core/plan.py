@@ -86,10 +86,12 @@ def notices_for(
     links: Mapping[str, str] | None = None,
     group: str | None = None,
     window_start: str | None = None,
+    model: str | None = None,
 ) -> tuple[Notify, ...]:
     """One notice per channel, keyed by what it is about (never by the event that carried it).
 
     A grouped notice is keyed by its group's window: the first event of a window sends it, the rest join it.
+    `model`: the model every event that could send this notice decides on (the key names it too).
     """
     return tuple(
         Notify(
@@ -101,6 +103,7 @@ def notices_for(
             links=dict(links or {}),
             group=group,
             window_start=window_start,
+            model=model,
         )
         for c in channels
     )

@@ -9,21 +9,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.adapters.store.table.base import Entity, etag_of, if_match, replace_mode
+from shared.adapters.store.table.base import Entity, Op, etag_of, if_match, replace_mode
 from shared.adapters.store.table.codec import lost_race, pack, status
-from shared.adapters.store.table.inflight import inflight_pk, inflight_rk
-from shared.adapters.store.table.keys import (
-    COUNTER,
-    JOB,
-    OCCURRENCE,
-    claim_pk,
-    claim_rk,
-    group_pk,
-    occurrence_pk,
-    open_rk,
-    part,
-)
-from shared.adapters.store.table.reads import CLAIMS, JOBS, SUBJECTS, TableReads
+from shared.adapters.store.table.keys import COUNTER, claim_pk, claim_rk, group_pk, open_rk
+from shared.adapters.store.table.reads import CLAIMS, SUBJECTS, TableReads
 from shared.adapters.store.table.rows import ledger_props, raw_props
 from shared.core.errors import TransientError
 from shared.core.state import Claimed, Commit, Committed, IntentStatus
@@ -32,11 +21,15 @@ log = logging.getLogger("mlops_reactor")
 ATTEMPTS = 4
 
 
-def claim_entity(commit: Commit, *, done: bool, lease: float, marker: str, parts: Any, seq: str) -> dict[str, Any]:
-    """A claim with its decision's ledger entry and raw event; `marker`/`parts` say where its decision went."""
+def claim_entity(
+    commit: Commit, *, done: bool, lease: float, marker: str, parts: Any, seq: str, job: str | None = None
+) -> dict[str, Any]:
+    """A claim with its decision's ledger entry and raw event; `marker`/`parts` say where its decision went, `job`
+    in which job's partition its occurrence is (None: in the occurrence's own)."""
     keys = {"PartitionKey": claim_pk(commit.claim_id), "RowKey": claim_rk(commit.claim_id)}
     props = {"claim": commit.claim_id, "done": done, "lease": float(lease), "seq": seq, "marker": marker}
     occurrence = {"occurrence": commit.occurrence} if commit.occurrence else {}
+    occurrence |= {"occurrence_job": job} if commit.occurrence and job else {}
     return {
         **keys,
         **props,
@@ -90,10 +83,13 @@ class TableClaims(TableReads):
                 raise
             raise TransientError(f"event {claim_id} is being taken over elsewhere") from None
 
-    def _insert(self, entity: dict[str, Any], opened: bool, now: datetime) -> tuple[Committed | None, str]:
-        """Insert a claim (and its open entry): (None, its ETag), or what holds the claim already."""
+    def _insert(
+        self, entity: dict[str, Any], opened: bool, now: datetime, rows: list[Op] | None = None
+    ) -> tuple[Committed | None, str]:
+        """Insert a claim (with its open entry and `rows` of its shard): (None, its ETag), or what holds the claim."""
         claim_id = str(entity["claim"])
         ops = [("create", entity)] + ([("create", open_entity(claim_id, entity["lease"]))] if opened else [])
+        ops += rows or []
         for _ in range(ATTEMPTS):
             try:
                 return None, str(self._submit(CLAIMS, ops)[0]["etag"])
@@ -105,53 +101,11 @@ class TableClaims(TableReads):
                 return found, ""
         raise TransientError(f"event {claim_id} was claimed elsewhere just now")
 
-    def _occupy(self, commit: Commit, now: datetime, until: float) -> tuple[Committed | None, str]:
-        """Take the event's occurrence: (None, ETag) when ours, else who has it (TransientError while leased)."""
-        if not commit.occurrence:
-            return None, ""
-        pk = occurrence_pk(commit.occurrence)
-        entity = {"PartitionKey": pk, "RowKey": OCCURRENCE, "claim": commit.claim_id, "until": float(until)}
-        for _ in range(ATTEMPTS):
-            try:
-                return None, str(self.table(CLAIMS).create_entity(entity)["etag"])
-            except Exception as exc:
-                if status(exc) != 409:
-                    raise
-            row = self._get(CLAIMS, pk, OCCURRENCE)
-            if row is None:
-                continue
-            if row["claim"] == commit.claim_id:
-                return None, etag_of(row)
-            found = self._found(str(row["claim"]), now)
-            if found is not None:
-                return found, ""
-            if float(row["until"]) > now.timestamp():
-                raise TransientError(f"{commit.occurrence} is being handled by another event")
-            try:
-                table = self.table(CLAIMS)
-                return None, str(table.update_entity(entity, **replace_mode(**if_match(etag_of(row))))["etag"])
-            except Exception as exc:
-                if not lost_race(exc):
-                    raise
-        raise TransientError(f"{commit.occurrence} was claimed elsewhere just now")
-
-    def _rollback(self, commit: Commit, claim_etag: str, occurrence_etag: str, jobs: list[str]) -> None:
-        """Undo a claim whose decision was not written, so a new decision can take its place at once."""
-        claim_id = commit.claim_id
-        try:
-            if claim_etag:
-                claim = {"PartitionKey": claim_pk(claim_id), "RowKey": claim_rk(claim_id)}
-                self._submit(CLAIMS, [("delete", claim, if_match(claim_etag)), ("delete", open_entity(claim_id, 0))])
-            if occurrence_etag and commit.occurrence:
-                pk = occurrence_pk(commit.occurrence)
-                self.table(CLAIMS).delete_entity(pk, OCCURRENCE, **if_match(occurrence_etag))
-            for name in jobs:
-                self.table(JOBS).delete_entity(part(name), JOB)
-            for job in commit.jobs:  # and their rows in reconcile's in-flight index
-                if job.name in jobs:
-                    self.table(JOBS).delete_entity(inflight_pk(job.purpose), inflight_rk(job.submitted_at, job.name))
-        except Exception:  # its lease runs out, and then it counts as never written
-            log.warning("could not roll back claim %s; it is dropped when its lease runs out", claim_id)
+    def _unclaim(self, claim_id: str, claim_etag: str, rows: list[Op]) -> None:
+        """Delete a claim whose decision was not written, with its open entry and its shard's `rows`."""
+        claim = {"PartitionKey": claim_pk(claim_id), "RowKey": claim_rk(claim_id)}
+        gone = [("delete", {"PartitionKey": op[1]["PartitionKey"], "RowKey": op[1]["RowKey"]}) for op in rows]
+        self._submit(CLAIMS, [("delete", claim, if_match(claim_etag)), ("delete", open_entity(claim_id, 0)), *gone])
 
     # Grouped alerts: counted in memory, added to the group's counter in batches (a count may lag per process)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.adapters.store.table.base import etag_of, if_match, replace_mode
-from shared.adapters.store.table.claims import ATTEMPTS, TableClaims
+from shared.adapters.store.table.claims import ATTEMPTS
 from shared.adapters.store.table.codec import lost_race
 from shared.adapters.store.table.keys import (
     COUNTER,
@@ -27,6 +27,7 @@ from shared.adapters.store.table.keys import (
     model_pk,
     record_rk,
 )
+from shared.adapters.store.table.occurrences import TableOccurrences
 from shared.adapters.store.table.reads import SUBJECTS
 from shared.adapters.store.table.rows import intent_of, intent_props, job_props, ledger_props, record_props
 from shared.core.errors import TransientError
@@ -58,7 +59,7 @@ def partitions(commit: Commit) -> dict[str, list[Intent]]:
     return {pk: found[pk] for pk in sorted(found, key=lambda pk: (not pk.startswith("model:"), pk))}
 
 
-class TableDecisions(TableClaims):
+class TableDecisions(TableOccurrences):
     """Write one partition of a decision, reading only what the ETag cache cannot tell."""
 
     def _write_part(self, commit: Commit, pk: str, intents: list[Intent], marker: bool, order: str) -> Outcome:

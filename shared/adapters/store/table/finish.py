@@ -20,6 +20,7 @@ from shared.adapters.store.table.keys import (
     intent_rk,
     job_rk,
     ledger_rk,
+    legacy_intent_pk,
     model_pk,
     part,
     seq,
@@ -111,20 +112,39 @@ class TableFinish(TableDecisions, TableLetters, TableInflight):
         ops: defaultdict[str, list[Op]] = defaultdict(list)
         for intent in results:
             pk = intent_pk(intent)
-            ops[pk].append(
-                ("update", {"PartitionKey": pk, "RowKey": intent_rk(intent.key), **result_props(intent)}, merge_mode())
-            )
+            ops[pk].append(("update", _result(pk, intent), merge_mode()))
+            if pk != legacy_intent_pk(intent) and not intent.window:
+                ops[_LEGACY].append(("update", _result(legacy_intent_pk(intent), intent), merge_mode()))
         return ops
 
     def _apply(self, ops: Mapping[str, list[Op]]) -> None:
-        for batch in ops.values():
+        """Each partition's updates in transactions; a notice committed before notices moved to their model's
+        partition is still in its own (`_LEGACY` holds where each would be then): its result goes there."""
+        legacy = {str(op[1]["RowKey"]): op for op in ops.get(_LEGACY, [])}
+        for pk, batch in ops.items():
+            if pk == _LEGACY:
+                continue
             for i in range(0, len(batch), _BATCH):
-                self._submit(SUBJECTS, batch[i : i + _BATCH])
+                chunk = batch[i : i + _BATCH]
+                try:
+                    self._submit(SUBJECTS, chunk)
+                except Exception as exc:
+                    if status(exc) != 404 or not any(str(op[1]["RowKey"]) in legacy for op in chunk):
+                        raise
+                    self._one_by_one(chunk, legacy)
+
+    def _one_by_one(self, batch: list[Op], legacy: Mapping[str, Op]) -> None:
+        for op in batch:
+            try:
+                self._submit(SUBJECTS, [op])
+            except Exception as exc:
+                if status(exc) != 404 or op[1]["RowKey"] not in legacy:
+                    raise
+                self._submit(SUBJECTS, [legacy[op[1]["RowKey"]]])
 
     def _save_jobs(self, jobs: Iterable[JobRef], created: list[str] | None = None) -> None:
         """Each job by name; `created` collects jobs newly submitted (a rolled-back commit deletes them)."""
-        for job in jobs:
-            self._index_inflight(job)  # first, so an open job is never missing from the in-flight index
+        for job in jobs:  # an open job's in-flight row went with its claim; a closed one's is cleared when read
             entity = {"PartitionKey": part(job.name), "RowKey": JOB, **job_props(job)}
             if created is not None and job.status == "Submitted":
                 try:
@@ -135,7 +155,6 @@ class TableFinish(TableDecisions, TableLetters, TableInflight):
                     if status(exc) != 409:
                         raise
             self.table(JOBS).upsert_entity(entity, **replace_mode())
-            self._unindex_inflight(job)
 
     def _dead_letter(
         self, event_id: str, event_type: str, at: str, reason: str, kind: str, raw: Mapping[str, Any], claim_id: str
@@ -166,6 +185,13 @@ class TableFinish(TableDecisions, TableLetters, TableInflight):
         pk = model_pk(entry.model or "")
         row = {"PartitionKey": pk, "RowKey": ledger_rk(entry, claim_id), "seq": order, **ledger_props(entry)}
         self.table(SUBJECTS).upsert_entity(row, **replace_mode())
+
+
+_LEGACY = ""  # in `_results`: where each notice's result would go in the layout before
+
+
+def _result(pk: str, intent: Intent) -> dict[str, Any]:
+    return {"PartitionKey": pk, "RowKey": intent_rk(intent.key), **result_props(intent)}
 
 
 def _job_index(job: JobRef) -> Op:

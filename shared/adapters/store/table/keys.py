@@ -2,13 +2,22 @@
 
 Table `Claims`, partition `claims:NN` (a shard of the claim id's event part, before any `#`):
   `claim:<id>` the claim with its ledger entry and raw event; `open:<id>` while committed and not done (the sweep's
-  index, written in the same transaction); `dead:<event id>` the event's last dead letter (for `get_event`).
-  Partition `occurrence:<occurrence>`: which claim took a logical occurrence.
+  index); `inflight:<purpose>:<submitted at>|<name>` for each job the claim submitted (reconcile's index, read
+  across the shards); all three written in the claim's one transaction. `dead:<event id>` the event's last dead
+  letter (for `get_event`). Partition `occurrence:<occurrence>`: which claim took a logical occurrence that is
+  not about one of our jobs.
 Table `Subjects`, partition `model:<model>`: `subject` (the revision), `record:<version>`,
   `jobs:<purpose>:<inverted time>:<name>`, `ledger:<version>:<inverted time>:<claim>`, intents of the model's
-  actions, `commit:<claim>` markers; `group:<window>`: an alert group's intents and its `counter`;
-  `notice:<key>`: a notice's intents (one per channel); `intent:<key>` any other intent.
-Table `Jobs`, partition `<name>`: the job. Table `DeadLetters`, partition `dead`: newest first by RowKey.
+  actions (notices about the model included), `commit:<claim>` markers; `group:<window>`: an alert group's intents
+  and its `counter`; `notice:<key>`: the intents of a notice about no model (one per channel); `intent:<key>` any
+  other intent.
+Table `Jobs`, partition `<name>`: `job` the job, and `occurrence:<occurrence>` for an occurrence about the job
+  (its completion), written in one transaction with the job's new status. Table `DeadLetters`, partition `dead`:
+  newest first by RowKey.
+
+Before this layout (kept readable): in-flight rows in table `Jobs`, partition `inflight:<purpose>` (still read, and
+drained as their jobs close); every occurrence in `occurrence:<occurrence>` (still where a twin of an event handled
+before looks); every notice in `notice:<key>` (a result for one still pending there is written there).
 """
 
 from __future__ import annotations
@@ -82,12 +91,31 @@ def intent_pk(intent: Intent) -> str:
     """Each intent's partition follows from what it is, so one key can never land in two partitions."""
     if intent.window:
         return group_pk(intent.window)
-    model, channel = intent.action.get("model"), intent.action.get("channel")
+    model = intent.action.get("model")
     if isinstance(model, str) and model:
         return model_pk(model)
+    return legacy_intent_pk(intent)
+
+
+def legacy_intent_pk(intent: Intent) -> str:
+    """The partition of an intent of no model and no window; before notices carried their model, every notice's."""
+    channel = intent.action.get("channel")
     if isinstance(channel, str) and intent.key.endswith(f":{channel}"):
         return f"notice:{part(intent.key[: -len(channel) - 1])}"
     return f"intent:{part(intent.key)}"
+
+
+def inflight_prefix(purpose: str) -> str:
+    return f"inflight:{part(purpose)}:"
+
+
+def inflight_rk(submitted_at: str, name: str) -> str:
+    """The in-flight row of a job in its claim's shard: oldest first, then by name."""
+    return f"{part(submitted_at)}|{part(name)}"
+
+
+def job_occurrence_rk(occurrence: str) -> str:
+    return f"{OCCURRENCE}:{part(occurrence)}"
 
 
 def jobs_prefix(purpose: str) -> str:

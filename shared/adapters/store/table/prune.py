@@ -1,12 +1,12 @@
 """Retention for TableStore (an offline tool): completed claims and dead letters older than a date, page by page.
 
-With a completed claim whose `at` is before the date go: its intents that are not pending (found through the
-claim's `parts`, and only while the claim still owns them), its ledger-by-model row, its commit marker, its
-occurrence (if it still names the claim), the event's dead-letter copy once no claim of the event is left, and the
-claim itself, last: a run cut short leaves claims the next run finds again (a row already gone is skipped).
-Dead letters go by their own `at`. Kept: subjects, lifecycle records, jobs and their index rows, alert group
-counters, claims not completed and pending intents. Memory holds one page (100 claims) and its secondary rows;
-deletes are transactions of at most 100 per partition.
+With a completed claim whose `at` is before the date go: its intents that are not pending (found through the claim's
+`parts`, and only while the claim still owns them), its ledger-by-model row, its commit marker, its occurrence
+(beside its job, or in its own partition; if it still names the claim), the event's dead-letter copy once no claim
+of the event is left, and the claim itself, last: a run cut short leaves claims the next run finds again (a row
+already gone is skipped). Dead letters go by their own `at`. Kept: subjects, lifecycle records, jobs and their index
+rows (in-flight rows are cleared as they are read), alert group counters, claims not completed and pending intents.
+Memory holds one page (100 claims) and its secondary rows; deletes are transactions of at most 100 per partition.
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ from shared.adapters.store.table.keys import (
     SHARDS,
     claim_rk,
     dead_rk,
+    job_occurrence_rk,
     ledger_rk,
     letter_bound,
     marker_rk,
     model_pk,
     occurrence_pk,
+    part,
 )
-from shared.adapters.store.table.reads import CLAIMS, DEAD, SUBJECTS
+from shared.adapters.store.table.reads import CLAIMS, DEAD, JOBS, SUBJECTS
 from shared.adapters.store.table.recover import TableRecover
 from shared.adapters.store.table.rows import ledger_of
 from shared.core.state import IntentStatus
@@ -119,11 +121,15 @@ class TablePrune(TableRecover):
         for claim in claims:
             if not claim.get("occurrence"):
                 continue
-            row = self._get(CLAIMS, occurrence_pk(str(claim["occurrence"])), OCCURRENCE)
+            occurrence, job = str(claim["occurrence"]), claim.get("occurrence_job")
+            table, pk, rk = (
+                (JOBS, part(job), job_occurrence_rk(occurrence))
+                if job
+                else (CLAIMS, occurrence_pk(occurrence), OCCURRENCE)
+            )
+            row = self._get(table, pk, rk)
             if row is not None and row.get("claim") == claim["claim"]:
-                self._delete(
-                    {(CLAIMS, str(row["PartitionKey"])): {OCCURRENCE: ("delete", _keys(row), if_match(etag_of(row)))}}
-                )
+                self._delete({(table, pk): {rk: ("delete", _keys(row), if_match(etag_of(row)))}})
 
     def _drop_dead_copies(self, claims: list[Entity]) -> None:
         """An event's dead-letter copy goes with the last claim of the event."""

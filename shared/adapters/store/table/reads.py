@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,15 @@ from shared.core.lifecycle import ModelVersionRecord
 from shared.core.state import Claimed, JobRef, LedgerEntry
 
 CLAIMS, SUBJECTS, JOBS, DEAD = "Claims", "Subjects", "Jobs", "DeadLetters"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeenJob:
+    """A job's partition as a load read it: the job (None: not ours) and its occurrences, by occurrence."""
+
+    name: str
+    row: Entity | None
+    occurrences: dict[str, Entity]
 
 
 class TableReads(TableSnapshots):
@@ -83,8 +93,19 @@ class TableReads(TableSnapshots):
 
     @guarded("reading a job")
     def get_job(self, name: str) -> JobRef | None:
-        row = self._get(JOBS, part(name), JOB)
+        # The job's whole partition (the job and the few occurrences about it): a decision on this job then knows,
+        # with no other request, whether a twin took its occurrence (see `occurrences`).
+        rows = self._query(JOBS, "PartitionKey eq @pk", {"pk": part(name)})
+        row = next((r for r in rows if r["RowKey"] == JOB), None)
+        taken = {str(r["occurrence"]): r for r in rows if r["RowKey"] != JOB and "occurrence" in r}
+        self._local.job = SeenJob(name=name, row=row, occurrences=taken)
         return job_of(row) if row is not None else None
+
+    def _seen_job(self) -> SeenJob | None:
+        """The job this thread read last (for the decision it is committing), forgotten once asked for."""
+        seen: SeenJob | None = getattr(self._local, "job", None)
+        self._local.job = None
+        return seen
 
     @guarded("reading jobs")
     def jobs_for(self, model: str, purpose: str, limit: int = 20) -> list[JobRef]:

@@ -1,8 +1,10 @@
 """The Store port on Azure Table Storage (azure-data-tables, imported on first use); Azurite locally.
 
-Layout and partitions: `shared.adapters.store.table.keys`. A commit takes the claim (with a lease, and its open
-entry for the sweep) in one request, then writes the decision in one transaction per partition (one for a decision
-on one model). A conflict there rolls the claim back and raises Conflict, so nothing of the commit stays.
+Layout and partitions: `shared.adapters.store.table.keys`. A commit takes the claim (with a lease, its open entry for
+the sweep and the in-flight rows of the jobs it submits) in one request; the occurrence with the new status of the
+job the event reports on in another (`occurrences`); then the decision in one transaction per partition (one for a
+decision on one model, its notices included). A conflict there rolls the claim, the occurrence and the job's status
+back and raises Conflict, so nothing of the commit stays.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from shared.adapters.store.table.codec import guarded
 from shared.adapters.store.table.decision import Outcome, partitions
 from shared.adapters.store.table.due import TableDue
 from shared.adapters.store.table.guards import TableGuards
+from shared.adapters.store.table.inflight import inflight_ops
 from shared.adapters.store.table.keys import intent_pk, intent_rk, model_pk, seq
+from shared.adapters.store.table.occurrences import beside, other_jobs
 from shared.adapters.store.table.prune import TablePrune
 from shared.core.state import Claimed, Commit, Committed, IntentStatus
 
@@ -48,6 +52,7 @@ class TableStore(TablePrune, TableDue, TableGuards):
     @guarded("committing a decision")
     def commit(self, commit: Commit, now: datetime, lease_seconds: int) -> Committed:
         self._drop_snapshots()  # what the decision read is guarded by now; later reads read anew
+        seen = self._seen_job()  # the job the load read, if any: its occurrences, and where this one goes
         self._note_received(commit.ledger)  # for the heartbeat (throttled)
         if commit.grouped and commit.intents and not (commit.records or commit.jobs or commit.occurrence):
             return self._commit_grouped(commit, now)
@@ -55,20 +60,27 @@ class TableStore(TablePrune, TableDue, TableGuards):
         until = now.timestamp() + lease_seconds if parts else 0.0
         marker = list(parts)[-1] if parts else ""
         where = [[intent_pk(i), intent_rk(i.key)] for i in commit.intents]
-        found, occurrence_etag = self._occupy(commit, now, until or now.timestamp() + lease_seconds)
+        found, taking = self._look(commit, seen, now, until or now.timestamp() + lease_seconds)
         if found is not None:
             return found
+        if not parts and not self._take(commit, taking, now.timestamp() + lease_seconds):
+            return self._taken(commit, taking, now)  # done at once: the claim could not be rolled back
         claim = claim_entity(commit, done=not parts, lease=until, marker=marker, parts=where, seq=order)
-        found, claim_etag = self._insert(claim, bool(parts), now)
+        claim |= {"occurrence_job": beside(taking)} if commit.occurrence and beside(taking) else {}
+        rows = inflight_ops(commit.claim_id, commit.jobs)
+        found, claim_etag = self._insert(claim, bool(parts), now, rows)
         if found is not None:
             return found
         created: list[str] = []
         self._index_due(commit)  # ahead of the decision: checked against the record when read
         try:
-            self._save_jobs(commit.jobs, created)
+            if parts and not self._take(commit, taking, until):
+                self._rollback(commit, claim_etag, rows, taking, created)
+                return self._taken(commit, taking, now)
+            self._save_jobs(other_jobs(commit, taking), created)
             outcome = self._write_parts(commit, parts, order)
         except BaseException:
-            self._rollback(commit, claim_etag if parts else "", occurrence_etag, created)
+            self._rollback(commit, claim_etag if parts else "", rows, taking, created)
             raise
         done = not commit.intents
         if parts and done:
