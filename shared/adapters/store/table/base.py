@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 Entity = Mapping[str, Any]
 Op = tuple[Any, ...]
+_PLAIN = {"create": "create_entity", "update": "update_entity", "upsert": "upsert_entity"}
 _OR_TERMS = 14  # a filter holds at most 15 comparisons: the PartitionKey and 14 RowKeys
 _CACHE = 4096
 
@@ -88,8 +89,17 @@ class TableBase:
         return found
 
     def _submit(self, table: str, ops: Sequence[Op]) -> list[Mapping[str, Any]]:
-        """One entity-group transaction (all ops in one partition): all or nothing."""
-        result: list[Mapping[str, Any]] = self.table(table).submit_transaction(list(ops))
+        """One entity-group transaction (all ops in one partition): all or nothing.
+
+        A lone create, update or upsert goes as that plain request: the same outcome and status codes (409, 412,
+        404) at a fraction of the client's CPU (the SDK builds and parses a multipart body for a batch). A lone
+        delete stays a batch: the SDK's delete_entity hides a 404 that a transaction reports."""
+        client = self.table(table)
+        if len(ops) == 1 and ops[0][0] in _PLAIN:
+            kind, entity, *options = ops[0]
+            sent: Mapping[str, Any] = getattr(client, _PLAIN[kind])(entity, **(options[0] if options else {}))
+            return [sent]
+        result: list[Mapping[str, Any]] = client.submit_transaction(list(ops))
         return result
 
     # ETags of subjects and records as last read, so a commit right after a load need not read them again
