@@ -42,9 +42,10 @@ class TableRecover(TableFinish):
         if row is None or row["done"] or float(row["lease"]) > now.timestamp():
             return None
         if not self._landed(row):  # its delivery died before its decision: nothing to resume
-            # It had closed a job, given back now: only its event's decision reads that result, so decide it again
-            # (a forced re-run's claim is not its event's: the job, open again, is left to reconcile).
-            if self._drop(row) and "#" not in claim_id and "raw_n" in row:
+            self._drop(row)  # the job it closed (if it got that far) given back first
+            # Its event reports on one of our jobs: decide it again now rather than wait for a redelivery (a forced
+            # re-run's claim is not its event's: the job, open, is left to the redelivery and reconcile).
+            if row.get("closes") and "#" not in claim_id and "raw_n" in row:
                 return Adopted(
                     claim_id=claim_id,
                     occurrence=row.get("occurrence"),
