@@ -30,6 +30,7 @@ from tests.functional.races import CallLog, host, retried, to_staging, together
 from tests.functional.test_races import fresh
 
 POINTS = ("commit-before", "commit-after", "effect-before", "effect-after", "finish-before", "finish-after")
+POINTS_TABLE = ("commit-parts",)  # inside a Table store's commit: the job's new status written, the decision not
 
 
 def _possible(world: World, rng: random.Random) -> list[tuple[dict[str, Any], bool]]:
@@ -93,6 +94,7 @@ def _possible(world: World, rng: random.Random) -> list[tuple[dict[str, Any], bo
 def scenario(events: int, store: Any = None, seed: int = 7) -> dict[str, int]:
     """Deliver `events` events three times each, shuffled, with crashes; then drain and count."""
     rng, world = random.Random(seed), World(store)
+    points = POINTS + (POINTS_TABLE if store is not None else ())
     world.drive.outbox.console = None
     sent: list[tuple[dict[str, Any], bool]] = []
     try:
@@ -102,7 +104,7 @@ def scenario(events: int, store: Any = None, seed: int = 7) -> dict[str, int]:
             deliveries = batch * 3
             rng.shuffle(deliveries)
             for raw, internal in deliveries:
-                world.faults.at = rng.choice(POINTS) if rng.random() < 0.25 else None
+                world.faults.at = rng.choice(points) if rng.random() < 0.25 else None
                 world.deliver(raw, internal=internal)
                 world.faults.at = None
             world.clock.advance(seconds=rng.choice([1, 30, 400]))
@@ -112,13 +114,20 @@ def scenario(events: int, store: Any = None, seed: int = 7) -> dict[str, int]:
             world.deliver(raw, internal=internal)
         final = [world.drive.reactor.handle(raw, internal=internal).outcome for raw, internal in sent]
         cd = Counter(c["key"] for c in world.log.entries(kind="cd"))
-        stages = Counter(str(r.stage) for r in world.drive.reactor.store.records(MODEL))
+        records = world.drive.reactor.store.records(MODEL)
+        stages = Counter(str(r.stage) for r in records)
+        tested = {
+            j["version"] for j in world.drive.workspace.jobs(status="Completed") if j["purpose"] == "offline_test"
+        }
         return {
             "events": len(sent),
             "deliveries": 3 * len(sent),
             "duplicate CD requests": sum(n - 1 for n in cd.values()),
             "lost (not completed, not rejected)": sum(o not in ("duplicate", "rejected", "ignored") for o in final),
             "stuck (stalled after the drain)": len(world.drive.reactor.store.stalled(world.clock.now(), 10_000)),
+            "verdicts lost (tested, still testing)": sum(
+                r.stage is Stage.TESTING and r.version in tested for r in records
+            ),
             "versions in production": stages["production"],
         }
     finally:

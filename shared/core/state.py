@@ -111,6 +111,7 @@ class Adopted:
     ledger: LedgerEntry
     intents: tuple[Intent, ...]  # every intent of the claim, with its status
     interrupted: bool = False  # its delivery stopped without a word (killed, timed out), not after a clean release
+    undecided: bool = False  # its decision never landed and the claim is gone: decide its event (`raw`) again
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -225,7 +225,15 @@ class Reactor:
         return outcome
 
     def _resume(self, claim_id: str, now: datetime) -> Outcome | None:
-        return resume(self.store, self._executor, claim_id, now, self.lease_seconds)
+        return resume(self.store, self._executor, claim_id, now, self.lease_seconds, self._again)
+
+    def _again(self, raw: Mapping[str, Any]) -> Outcome | None:
+        """Decide anew an event whose claim was dropped, its decision never landed (it was admitted once: trusted)."""
+        try:
+            return self.handle(raw, internal=True)
+        except TransientError as exc:  # its claim is open again, or Event Grid redelivers: the next try decides
+            log.warning("could not decide %s again yet: %s", raw.get("id"), exc)
+            return None
 
     def _settled(self, event: ev.Event, claim_id: str, now: datetime) -> Outcome | None:
         """A decision refused on the state this very event already changed: it is a duplicate, or stalled."""

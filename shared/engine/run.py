@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -36,11 +36,21 @@ def carry_out(
     return tuple(results)
 
 
-def resume(store: Store, executor: Executor, claim_id: str, now: datetime, lease_seconds: int) -> Outcome | None:
-    """Adopt a committed claim whose lease ran out and finish it; None if it completed or someone holds it."""
+def resume(
+    store: Store,
+    executor: Executor,
+    claim_id: str,
+    now: datetime,
+    lease_seconds: int,
+    again: Callable[[Mapping[str, Any]], Outcome | None],
+) -> Outcome | None:
+    """Adopt a committed claim whose lease ran out and finish it; None if it completed or someone holds it.
+    A claim whose decision never landed (a store writing a commit in parts) has its event decided `again`."""
     adopted = store.adopt(claim_id, now, lease_seconds)
     if adopted is None:
         return None
+    if adopted.undecided:
+        return again(adopted.raw)
     records = {}
     for intent in adopted.intents:  # the production guard reads the record as it is now
         model, version = intent.action.get("model"), intent.action.get("version")

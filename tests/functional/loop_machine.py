@@ -63,6 +63,25 @@ class CrashingStore:
             self.inner.release(claim_id, results)
 
 
+def _between_parts(store: Any, faults: Faults) -> Any:
+    """A Table store also dies inside its commit ("commit-parts"): the claim and the job's new status written, the
+    decision not; a dead process rolls nothing back."""
+    write_parts, rollback = getattr(store, "_write_parts", None), getattr(store, "_rollback", None)
+    if write_parts is None or rollback is None:
+        return store
+
+    def parts(*args: Any, **kwargs: Any) -> Any:
+        faults.point("commit-parts")
+        return write_parts(*args, **kwargs)
+
+    def undo(*args: Any, **kwargs: Any) -> None:
+        if not faults.dead:
+            rollback(*args, **kwargs)
+
+    store._write_parts, store._rollback = parts, undo
+    return store
+
+
 class CrashingDeployer(LoggedDeployer):
     """Dies just before or just after a CD request leaves."""
 
@@ -87,7 +106,9 @@ class World:
         self.log = CallLog(self.folder / "calls.jsonl")
         self.faults = Faults()
         plain = Driver(host(settings, self.clock, self.log))
-        store = CrashingStore(store or SqliteStore(settings.state_dir / "reactor.db"), self.faults)
+        store = CrashingStore(
+            _between_parts(store, self.faults) or SqliteStore(settings.state_dir / "reactor.db"), self.faults
+        )
         reactor = host(
             settings, self.clock, self.log, store=store, deployer=CrashingDeployer(plain.cd, self.log, self.faults)
         )

@@ -6,28 +6,40 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from shared.adapters.store.table.base import Entity, Op, etag_of, if_match, replace_mode
 from shared.adapters.store.table.codec import lost_race, pack, status
-from shared.adapters.store.table.keys import COUNTER, claim_pk, claim_rk, group_pk, open_rk
-from shared.adapters.store.table.reads import CLAIMS, SUBJECTS, TableReads
-from shared.adapters.store.table.rows import ledger_props, raw_props
+from shared.adapters.store.table.inflight import OPEN, inflight_ops
+from shared.adapters.store.table.keys import COUNTER, JOB, claim_pk, claim_rk, group_pk, open_rk, part
+from shared.adapters.store.table.reads import CLAIMS, JOBS, SUBJECTS, TableReads
+from shared.adapters.store.table.rows import job_of, job_props, ledger_props, raw_props
 from shared.core.errors import TransientError
-from shared.core.state import Claimed, Commit, Committed, IntentStatus
+from shared.core.state import Claimed, Commit, Committed, Conflict, IntentStatus
 
 log = logging.getLogger("mlops_reactor")
 ATTEMPTS = 4
 
 
 def claim_entity(
-    commit: Commit, *, done: bool, lease: float, marker: str, parts: Any, seq: str, job: str | None = None
+    commit: Commit,
+    *,
+    done: bool,
+    lease: float,
+    marker: str,
+    parts: Any,
+    seq: str,
+    job: str | None = None,
+    closes: str | None = None,
 ) -> dict[str, Any]:
     """A claim with its decision's ledger entry and raw event; `marker`/`parts` say where its decision went, `job`
-    in which job's partition its occurrence is (None: in the occurrence's own)."""
+    in which job's partition its occurrence is (None: in the occurrence's own), `closes` the job whose new status
+    it writes ahead of its decision (given back if the decision never lands)."""
     keys = {"PartitionKey": claim_pk(commit.claim_id), "RowKey": claim_rk(commit.claim_id)}
     props = {"claim": commit.claim_id, "done": done, "lease": float(lease), "seq": seq, "marker": marker}
+    props |= {"closes": closes} if closes else {}
     occurrence = {"occurrence": commit.occurrence} if commit.occurrence else {}
     occurrence |= {"occurrence_job": job} if commit.occurrence and job else {}
     return {
@@ -57,9 +69,10 @@ class TableClaims(TableReads):
         self._hits: Counter[str] = Counter()
         self._hits_lock = threading.Lock()
 
-    def _found(self, claim_id: str, now: datetime) -> Committed | None:
-        """A claim already there: a duplicate, a stalled one to adopt, None if absent (or a stale one was dropped)."""
-        row = self._claim(claim_id)
+    def _found(self, claim_id: str, now: datetime, known: Entity | None = None) -> Committed | None:
+        """A claim already there (`known`: as just read): a duplicate, a stalled one to adopt, None if absent (or a
+        stale one was dropped). Conflict: the stale one had closed a job, now open again: the event decides anew."""
+        row = known if known is not None else self._claim(claim_id)
         if row is None:
             return None
         if row["done"]:
@@ -68,13 +81,16 @@ class TableClaims(TableReads):
             until = _until(float(row["lease"]))
             raise TransientError(f"event {claim_id} is being handled elsewhere (lease until {until})")
         if not self._landed(row):
-            self._drop(row)
+            if self._drop(row):
+                raise Conflict(f"{row.get('closes')} was closed by {claim_id}, whose decision never landed")
             return None
         return Committed(claimed=Claimed.STALLED, claim_id=claim_id)
 
-    def _drop(self, row: Entity) -> None:
-        """Remove a claim whose decision never got written (its delivery stopped in between)."""
+    def _drop(self, row: Entity) -> bool:
+        """Remove a claim whose decision never got written (its delivery stopped in between), after giving back the
+        job it closed, if any (so no crash in between leaves the job closed with no decision): True if it did."""
         claim_id = str(row["claim"])
+        reopened = self._reopen(row)
         gone = {"PartitionKey": claim_pk(claim_id), "RowKey": open_rk(claim_id)}
         try:
             self._submit(CLAIMS, [("delete", dict(row), if_match(etag_of(row))), ("delete", gone)])
@@ -82,6 +98,31 @@ class TableClaims(TableReads):
             if not lost_race(exc):
                 raise
             raise TransientError(f"event {claim_id} is being taken over elsewhere") from None
+        return reopened
+
+    def _reopen(self, claim: Entity) -> bool:
+        """Give back the job a claim closed ahead of its decision: its status as before, the occurrences the claim
+        took beside it freed, its in-flight row again (reconcile's index) first. False if the job is not closed by
+        this claim (any more)."""
+        name, claim_id = str(claim.get("closes") or ""), str(claim["claim"])
+        rows = self._query(JOBS, "PartitionKey eq @pk", {"pk": part(name)}) if name else []
+        job = next((r for r in rows if r["RowKey"] == JOB), None)
+        if job is None or job.get("closed_by") != claim_id:
+            return False
+        was = replace(job_of(job), status=str(job.get("was") or OPEN))
+        if indexed := inflight_ops(was.event_id, [was]):  # reconcile may have dropped it while the job was closed
+            self._submit(CLAIMS, indexed)
+        back = {"PartitionKey": part(name), "RowKey": JOB, **job_props(was)}
+        ops: list[Op] = [("update", back, replace_mode(**if_match(etag_of(job))))]
+        ops += [("delete", dict(r), if_match(etag_of(r))) for r in rows if r is not job and r.get("claim") == claim_id]
+        try:
+            self._submit(JOBS, ops)
+        except Exception as exc:
+            if not lost_race(exc):
+                raise
+            raise TransientError(f"{name} is being given back elsewhere") from None
+        log.warning("job %s given back: %s closed it and died before its decision", name, claim_id)
+        return True
 
     def _insert(
         self, entity: dict[str, Any], opened: bool, now: datetime, rows: list[Op] | None = None

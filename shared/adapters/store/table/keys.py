@@ -12,8 +12,9 @@ Table `Subjects`, partition `model:<model>`: `subject` (the revision), `record:<
   and its `counter`; `notice:<key>`: the intents of a notice about no model (one per channel); `intent:<key>` any
   other intent.
 Table `Jobs`, partition `<name>`: `job` the job, and `occurrence:<occurrence>` for an occurrence about the job
-  (its completion), written in one transaction with the job's new status. Table `DeadLetters`, partition `dead`:
-  newest first by RowKey.
+  (its completion), written in one transaction with the job's new status (with `closed_by` the claim, `was` the
+  status before and `until` the claim's lease, so a claim that dies before its decision gives the job back).
+  Table `DeadLetters`, partition `dead`: newest first by RowKey.
 
 Before this layout (kept readable): in-flight rows in table `Jobs`, partition `inflight:<purpose>` (still read, and
 drained as their jobs close); every occurrence in `occurrence:<occurrence>` (still where a twin of an event handled

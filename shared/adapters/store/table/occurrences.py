@@ -25,7 +25,7 @@ from shared.adapters.store.table.keys import JOB, OCCURRENCE, job_occurrence_rk,
 from shared.adapters.store.table.reads import CLAIMS, JOBS, SeenJob
 from shared.adapters.store.table.rows import job_of, job_props
 from shared.core.errors import TransientError
-from shared.core.state import Commit, Committed, JobRef
+from shared.core.state import Commit, Committed, Conflict, JobRef
 
 log = logging.getLogger("mlops_reactor")
 OPEN = "Submitted"
@@ -48,7 +48,13 @@ class TableOccurrences(TableClaims):
     def _look(
         self, commit: Commit, seen: SeenJob | None, now: datetime, until: float
     ) -> tuple[Committed | None, Taking]:
-        """Before the claim: who holds the occurrence (as the load saw it), or take its own partition now."""
+        """Before the claim: who holds the occurrence (as the load saw it), or take its own partition now.
+        Conflict: the job was closed by a claim whose decision never landed; it is open again, decide anew."""
+        closer = self._closer(seen, now)
+        if closer is not None and closer["claim"] == commit.claim_id:  # this event's own earlier delivery
+            found = self._found(commit.claim_id, now, closer)
+            if found is not None:
+                return found, Taking()
         if not commit.occurrence:  # the job's new status still goes the way below, to be undone with the claim
             return None, Taking(job=seen if seen is not None and seen.row is not None else None)
         if seen is None or seen.row is None or not _names(commit.occurrence, seen.name):
@@ -63,14 +69,28 @@ class TableOccurrences(TableClaims):
                     return found, Taking()
             held = None
         if held is not None and held["claim"] != commit.claim_id:
-            found = self._holder(held, commit.occurrence, now)
+            known = closer if closer is not None and closer["claim"] == held["claim"] else None
+            found = self._holder(held, commit.occurrence, now, known)
             if found is not None:
                 return found, Taking()
         return None, Taking(job=seen, held=held)
 
-    def _holder(self, row: Entity, occurrence: str, now: datetime) -> Committed | None:
-        """What the holder's claim says; None if it can be taken over (its lease ran out)."""
-        found = self._found(str(row["claim"]), now)
+    def _closer(self, seen: SeenJob | None, now: datetime) -> Entity | None:
+        """The claim that closed the job the load read, once its lease ran out (None: none, gone, or still leased).
+        One that died before its decision landed gives the job back (`_drop`): Conflict, the event decides anew."""
+        if seen is None or seen.row is None or not seen.row.get("closed_by"):
+            return None
+        if float(seen.row.get("until") or 0) > now.timestamp():
+            return None  # the closer may still be at work: a twin waits on the occurrence, as before
+        row = self._claim(str(seen.row["closed_by"]))
+        if row is None or row["done"] or float(row["lease"]) > now.timestamp() or self._landed(row):
+            return row
+        self._drop(row)
+        raise Conflict(f"{seen.name} was closed by {row['claim']}, whose decision never landed: deciding again")
+
+    def _holder(self, row: Entity, occurrence: str, now: datetime, known: Entity | None = None) -> Committed | None:
+        """What the holder's claim says (`known`: as just read); None if it can be taken over (its lease ran out)."""
+        found = self._found(str(row["claim"]), now, known)
         if found is not None:
             return found
         if float(row["until"]) > now.timestamp():
@@ -85,8 +105,13 @@ class TableOccurrences(TableClaims):
             return True
         pk, ops = part(seen.name), list[Op]()
         job = next((j for j in commit.jobs if j.name == seen.name), None)
-        if job is not None:
-            ops.append(("upsert", {"PartitionKey": pk, "RowKey": JOB, **job_props(job)}, replace_mode()))
+        if job is not None:  # who closed it, from what, and its lease: a claim dying before its decision gives it back
+            closing = {
+                "closed_by": commit.claim_id,
+                "was": job_of(seen.row).status if seen.row else OPEN,
+                "until": until,
+            }
+            ops.append(("upsert", {"PartitionKey": pk, "RowKey": JOB, **job_props(job), **closing}, replace_mode()))
         if commit.occurrence:
             row: dict[str, Any] = {"PartitionKey": pk, "RowKey": job_occurrence_rk(commit.occurrence)}
             row |= {"claim": commit.claim_id, "until": until, "occurrence": commit.occurrence}
@@ -147,11 +172,11 @@ class TableOccurrences(TableClaims):
     def _rollback(self, commit: Commit, claim_etag: str, rows: list[Op], taking: Taking, jobs: list[str]) -> None:
         """Undo a claim whose decision was not written, so a new decision can take its place at once."""
         claim_id = commit.claim_id
-        try:
-            if claim_etag:
-                self._unclaim(claim_id, claim_etag, rows)
+        try:  # the job first: a crash in between leaves a claim that gives nothing back, never a job closed by none
             if taking.etag or taking.job_etag:
                 self._free(commit.occurrence, taking)
+            if claim_etag:
+                self._unclaim(claim_id, claim_etag, rows)
             for name in jobs:
                 self.table(JOBS).delete_entity(part(name), JOB)
         except Exception:  # its lease runs out, and then it counts as never written
@@ -178,6 +203,12 @@ def _names(occurrence: str, job: str) -> bool:
     """Whether the occurrence names the job (`run:<job>:completed`, `finding:<kind>:<job>`): a guard that the job
     read is the one this event is about."""
     return f":{job}:" in f":{occurrence}:"
+
+
+def closes(commit: Commit, taking: Taking) -> str | None:
+    """The job whose new status the commit writes beside its occurrence, ahead of its decision (for the claim)."""
+    name = taking.job.name if taking.job is not None else None
+    return name if any(j.name == name for j in commit.jobs) else None
 
 
 def beside(taking: Taking) -> str | None:

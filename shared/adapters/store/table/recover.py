@@ -41,8 +41,19 @@ class TableRecover(TableFinish):
         row = self._claim(claim_id)
         if row is None or row["done"] or float(row["lease"]) > now.timestamp():
             return None
-        if not self._landed(row):
-            self._drop(row)
+        if not self._landed(row):  # its delivery died before its decision: nothing to resume
+            self._drop(row)  # the job it closed (if it got that far) given back first
+            # Its event reports on one of our jobs: decide it again now rather than wait for a redelivery (a forced
+            # re-run's claim is not its event's: the job, open, is left to the redelivery and reconcile).
+            if row.get("closes") and "#" not in claim_id and "raw_n" in row:
+                return Adopted(
+                    claim_id=claim_id,
+                    occurrence=row.get("occurrence"),
+                    raw=unpack(row, "raw") or {},
+                    ledger=ledger_of(row),
+                    intents=(),
+                    undecided=True,
+                )
             return None
         until = now.timestamp() + lease_seconds
         taken = {"PartitionKey": row["PartitionKey"], "RowKey": row["RowKey"], "lease": until}

@@ -4,7 +4,9 @@ Layout and partitions: `shared.adapters.store.table.keys`. A commit takes the cl
 the sweep and the in-flight rows of the jobs it submits) in one request; the occurrence with the new status of the
 job the event reports on in another (`occurrences`); then the decision in one transaction per partition (one for a
 decision on one model, its notices included). A conflict there rolls the claim, the occurrence and the job's status
-back and raises Conflict, so nothing of the commit stays.
+back and raises Conflict, so nothing of the commit stays. A process that dies between the job's write and the
+decision's leaves a claim that says which job it closed (`closes`) and a job that says who closed it: whoever drops
+that claim (the redelivery, the twin, the sweep) gives the job back first, and the event is decided anew.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from shared.adapters.store.table.due import TableDue
 from shared.adapters.store.table.guards import TableGuards
 from shared.adapters.store.table.inflight import inflight_ops
 from shared.adapters.store.table.keys import intent_pk, intent_rk, model_pk, seq
-from shared.adapters.store.table.occurrences import beside, other_jobs
+from shared.adapters.store.table.occurrences import beside, closes, other_jobs
 from shared.adapters.store.table.prune import TablePrune
 from shared.core.state import Claimed, Commit, Committed, IntentStatus
 
@@ -65,7 +67,9 @@ class TableStore(TablePrune, TableDue, TableGuards):
             return found
         if not parts and not self._take(commit, taking, now.timestamp() + lease_seconds):
             return self._taken(commit, taking, now)  # done at once: the claim could not be rolled back
-        claim = claim_entity(commit, done=not parts, lease=until, marker=marker, parts=where, seq=order)
+        claim = claim_entity(
+            commit, done=not parts, lease=until, marker=marker, parts=where, seq=order, closes=closes(commit, taking)
+        )
         claim |= {"occurrence_job": beside(taking)} if commit.occurrence and beside(taking) else {}
         rows = inflight_ops(commit.claim_id, commit.jobs)
         found, claim_etag = self._insert(claim, bool(parts), now, rows)
