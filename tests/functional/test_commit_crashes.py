@@ -132,3 +132,31 @@ def test_the_redelivery_of_a_failure_pages_once_after_the_killed_process_closed_
     assert drive.reactor.handle(events[0]).outcome == "duplicate"
     assert drive.stage("1") == "rejected"
     assert [e["template"] for e in log.entries(kind="notify")] == ["run_failed", "test_failed"]
+
+
+@pytest.mark.parametrize("at", ["_write_parts", "_save_jobs"])
+def test_the_redelivery_of_a_registration_submits_the_test_the_killed_process_never_decided(
+    at: str,
+    settings: Settings,
+    clock: FixedClock,
+    tmp_path: Path,
+    azurite: str,  # noqa: F811
+) -> None:
+    folder = tmp_path / f"t{uuid.uuid4().hex[:12]}"
+    folder.mkdir()
+    log = CallLog(folder / "calls.jsonl")
+    drive = Driver(host(settings, clock, log, store=TableStore.from_connection_string(azurite, prefix=folder.name)))
+    registered = drive.workspace.register_model("credit-risk", {})
+    child = multiprocessing.get_context("fork").Process(
+        target=_deliver_and_die, args=(settings, clock, log.path, registered, azurite, at)
+    )
+    child.start()
+    child.join()
+    assert child.exitcode == 9 and drive.stage("1") is None
+
+    clock.advance(seconds=drive.reactor.lease_seconds + 1)
+    assert drive.reactor.handle(registered).outcome == "handled"
+    assert drive.reactor.handle(registered).outcome == "duplicate"
+    assert drive.stage("1") == "testing"
+    assert [j["purpose"] for j in drive.workspace.jobs(status="Queued")] == ["offline_test"]  # submitted once
+    assert drive.reactor.store.stalled(clock.now(), 10) == []
