@@ -20,6 +20,7 @@ import pytest
 from shared.adapters.store.table.store import TableStore
 from shared.app.settings import Settings
 from shared.core.clock import FixedClock
+from shared.engine.reconcile import check_jobs, reconcile, sweep_stalled
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
 from tests.functional.driver import Driver
 from tests.functional.races import CallLog, host
@@ -154,7 +155,10 @@ def test_the_redelivery_of_a_registration_submits_the_test_the_killed_process_ne
     child.join()
     assert child.exitcode == 9 and drive.stage("1") is None
 
-    clock.advance(seconds=drive.reactor.lease_seconds + 1)
+    clock.advance(minutes=drive.reactor.policy.reconcile.job_timeout_minutes + 1)
+    report = reconcile(drive.reactor, steps=(sweep_stalled, check_jobs))  # the claim dropped, then the jobs asked
+    # No job of it is looked for (none was submitted): no "lost" finding, no error in every reconcile run after.
+    assert (report.checked, report.errors, report.outcomes, log.entries(kind="notify")) == (0, [], [], [])
     assert drive.reactor.handle(registered).outcome == "handled"
     assert drive.reactor.handle(registered).outcome == "duplicate"
     assert drive.stage("1") == "testing"

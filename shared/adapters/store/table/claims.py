@@ -92,13 +92,24 @@ class TableClaims(TableReads):
         claim_id = str(row["claim"])
         reopened = self._reopen(row)
         gone = {"PartitionKey": claim_pk(claim_id), "RowKey": open_rk(claim_id)}
+        ops: list[Op] = [("delete", dict(row), if_match(etag_of(row))), ("delete", gone), *self._inflight_of(row)]
         try:
-            self._submit(CLAIMS, [("delete", dict(row), if_match(etag_of(row))), ("delete", gone)])
+            self._submit(CLAIMS, ops)
         except Exception as exc:
             if not lost_race(exc):
                 raise
             raise TransientError(f"event {claim_id} is being taken over elsewhere") from None
         return reopened
+
+    def _inflight_of(self, claim: Entity) -> list[Op]:
+        """Deletes of the in-flight rows a claim wrote beside it (in its shard, for the jobs its decision would have
+        submitted): with the decision never landed, no job was submitted, and reconcile would report them lost."""
+        rows = self._range(CLAIMS, str(claim["PartitionKey"]), "inflight:")
+        return [
+            ("delete", dict(r), if_match(etag_of(r)))
+            for r in rows
+            if (job := job_of(r)).event_id == claim.get("event_id") and job.submitted_at == claim.get("at")
+        ]
 
     def _reopen(self, claim: Entity) -> bool:
         """Give back the job a claim closed ahead of its decision: its status as before, the occurrences the claim
