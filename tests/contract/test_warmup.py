@@ -2,39 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from shared.app import bootstrap
 from shared.app.azure import azureml_workspace
 from shared.app.settings import Settings
 from shared.core.actions import SubmitJob
 from tests.contract.azureml_fake_arm import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, FakeAzureML
+from tests.contract.test_workspace_azureml import arm  # noqa: F401  (the ARM stand-in on HTTPS)
 
 
 class CountingClient:
     """The real MLClient, built on first attribute use; counts builds."""
 
-    def __init__(self, arm: FakeAzureML) -> None:
-        self.arm, self.built, self._client = arm, 0, None
+    def __init__(self, server: FakeAzureML) -> None:
+        self.arm, self.built, self._client = server, 0, None
 
     def __getattr__(self, name: str) -> Any:
         if self._client is None:
             self.built += 1
             self._client = self.arm.client()
         return getattr(self._client, name)
-
-
-@pytest.fixture
-def arm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzureML]:
-    monkeypatch.setenv("AZUREML_CURRENT_CLOUD", "AzureCloud")
-    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
-    with FakeAzureML(tmp_path) as server:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.cert))
-        yield server
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -49,7 +38,10 @@ def _settings(tmp_path: Path) -> Settings:
     )
 
 
-def test_warm_up_builds_the_client_and_loads_the_job_files_without_a_request(arm: FakeAzureML, tmp_path: Path) -> None:
+def test_warm_up_builds_the_client_and_loads_the_job_files_without_a_request(
+    arm: FakeAzureML,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     client = CountingClient(arm)
     workspace = azureml_workspace(_settings(tmp_path), client=client)  # type: ignore[arg-type]
     workspace.warm_up(["pipelines/offline_test.yml", "pipelines/missing.yml"])  # a bad file is its event's to report
