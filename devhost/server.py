@@ -65,19 +65,22 @@ class DevHost:
         return _text(f"no function serves {path}", 404)
 
     def urls(self, base: str) -> list[tuple[Registered, str]]:
-        """Each function with the URL it answers at (route templates unexpanded)."""
+        """Each function with the URL it answers at (route templates unexpanded); "" for timers and warmup, which
+        no request reaches."""
         lead = f"{base}/{self.prefix}/" if self.prefix else f"{base}/"
-        return [
-            (f, f"{lead}{f.route}" if f.pattern else f"{base}{WEBHOOK_PATH}?functionName={f.name}")
-            for f in self.functions
-        ]
+        return [(f, f"{lead}{f.route}" if f.pattern else self._webhook_url(base, f)) for f in self.functions]
+
+    @staticmethod
+    def _webhook_url(base: str, function: Registered) -> str:
+        grid = function.trigger.lower() == "eventgridtrigger"
+        return f"{base}{WEBHOOK_PATH}?functionName={function.name}" if grid else ""
 
     def describe(self, base: str) -> str:
-        """The function list `func start` prints: name, methods or trigger, URL."""
+        """The function list `func start` prints: name, methods or trigger, URL (none for a timer)."""
         lines = []
         for function, url in self.urls(base):
             kind = f"[{','.join(function.methods) or 'ANY'}]" if function.pattern else function.trigger
-            lines.append(f"    {function.name}: {kind} {url}")
+            lines.append(f"    {function.name}: {kind} {url}".rstrip())
         return "Functions:\n" + "\n".join(lines) + "\n"
 
     def _too_large(self, request: Request) -> Response | None:

@@ -155,3 +155,13 @@ def test_a_failing_event_fails_the_whole_batch(host: Host) -> None:
     answer = host.client.deliver([good, "not an event"])
     assert answer.status_code == 500
     assert host.record("a", "1")["stage"] == "testing"  # the others still ran, as in the host
+
+
+def test_the_function_list_gives_a_url_only_to_what_a_request_reaches(host: Host) -> None:
+    listed = {
+        line.split(":")[0].strip(): line for line in requests.get(f"{host.url}/", timeout=10).text.splitlines()[1:]
+    }
+    assert listed["aml_events"].endswith("/runtime/webhooks/eventgrid?functionName=aml_events")
+    assert listed["health"].endswith("/api/health")
+    for timer, trigger in (("sweep", "timerTrigger"), ("reconcile", "timerTrigger"), ("warmup", "warmupTrigger")):
+        assert listed[timer] == f"    {timer}: {trigger}"
