@@ -8,7 +8,6 @@ import json
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -23,25 +22,9 @@ from shared.app import bootstrap
 from shared.core.clock import FixedClock
 from shared.engine.reactor import Reactor
 from tests.contract import azurite
+from tests.contract.test_store_requests import Requests  # the counting transport the request tests use
 
 TABLES = ("Claims", "Subjects", "Jobs", "DeadLetters", "Guards")
-
-
-class Requests:
-    """A raw_request_hook counting every HTTP request the Tables SDK sends."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, request: Any) -> None:
-        with self._lock:
-            self.count += 1
-
-    def take(self) -> int:
-        with self._lock:
-            count, self.count = self.count, 0
-        return count
 
 
 def _reactor(connection: str, folder: Path, clock: FixedClock) -> tuple[Reactor, Requests]:

@@ -27,6 +27,7 @@ from shared.core.actions import SubmitJob
 from shared.core.endpoints import EndpointTraffic
 from shared.core.errors import UpstreamRejected
 from shared.core.links import studio_run, workspace_arm_id, workspace_scope
+from shared.core.placement import same_workspace
 from shared.core.ports import JobStatus, Receipt
 
 T = TypeVar("T")
@@ -263,7 +264,7 @@ class AzureMLWorkspace:
     def _client_of(self, workspace_id: str) -> MLClientSlice:
         """This workspace's client, or another's (same identity) when `workspace_id` names another workspace."""
         scope = workspace_scope(workspace_id)
-        if scope is None or workspace_id.strip().rstrip("/").lower() == self.target.workspace_id.lower():
+        if scope is None or same_workspace(workspace_id.strip(), self.target.workspace_id):
             return self.client
         subscription, group, name = scope
         return self._client_for(
