@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 
+from shared.adapters.store.sqlite.rows import write_record
 from shared.core.clock import FixedClock
+from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.engine.reactor import Reactor
 from shared.engine.reconcile import reconcile
 from shared.tools import synthetic
@@ -79,3 +82,40 @@ def test_no_query_scans_a_table_that_grows(reactor: Reactor, clock: FixedClock) 
         if growing and not BOUNDED.search(sql):
             scans.append(f"{sql}\n    -> {plan}")
     assert not scans, "queries that scan a growing table:\n" + "\n".join(scans)
+
+
+def _steps(db: sqlite3.Connection, call: Callable[[], object]) -> int:
+    """SQLite virtual-machine steps a call takes: the work a query does, whatever the machine's speed."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    db.set_progress_handler(count, 1)
+    try:
+        call()
+    finally:
+        db.set_progress_handler(None, 1)
+    return steps
+
+
+def test_a_models_lookups_do_not_grow_with_its_versions(reactor: Reactor) -> None:
+    """The loader's reads of one model (its production records, a version, its jobs) cost the same with 10 versions
+    as with 200: an index or a key, not a walk through every version of the model."""
+    store = reactor.store
+    db: sqlite3.Connection = store._db()  # type: ignore[attr-defined]
+    lookups: dict[str, Callable[[], object]] = {
+        "production records": lambda: store.records("m", str(Stage.PRODUCTION)),
+        "a record": lambda: store.get_record("m", "3"),
+        "jobs by purpose": lambda: store.jobs_for("m", "offline_test"),
+    }
+    costs = []
+    for versions in (10, 200):
+        with store._tx() as tx:  # type: ignore[attr-defined]
+            for v in range(versions):
+                write_record(tx, ModelVersionRecord(model="m", version=f"{versions}.{v}", stage=Stage.TESTING))
+        costs.append({name: _steps(db, call) for name, call in lookups.items()})
+    grown = {name: (costs[0][name], costs[1][name]) for name in lookups if costs[1][name] > 2 * costs[0][name]}
+    assert not grown, f"lookups that grow with the model's versions (steps at 10 -> 210 versions): {grown}"
