@@ -2,6 +2,8 @@
 staging and an approval by someone the policy names; and no redelivery asks CD twice."""
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,8 +54,14 @@ class Counting:
         return self.inner.deploy(request)
 
 
-def fresh_driver() -> tuple[Driver, Counting]:
-    state = Path(tempfile.mkdtemp(prefix="reactor-prop-"))
+@contextmanager
+def fresh_driver() -> Iterator[tuple[Driver, Counting]]:
+    """A driver on a fresh state folder, removed afterwards (hypothesis runs hundreds of examples)."""
+    with tempfile.TemporaryDirectory(prefix="reactor-prop-") as folder:
+        yield _driver(Path(folder))
+
+
+def _driver(state: Path) -> tuple[Driver, Counting]:
     counting = Counting(RecordingDeployer(state / "cd_requests"))
     clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     return Driver(bootstrap.local(state, clock=clock, deployer=counting)), counting
@@ -93,7 +101,11 @@ def play(drive: Driver, step: tuple, sent: list[dict]) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(STEPS)
 def test_production_only_through_gate_staging_and_approval(steps: list[tuple]) -> None:
-    drive, counting = fresh_driver()
+    with fresh_driver() as (drive, counting):
+        _check(drive, counting, steps)
+
+
+def _check(drive: Driver, counting: Counting, steps: list[tuple]) -> None:
     sent: list[dict] = []
     for step in steps:
         play(drive, step, sent)
