@@ -86,6 +86,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'REACTOR_POLICY', value: 'policy.yaml' }
         { name: 'REACTOR_LEASE_SECONDS', value: '360' }
         { name: 'REACTOR_MAX_BODY_BYTES', value: '1048576' }
+        { name: 'REACTOR_CACHE_ENTRIES', value: '4096' }
+        { name: 'REACTOR_RETENTION_DAYS', value: '' } // empty: history kept forever; N >= 2: pruned daily past N days
         { name: 'REACTOR_STORAGE_TABLE_URL', value: storage.properties.primaryEndpoints.table }
         { name: 'REACTOR_TABLE_PREFIX', value: 'reactor' }
         { name: 'REACTOR_DEADLETTER_BLOB_URL', value: storage.properties.primaryEndpoints.blob }

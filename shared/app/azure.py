@@ -42,14 +42,16 @@ def table_store(settings: Settings) -> TableStore:
     """REACTOR_STORAGE_CONNECTION, else REACTOR_STORAGE_TABLE_URL + managed identity, else AzureWebJobsStorage."""
     from shared.adapters.store.table.store import AZURITE, TableStore
 
-    env, prefix = settings.env, settings.env.get(TABLE_PREFIX) or "reactor"
+    env, prefix, entries = settings.env, settings.env.get(TABLE_PREFIX) or "reactor", settings.cache_entries
     if env.get(STORAGE_CONNECTION):
-        return TableStore.from_connection_string(env[STORAGE_CONNECTION], prefix)
+        return TableStore.from_connection_string(env[STORAGE_CONNECTION], prefix, cache_entries=entries)
     if env.get(STORAGE_TABLE_URL):
         from shared.adapters.identity import azure_credential
 
-        return TableStore.from_endpoint(env[STORAGE_TABLE_URL], azure_credential(env.get(AZURE_CLIENT_ID)), prefix)
+        credential = azure_credential(env.get(AZURE_CLIENT_ID))
+        return TableStore.from_endpoint(env[STORAGE_TABLE_URL], credential, prefix, cache_entries=entries)
     if env.get(WEBJOBS_STORAGE) and "=" in env[WEBJOBS_STORAGE]:
         value = env[WEBJOBS_STORAGE]
-        return TableStore.from_connection_string(AZURITE if value == "UseDevelopmentStorage=true" else value, prefix)
+        connection = AZURITE if value == "UseDevelopmentStorage=true" else value
+        return TableStore.from_connection_string(connection, prefix, cache_entries=entries)
     raise ValueError(f"the Table store needs {STORAGE_CONNECTION}, {STORAGE_TABLE_URL} or {WEBJOBS_STORAGE}")

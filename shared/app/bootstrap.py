@@ -47,6 +47,7 @@ def build(settings: Settings, **overrides: Any) -> Reactor:
         workspace_id=settings.workspace_id,
         public_url=settings.public_url,
         lease_seconds=settings.lease_seconds,
+        window_cache_size=settings.cache_entries,
         approval_link_key=settings.secret(APPROVAL_LINK_KEY),
         observer=None if telemetry is None else telemetry.observe,
         **ports,
@@ -77,6 +78,18 @@ def swept(outcomes: list[Any]) -> None:
     telemetry = getattr(observer, "__self__", None)
     if telemetry is not None:
         telemetry.swept(outcomes)
+
+
+def prune_expired() -> dict[str, int] | None:
+    """REACTOR_RETENTION_DAYS applied (the sweep timer asks; the work is done once a day): what was deleted, or None
+    when history is kept forever (the default) or today's run is done."""
+    days = settings().retention_days
+    if days is None:
+        return None
+    from shared.engine import retention
+
+    built = reactor()
+    return retention.prune_expired(built.store, built.clock.now(), days)
 
 
 def local_settings(state_dir: Path, **env: str) -> Settings:

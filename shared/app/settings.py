@@ -11,6 +11,7 @@ from shared.core.links import workspace_arm_id as workspace_arm_id
 from shared.core.setting_names import *  # noqa: F403  (the names, re-exported: one place to look)
 from shared.core.setting_names import (
     AUTH_ENABLED,
+    CACHE_ENTRIES,
     HOSTNAME,
     LEASE_SECONDS,
     MAX_BODY_BYTES,
@@ -18,6 +19,7 @@ from shared.core.setting_names import (
     POLICY,
     PUBLIC_URL,
     RESOURCE_GROUP,
+    RETENTION_DAYS,
     STATE_DIR,
     SUBSCRIPTION,
     WORKSPACE,
@@ -53,6 +55,8 @@ class Settings:
     lease_seconds: int
     env: Mapping[str, str]
     max_body_bytes: int = 1 << 20
+    cache_entries: int = 4096  # per cache, per process: bounded memory however long the process lives
+    retention_days: int | None = None  # None: history is kept; else the sweep prunes what is older, once a day
 
     @property
     def workspace_id(self) -> str:
@@ -91,4 +95,16 @@ class Settings:
             lease_seconds=int(env.get(LEASE_SECONDS) or 360),
             env=env,
             max_body_bytes=int(env.get(MAX_BODY_BYTES) or 1 << 20),
+            cache_entries=_whole(env, CACHE_ENTRIES, least=16) or 4096,
+            retention_days=_whole(env, RETENTION_DAYS, least=2),
         )
+
+
+def _whole(env: Mapping[str, str], name: str, *, least: int) -> int | None:
+    """A whole-number setting of at least `least`; unset or empty: None. ValueError names the setting."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < least:
+        raise ValueError(f"{name} must be a whole number of at least {least} (got {text!r})")
+    return int(text)

@@ -15,6 +15,8 @@ PUBLIC_URL = "REACTOR_PUBLIC_URL"
 LEASE_SECONDS = "REACTOR_LEASE_SECONDS"
 APPROVAL_LINK_KEY = "REACTOR_APPROVAL_LINK_KEY"  # (secret) the approvals function's own key, put in approval links
 MAX_BODY_BYTES = "REACTOR_MAX_BODY_BYTES"  # largest request body / event accepted; default 1 MiB (Event Grid's)
+CACHE_ENTRIES = "REACTOR_CACHE_ENTRIES"  # entries each per-process cache keeps (alert windows, Table ETags); 4096
+RETENTION_DAYS = "REACTOR_RETENTION_DAYS"  # unset: keep history forever; N >= 2: the sweep prunes it daily
 APPINSIGHTS = "APPLICATIONINSIGHTS_CONNECTION_STRING"  # set by the platform: telemetry to Application Insights
 HOSTNAME = "WEBSITE_HOSTNAME"  # set by App Service: the app's default host name
 AUTH_ENABLED = "WEBSITE_AUTH_ENABLED"  # set by App Service Authentication: only then is the principal header trusted

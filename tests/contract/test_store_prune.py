@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+
+from shared.adapters.store.sqlite import SqliteStore
 from shared.core.state import Claimed, Commit, IntentStatus
 from shared.core.store import Store
+from shared.engine.retention import prune_expired
 from tests.contract import test_store_contract as contract
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
 from tests.contract.test_store_contract import LEASE, NOW, commit, done, finish, intent, job, record
@@ -80,3 +85,19 @@ def test_a_redelivery_of_a_pruned_event_runs_again(store: Store) -> None:
     store.finish(finish(c["handled"], done(again.pending[0])))
     twin = replace(c["failed"], claim_id="twin", occurrence="run:j0:Completed", intents=(), jobs=(), subjects={})
     assert store.commit(twin, NOW, LEASE).claimed is Claimed.DUPLICATE  # the redelivery above took the occurrence
+
+
+def test_retention_prunes_what_is_older_than_its_days_once_a_day(store: Store) -> None:
+    _history(store)
+    assert prune_expired(store, NOW, days=5) == {"events": 3, "intents": 2, "dead letters": 2}
+    assert store.ledger(event_id="old-1") == [] and store.get_event("bad-old") is None
+    assert store.is_completed("new-1") and store.get_event("bad-new") == {"id": "bad-new"}
+    assert prune_expired(store, NOW + timedelta(hours=12), days=5) is None  # the same day: done already
+    store.reject("bad-later", "X", {"id": "bad-later"}, "invalid", (NOW - timedelta(days=4, hours=12)).isoformat())
+    assert prune_expired(store, NOW + timedelta(days=1), days=5) == {"events": 1, "intents": 0, "dead letters": 1}
+    assert store.is_completed("new-1") and store.get_event("bad-later") is None
+
+
+def test_retention_keeps_what_a_redelivery_could_still_bring() -> None:
+    with pytest.raises(ValueError, match="at least 2 days"):
+        prune_expired(SqliteStore(Path("/nonexistent/never-opened.db")), NOW, days=1)

@@ -16,14 +16,14 @@ Entity = Mapping[str, Any]
 Op = tuple[Any, ...]
 _PLAIN = {"create": "create_entity", "update": "update_entity", "upsert": "upsert_entity"}
 _OR_TERMS = 14  # a filter holds at most 15 comparisons: the PartitionKey and 14 RowKeys
-_CACHE = 4096
 
 
 class TableBase:
     """The service client, the tables (created on first use) and the primitives the store builds on."""
 
-    def __init__(self, service: TableServiceClient, prefix: str = "reactor") -> None:
+    def __init__(self, service: TableServiceClient, prefix: str = "reactor", *, cache_entries: int = 4096) -> None:
         self.service = service
+        self.cache_entries = cache_entries  # ETags kept (REACTOR_CACHE_ENTRIES): bounded memory in a long-lived worker
         self.prefix = prefix
         self.account = str(getattr(service, "account_name", None) or "table-service")
         self._tables: dict[str, TableClient] = {}
@@ -109,7 +109,7 @@ class TableBase:
         with self._lock:
             self._etags[key] = (int(row.get("revision", 0)), etag_of(row))
             self._etags.move_to_end(key)
-            while len(self._etags) > _CACHE:
+            while len(self._etags) > self.cache_entries:
                 self._etags.popitem(last=False)
 
     def _recalled(self, pk: str, rk: str) -> tuple[int, str] | None:

@@ -38,18 +38,24 @@ class TableStore(TablePrune, TableDue, TableGuards):
     """Claims, decisions, intents, records, jobs, ledger and dead letters in Table Storage."""
 
     @classmethod
-    def from_connection_string(cls, connection: str, prefix: str = "reactor", **client: Any) -> TableStore:
+    def from_connection_string(
+        cls, connection: str, prefix: str = "reactor", *, cache_entries: int = 4096, **client: Any
+    ) -> TableStore:
         """From a storage connection string (Azurite: the well-known development account); `client`: SDK options."""
         from azure.data.tables import TableServiceClient
 
-        return cls(TableServiceClient.from_connection_string(connection, **{**RETRY, **client}), prefix)
+        service = TableServiceClient.from_connection_string(connection, **{**RETRY, **client})
+        return cls(service, prefix, cache_entries=cache_entries)
 
     @classmethod
-    def from_endpoint(cls, url: str, credential: Any, prefix: str = "reactor") -> TableStore:
+    def from_endpoint(
+        cls, url: str, credential: Any, prefix: str = "reactor", *, cache_entries: int = 4096
+    ) -> TableStore:
         """From the account's table endpoint and a token credential (the app's managed identity)."""
         from azure.data.tables import TableServiceClient
 
-        return cls(TableServiceClient(endpoint=url, credential=credential, **RETRY), prefix)
+        service = TableServiceClient(endpoint=url, credential=credential, **RETRY)
+        return cls(service, prefix, cache_entries=cache_entries)
 
     @guarded("committing a decision")
     def commit(self, commit: Commit, now: datetime, lease_seconds: int) -> Committed:
