@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -59,8 +59,9 @@ class Store(Protocol):
         and deleted when `apply`. Lifecycle records, jobs and pending work are kept."""
         ...
 
-    def subject_revision(self, subject: str) -> int:
-        """How many decisions were committed on a subject (0: none)."""
+    def subject_revision(self, subject: str, versions: Sequence[str] = ()) -> int:
+        """How many decisions were committed on a subject (0: none). `versions`: those of the subject the caller
+        reads next (a hint: a store may read them with the revision, as the Table store does)."""
         ...
 
     def claim_status(self, claim_id: str, now: float) -> Claimed | None:

@@ -44,7 +44,10 @@ class Loader:
         if isinstance(event, ev.EndpointWritten):  # read only: what the endpoint serves now, whoever wrote it
             endpoint = self.workspace.endpoint_models(event.endpoint, event.workspace)
             versions = [(d.model, d.version) for d in endpoint.deployments if d.model] if endpoint else []
-        subjects = {model: self.store.subject_revision(model) for model in sorted({m for m, _ in versions})}
+        subjects = {
+            model: self.store.subject_revision(model, [v for m, v in versions if m == model and v])
+            for model in sorted({m for m, _ in versions})
+        }
         budget_reset = None
         if isinstance(event, ev.DriftDetected) and (rule := self.policy.drift_rule(event.monitor)) is not None:
             subjects[rule.model] = self.store.subject_revision(rule.model)

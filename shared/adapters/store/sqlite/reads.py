@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.core.lifecycle import ModelVersionRecord, Stage
@@ -21,7 +21,7 @@ class SqliteReads:
     def _one(self, sql: str, *args: Any) -> Any:
         return self._db().execute(sql, args).fetchone()
 
-    def subject_revision(self, subject: str) -> int:
+    def subject_revision(self, subject: str, versions: Sequence[str] = ()) -> int:
         row = self._one("SELECT revision FROM subjects WHERE subject = ?", subject)
         return int(row[0]) if row else 0
 

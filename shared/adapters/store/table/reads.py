@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,8 +52,8 @@ class TableReads(TableSnapshots):
         return not marker or self._get(SUBJECTS, marker, marker_rk(str(claim["claim"]))) is not None
 
     @guarded("reading a subject")
-    def subject_revision(self, subject: str) -> int:
-        row = self._snapshot(model_pk(subject)).subject  # with the active records, for the reads that follow
+    def subject_revision(self, subject: str, versions: Sequence[str] = ()) -> int:
+        row = self._snapshot(model_pk(subject), versions).subject  # with the records the load reads next
         return int(row["revision"]) if row is not None else 0
 
     @guarded("reading a claim")
@@ -71,9 +72,9 @@ class TableReads(TableSnapshots):
 
     @guarded("reading a lifecycle record")
     def get_record(self, model: str, version: str) -> ModelVersionRecord | None:
-        row = self._snapshot_record(model_pk(model), record_rk(version))
-        if row is not None:
-            return record_of(row)
+        known, row = self._snapshot_record(model_pk(model), record_rk(version))
+        if known:
+            return record_of(row) if row is not None else None
         row = self._get(SUBJECTS, model_pk(model), record_rk(version))
         if row is None:
             return None
