@@ -10,9 +10,10 @@ bp = func.Blueprint()
 @bp.function_name("ledger")
 @bp.route(route="ledger/{kind}/{key?}/{version?}", methods=["GET"])
 def ledger(req: func.HttpRequest) -> func.HttpResponse:
-    """events/{id}, models/{model}[/{version}], dead-letters."""
+    """events/{id}, models/{model}[/{version}] (?limit=&cursor=: a page, newest first), dead-letters."""
     from shared.app.bootstrap import reactor
     from shared.web import http_api
 
     params = req.route_params
-    return respond(http_api.ledger(reactor(), params["kind"], params.get("key") or "", params.get("version")))
+    key, version = params.get("key") or "", params.get("version")
+    return respond(http_api.ledger(reactor(), params["kind"], key, version, dict(req.params)))

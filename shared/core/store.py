@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.core.dead_letters import LetterPage, LetterQuery
+from shared.core.ledger_pages import LedgerPage, LedgerQuery
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.silences import Silence
 from shared.core.state import Adopted, Claimed, Commit, Committed, Finish, Intent, JobRef, LedgerEntry
@@ -101,6 +102,11 @@ class Store(Protocol):
         limit: int | None = None,
     ) -> list[LedgerEntry]:
         """Entries, oldest first, filtered; with `limit`, only the newest that many (still oldest first)."""
+        ...
+
+    def ledger_page(self, query: LedgerQuery) -> LedgerPage:
+        """A model's (or model version's) entries newest first, a page at a time: as fast on a long history as on a
+        short one. BadQuery('cursor') for a cursor this store did not make."""
         ...
 
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -7,7 +7,9 @@ from dataclasses import asdict
 from typing import Any
 
 from shared.core import events as ev
+from shared.core.dead_letters import BadQuery
 from shared.core.event_fields import canonical_version
+from shared.core.ledger_pages import ledger_query_from
 from shared.core.payload import BadBody, clean_text, loads
 from shared.engine.reactor import Reactor
 from shared.web.answers import MAX_BODY_BYTES, PRINCIPAL_HEADER, Response, answer, flag, internal_event, safely
@@ -143,16 +145,28 @@ def approval_request(
     return decide_approval(reactor, model, version, fields, headers, trust_body_identity=trust_body_identity)
 
 
-def ledger(reactor: Reactor, kind: str, key: str, version: str | None = None) -> Response:
-    """GET /api/ledger/events/{id} | /api/ledger/models/{model}[/{version}] | /api/ledger/dead-letters."""
+def _model_ledger(reactor: Reactor, model: str, version: str | None, params: Mapping[str, str]) -> Response:
+    """A model's (or version's) records and a page of its ledger, newest first, with the cursor of the next."""
+    try:
+        page = reactor.store.ledger_page(ledger_query_from(model, version, params))
+    except BadQuery as exc:
+        return 400, {"error": str(exc), "parameter": exc.name}
+    found = [reactor.store.get_record(model, version)] if version is not None else reactor.store.records(model)
+    records = [asdict(r) for r in found if r is not None]
+    return 200, {"records": records, "ledger": [asdict(e) for e in page.entries], "next": page.next}
+
+
+def ledger(
+    reactor: Reactor, kind: str, key: str, version: str | None = None, params: Mapping[str, str] | None = None
+) -> Response:
+    """GET /api/ledger/events/{id} | /api/ledger/models/{model}[/{version}][?limit=&cursor=] |
+    /api/ledger/dead-letters."""
     key, version = clean_text(key), None if version is None else clean_text(version)
     store = reactor.store
     if kind == "events":
         entries = store.ledger(event_id=key)
     elif kind == "models":
-        entries = store.ledger(model=key, version=version)
-        records = [asdict(r) for r in store.records(key) if version is None or r.version == version]
-        return 200, {"records": records, "ledger": [asdict(e) for e in entries]}
+        return safely(lambda: _model_ledger(reactor, key, version, params or {}))
     elif kind == "dead-letters":
         return 200, {"dead_letters": store.dead_letters()}
     else:

@@ -7,10 +7,13 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from shared.core.dead_letters import BadQuery
+from shared.core.ledger_pages import LedgerPage, LedgerQuery, cursor_at, position
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.state import Claimed, JobRef, LedgerEntry
 
 _LEDGER = "SELECT event_id, event_type, at, outcome, model, version, detail FROM journal WHERE detail IS NOT NULL"
+_LEDGER_SEQ = _LEDGER.replace(", detail FROM", ", detail, seq FROM", 1)
 
 
 class SqliteReads:
@@ -103,6 +106,29 @@ class SqliteReads:
             )
             for r in reversed(rows)
         ]
+
+    def ledger_page(self, query: LedgerQuery) -> LedgerPage:
+        where, args = "model = ?", list[Any]([query.model])
+        if query.version is not None:
+            where, args = where + " AND version = ?", [*args, query.version]
+        if query.cursor is not None:
+            kind, seq = position(query.cursor)
+            if kind != "seq" or not seq.isdigit():
+                raise BadQuery("cursor", "a cursor from a previous page ('next')", query.cursor)
+            where, args = where + " AND seq < ?", [*args, int(seq)]
+        rows = (
+            self._db()
+            .execute(f"{_LEDGER_SEQ} AND {where} ORDER BY seq DESC LIMIT ?", (*args, query.limit + 1))
+            .fetchall()
+        )
+        entries = [
+            LedgerEntry(
+                event_id=r[0], event_type=r[1], at=r[2], outcome=r[3], model=r[4], version=r[5], detail=json.loads(r[6])
+            )
+            for r in rows[: query.limit]
+        ]
+        more = len(rows) > query.limit
+        return LedgerPage(entries, cursor_at("seq", str(rows[query.limit - 1][7])) if more else None)
 
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
         rows = self._db().execute(

@@ -67,14 +67,18 @@ class TableBase:
         extra: str = "",
         params: Mapping[str, Any] | None = None,
         select: list[str] | None = None,
+        after: str | None = None,
     ) -> list[Entity]:
-        """Entities of one partition whose RowKey starts with `prefix` (a bounded key range), `eq` properties equal."""
+        """Entities of one partition whose RowKey starts with `prefix` (a bounded key range), `eq` properties equal;
+        `after`: only RowKeys past it (where a page left off)."""
         from shared.adapters.store.table.keys import below
 
         eq = {k: v for k, v in (eq or {}).items() if v is not None}
-        terms = ["PartitionKey eq @pk", "RowKey ge @lo", "RowKey lt @hi", *(f"{k} eq @{k}" for k in eq)]
+        low = "RowKey ge @lo" if after is None else "RowKey gt @lo"
+        terms = ["PartitionKey eq @pk", low, "RowKey lt @hi", *(f"{k} eq @{k}" for k in eq)]
         query = " and ".join(terms + ([extra] if extra else []))
-        values = {"pk": pk, "lo": prefix, "hi": below(prefix), **eq, **(params or {})}
+        lo = prefix if after is None else max(after, prefix)
+        values = {"pk": pk, "lo": lo, "hi": below(prefix), **eq, **(params or {})}
         return self._query(table, query, values, top, select)
 
     def _rows(self, table: str, pk: str, rks: Iterable[str]) -> dict[str, Entity]:

@@ -22,14 +22,13 @@ from shared.adapters.store.table.keys import (
     intent_pk,
     intent_rk,
     job_rk,
-    ledger_rk,
     marker_rk,
     model_pk,
     record_rk,
 )
 from shared.adapters.store.table.occurrences import TableOccurrences
 from shared.adapters.store.table.reads import SUBJECTS
-from shared.adapters.store.table.rows import intent_of, intent_props, job_props, ledger_props, record_props
+from shared.adapters.store.table.rows import intent_of, intent_props, job_props, ledger_ops, record_props
 from shared.core.errors import TransientError
 from shared.core.state import Commit, Conflict, Intent, IntentStatus
 
@@ -105,8 +104,7 @@ class TableDecisions(TableOccurrences):
             if model_pk(j.model) == pk
         ]
         if commit.ledger.model and model_pk(commit.ledger.model) == pk:
-            entry = {"RowKey": ledger_rk(commit.ledger, commit.claim_id), "seq": order}
-            ops.append(("upsert", {**keys, **entry, **ledger_props(commit.ledger)}, replace_mode()))
+            ops += ledger_ops(pk, commit.ledger, commit.claim_id, replace_mode(), seq=order)
         outcome, counted = Outcome(), False
         for intent in intents:
             row = known.get(intent_rk(intent.key))

@@ -19,7 +19,6 @@ from shared.adapters.store.table.keys import (
     intent_pk,
     intent_rk,
     job_rk,
-    ledger_rk,
     legacy_intent_pk,
     model_pk,
     part,
@@ -29,6 +28,7 @@ from shared.adapters.store.table.letters import TableLetters
 from shared.adapters.store.table.reads import CLAIMS, JOBS, SUBJECTS
 from shared.adapters.store.table.rows import (
     job_props,
+    ledger_ops,
     ledger_props,
     outcome_props,
     raw_props,
@@ -51,14 +51,7 @@ class TableFinish(TableDecisions, TableLetters, TableInflight):
         for job in finish.jobs:
             ops[model_pk(job.model)].append(_job_index(job))
         if entry.model:
-            pk = model_pk(entry.model)
-            ops[pk].append(
-                (
-                    "upsert",
-                    {"PartitionKey": pk, "RowKey": ledger_rk(entry, claim_id), **ledger_props(entry)},
-                    merge_mode(),
-                )
-            )
+            ops[model_pk(entry.model)] += ledger_ops(model_pk(entry.model), entry, claim_id, merge_mode())
         self._apply(ops)
         self._save_jobs(finish.jobs)
         extra: list[Op] = []
@@ -182,9 +175,7 @@ class TableFinish(TableDecisions, TableLetters, TableInflight):
         self._close(claim_id, [("update", done, merge_mode())])
 
     def _index_ledger(self, entry: LedgerEntry, claim_id: str, order: str) -> None:
-        pk = model_pk(entry.model or "")
-        row = {"PartitionKey": pk, "RowKey": ledger_rk(entry, claim_id), "seq": order, **ledger_props(entry)}
-        self.table(SUBJECTS).upsert_entity(row, **replace_mode())
+        self._submit(SUBJECTS, ledger_ops(model_pk(entry.model or ""), entry, claim_id, replace_mode(), seq=order))
 
 
 _LEGACY = ""  # in `_results`: where each notice's result would go in the layout before

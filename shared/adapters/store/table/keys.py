@@ -7,10 +7,11 @@ Table `Claims`, partition `claims:NN` (a shard of the claim id's event part, bef
   letter (for `get_event`). Partition `occurrence:<occurrence>`: which claim took a logical occurrence that is
   not about one of our jobs.
 Table `Subjects`, partition `model:<model>`: `subject` (the revision), `record:<version>`,
-  `jobs:<purpose>:<inverted time>:<name>`, `ledger:<version>:<inverted time>:<claim>`, intents of the model's
-  actions (notices about the model included), `commit:<claim>` markers; `group:<window>`: an alert group's intents
-  and its `counter`; `notice:<key>`: the intents of a notice about no model (one per channel); `intent:<key>` any
-  other intent.
+  `jobs:<purpose>:<inverted time>:<name>`, `ledger:<version>:<inverted time>:<claim>` and its twin across
+  versions `log:<inverted time>:<claim>` (one transaction: a model's or a version's ledger pages newest first),
+  intents of the model's actions (notices about the model included), `commit:<claim>` markers; `group:<window>`:
+  an alert group's intents and its `counter`; `notice:<key>`: the intents of a notice about no model (one per
+  channel); `intent:<key>` any other intent.
 Table `Jobs`, partition `<name>`: `job` the job, and `occurrence:<occurrence>` for an occurrence about the job
   (its completion), written in one transaction with the job's new status (with `closed_by` the claim, `was` the
   status before and `until` the claim's lease, so a claim that dies before its decision gives the job back).
@@ -18,7 +19,8 @@ Table `Jobs`, partition `<name>`: `job` the job, and `occurrence:<occurrence>` f
 
 Before this layout (kept readable): in-flight rows in table `Jobs`, partition `inflight:<purpose>` (still read, and
 drained as their jobs close); every occurrence in `occurrence:<occurrence>` (still where a twin of an event handled
-before looks); every notice in `notice:<key>` (a result for one still pending there is written there).
+before looks); every notice in `notice:<key>` (a result for one still pending there is written there); ledger
+rows by version alone, without `log:` twins (a model's pages show them after the log, oldest part of its history).
 """
 
 from __future__ import annotations
@@ -133,6 +135,13 @@ def ledger_prefix(version: str | None = None) -> str:
 
 def ledger_rk(entry: LedgerEntry, claim_id: str) -> str:
     return f"{ledger_prefix(entry.version or '')}{inverted(entry.at)}:{part(claim_id)}"
+
+
+LOG = "log:"  # a model's ledger across its versions, newest first (beside `ledger:<version>:`, in one transaction)
+
+
+def log_rk(entry: LedgerEntry, claim_id: str) -> str:
+    return f"{LOG}{inverted(entry.at)}:{part(claim_id)}"
 
 
 def inverted(at: str) -> str:

@@ -26,6 +26,7 @@ from shared.adapters.store.table.keys import (
     job_occurrence_rk,
     ledger_rk,
     letter_bound,
+    log_rk,
     marker_rk,
     model_pk,
     occurrence_pk,
@@ -87,7 +88,8 @@ class TablePrune(TableRecover):
             claim_id, entry = str(claim["claim"]), ledger_of(claim)
             if entry.model:
                 pk = model_pk(entry.model)
-                ops[(SUBJECTS, pk)][ledger_rk(entry, claim_id)] = ("delete", _at(pk, ledger_rk(entry, claim_id)))
+                for rk in (ledger_rk(entry, claim_id), log_rk(entry, claim_id)):  # a row of the old layout: no log
+                    ops[(SUBJECTS, pk)][rk] = ("delete", _at(pk, rk))
             if claim.get("marker"):
                 pk = str(claim["marker"])
                 ops[(SUBJECTS, pk)][marker_rk(claim_id)] = ("delete", _at(pk, marker_rk(claim_id)))

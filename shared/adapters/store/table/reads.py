@@ -12,6 +12,7 @@ from shared.adapters.store.table.codec import guarded, unpack
 from shared.adapters.store.table.keys import (
     JOB,
     LETTERS,
+    LOG,
     SHARDS,
     claim_pk,
     claim_rk,
@@ -25,6 +26,8 @@ from shared.adapters.store.table.keys import (
 )
 from shared.adapters.store.table.rows import job_of, ledger_of, record_of
 from shared.adapters.store.table.snapshot import TableSnapshots
+from shared.core.dead_letters import MAX_LIMIT, BadQuery
+from shared.core.ledger_pages import LedgerPage, LedgerQuery, cursor_at, position
 from shared.core.lifecycle import ModelVersionRecord
 from shared.core.state import Claimed, JobRef, LedgerEntry
 
@@ -132,16 +135,48 @@ class TableReads(TableSnapshots):
         version: str | None = None,
         limit: int | None = None,
     ) -> list[LedgerEntry]:
+        if event_id is None and model is not None:  # a model's: its pages, newest first
+            entries: list[LedgerEntry] = []
+            cursor: str | None = None
+            while True:
+                size = MAX_LIMIT if limit is None else min(MAX_LIMIT, limit - len(entries))
+                page = self.ledger_page(LedgerQuery(model, version, size, cursor))
+                entries, cursor = entries + page.entries, page.next
+                if cursor is None or (limit is not None and len(entries) >= limit):
+                    return entries[::-1]
         if event_id is not None:
             rows = self._range(CLAIMS, claim_pk(event_id), claim_rk(event_id), eq={"event_id": event_id})
-        elif model is not None:
-            rows = self._range(SUBJECTS, model_pk(model), ledger_prefix(version))
         else:  # no key to go by: every shard (a tool's view, not on any event's path)
             rows = [r for n in range(SHARDS) for r in self._range(CLAIMS, f"claims:{n:02d}", "claim:")]
         wanted = {"model": model, "version": version}
         rows = [r for r in rows if all(v is None or r.get(k) == v for k, v in wanted.items())]
         entries = [ledger_of(r) for r in sorted(rows, key=lambda r: str(r.get("seq", "")))]
         return entries if limit is None else entries[-limit:]
+
+    @guarded("reading the ledger")
+    def ledger_page(self, query: LedgerQuery) -> LedgerPage:
+        pk, (where, key) = model_pk(query.model), position(query.cursor) if query.cursor else ("rk", "")
+        if where not in ("rk", "old"):
+            raise BadQuery("cursor", "a cursor from a previous page ('next')", query.cursor)
+        prefix = ledger_prefix(query.version) if query.version is not None else LOG
+        rows = [] if where == "old" else self._range(SUBJECTS, pk, prefix, top=query.limit + 1, after=key or None)
+        if len(rows) > query.limit:
+            return LedgerPage(_newest_first(rows[: query.limit]), cursor_at("rk", str(rows[-2]["RowKey"])))
+        if query.version is not None:  # the version's rows: every layout wrote them
+            return LedgerPage(_newest_first(rows))
+        # Past the model-wide log: entries written before it existed (rows by version without `logged`)
+        before = (key or None) if where == "old" else str(rows[-1].get("seq") or "") or None if rows else None
+        old = self._unlogged(pk, before)
+        shown = [*rows, *old[: query.limit - len(rows)]]
+        more = len(rows) + len(old) > query.limit
+        return LedgerPage(_newest_first(shown), cursor_at("old", str(shown[-1].get("seq") or "")) if more else None)
+
+    def _unlogged(self, pk: str, before: str | None) -> list[Entity]:
+        """Ledger rows of a model written before its model-wide log (every one of them older than the log's
+        oldest), newest first: a bounded past, read only by a page that goes beyond the log."""
+        extra = "seq lt @before" if before is not None else ""
+        rows = self._range(SUBJECTS, pk, ledger_prefix(), extra=extra, params={"before": before} if before else None)
+        return sorted((r for r in rows if not r.get("logged")), key=lambda r: str(r.get("seq", "")), reverse=True)
 
     @guarded("reading dead letters")
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
@@ -158,3 +193,9 @@ class TableReads(TableSnapshots):
                 CLAIMS, f"claims:{n:02d}", "open:", extra="lease le @now", params={"now": now.timestamp()}
             )
         return [str(r["claim"]) for r in sorted(rows, key=lambda r: float(r["lease"]))[:limit]]
+
+
+def _newest_first(rows: list[Entity]) -> list[LedgerEntry]:
+    """A page's entries newest first; those of one instant in the order they were written (keys order them by
+    time, then by claim)."""
+    return [ledger_of(r) for r in sorted(rows, key=lambda r: (str(r["at"]), str(r.get("seq", ""))), reverse=True)]

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from shared.adapters.store.table.codec import pack, unpack
+from shared.adapters.store.table.keys import ledger_rk, log_rk
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.core.state import Intent, IntentStatus, JobRef, LedgerEntry
 
@@ -19,6 +20,16 @@ def ledger_props(entry: LedgerEntry) -> dict[str, Any]:
     props: dict[str, Any] = {"event_id": entry.event_id, "event_type": entry.event_type, "at": entry.at}
     props.update({k: v for k, v in (("model", entry.model), ("version", entry.version)) if v is not None})
     return {**props, **outcome_props(entry)}
+
+
+def ledger_ops(pk: str, entry: LedgerEntry, claim_id: str, options: Mapping[str, Any], **extra: Any) -> list[Any]:
+    """Upserts of an entry's two rows in its model's partition: by version (`logged`: it has the other; rows
+    written before the model-wide log have none) and across versions, newest first."""
+    props = {"PartitionKey": pk, **extra, **ledger_props(entry)}
+    return [
+        ("upsert", {**props, "RowKey": ledger_rk(entry, claim_id), "logged": True}, options),
+        ("upsert", {**props, "RowKey": log_rk(entry, claim_id)}, options),
+    ]
 
 
 def outcome_props(entry: LedgerEntry) -> dict[str, Any]:
