@@ -6,6 +6,12 @@ from typing import Any
 import azure.functions as func
 
 
+def query(req: func.HttpRequest) -> dict[str, str]:
+    """The query's parameters without the function key (`code`, when sent there rather than in x-functions-key):
+    the host checked it; it is no filter, and no answer repeats it."""
+    return {k: v for k, v in req.params.items() if k != "code"}
+
+
 def respond(answer: tuple[int, Any]) -> func.HttpResponse:
     """JSON for dicts and lists, HTML for strings."""
     status, body = answer

@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions._http import respond
+from functions._http import query, respond
 
 bp = func.Blueprint()
 
@@ -14,7 +14,7 @@ def deadletters(req: func.HttpRequest) -> func.HttpResponse:
     from shared.app.bootstrap import reactor
     from shared.web import dead_letters
 
-    return respond(dead_letters.list_letters(reactor(), dict(req.params)))
+    return respond(dead_letters.list_letters(reactor(), query(req)))
 
 
 @bp.function_name("deadletters_redrive")
@@ -25,7 +25,7 @@ def deadletters_redrive(req: func.HttpRequest) -> func.HttpResponse:
     from shared.web import dead_letters
 
     answer = dead_letters.redrive_letters(
-        reactor(), req.get_body(), dict(req.params), max_bytes=settings().max_body_bytes
+        reactor(), req.get_body(), query(req), max_bytes=settings().max_body_bytes
     )
     return respond(answer)
 
@@ -38,7 +38,7 @@ def deadletters_eventgrid(req: func.HttpRequest) -> func.HttpResponse:
     from shared.app.letter_blobs import letter_blobs
     from shared.web import dead_letters
 
-    return respond(dead_letters.list_blobs(lambda: letter_blobs(settings()), dict(req.params)))
+    return respond(dead_letters.list_blobs(lambda: letter_blobs(settings()), query(req)))
 
 
 @bp.function_name("deadletters_eventgrid_redrive")
@@ -53,7 +53,7 @@ def deadletters_eventgrid_redrive(req: func.HttpRequest) -> func.HttpResponse:
         reactor(),
         lambda: letter_blobs(settings()),
         req.get_body(),
-        dict(req.params),
+        query(req),
         max_bytes=settings().max_body_bytes,
     )
     return respond(answer)

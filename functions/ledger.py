@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions._http import respond
+from functions._http import query, respond
 
 bp = func.Blueprint()
 
@@ -16,4 +16,4 @@ def ledger(req: func.HttpRequest) -> func.HttpResponse:
 
     params = req.route_params
     key, version = params.get("key") or "", params.get("version")
-    return respond(http_api.ledger(reactor(), params["kind"], key, version, dict(req.params)))
+    return respond(http_api.ledger(reactor(), params["kind"], key, version, query(req)))

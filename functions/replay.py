@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions._http import respond
+from functions._http import query, respond
 
 bp = func.Blueprint()
 
@@ -14,4 +14,4 @@ def replay(req: func.HttpRequest) -> func.HttpResponse:
     from shared.app.bootstrap import reactor, settings
     from shared.web import http_api
 
-    return respond(http_api.replay(reactor(), req.get_body(), dict(req.params), max_bytes=settings().max_body_bytes))
+    return respond(http_api.replay(reactor(), req.get_body(), query(req), max_bytes=settings().max_body_bytes))

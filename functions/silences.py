@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions._http import respond
+from functions._http import query, respond
 
 bp = func.Blueprint()
 
@@ -24,7 +24,7 @@ def silences(req: func.HttpRequest) -> func.HttpResponse:
 
     silence, action = req.route_params.get("silence"), req.route_params.get("action")
     if req.method == "GET" and not silence:
-        return respond(silences_api.list_silences(reactor(), dict(req.params)))
+        return respond(silences_api.list_silences(reactor(), query(req)))
     if req.method == "POST" and not silence:
         return respond(silences_api.create_silence(reactor(), req.get_body(), _signed_in(req)))
     if silence and ((req.method == "POST" and action == "expire") or (req.method == "DELETE" and not action)):

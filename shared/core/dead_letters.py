@@ -16,7 +16,6 @@ from typing import Any
 from shared.core.errors import PermanentError
 from shared.core.setting_names import FALSE, TRUE
 
-HOST_PARAMS = ("code",)  # the function key, when sent in the query: the Functions host checks it, queries ignore it
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 
@@ -92,7 +91,6 @@ def query_from(params: Mapping[str, Any], also: tuple[str, ...] = ()) -> LetterQ
     """A query from text parameters (type, reason, status, since, until, limit, cursor, and the names in `also`, read by
     the caller); BadQuery names an unknown or bad one."""
     known = {"type", "reason", "status", "since", "until", "limit", "cursor", *also}
-    params = {k: v for k, v in params.items() if k not in HOST_PARAMS}
     for name in params:
         if name not in known:
             raise BadQuery(name, "one of " + ", ".join(sorted(known)), params[name])

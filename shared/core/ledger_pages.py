@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.core.dead_letters import DEFAULT_LIMIT, HOST_PARAMS, MAX_LIMIT, BadQuery, decode_cursor, encode_cursor
+from shared.core.dead_letters import DEFAULT_LIMIT, MAX_LIMIT, BadQuery, decode_cursor, encode_cursor
 from shared.core.state import LedgerEntry
 
 
@@ -30,7 +30,6 @@ class LedgerPage:
 
 def ledger_query_from(model: str, version: str | None, params: Mapping[str, Any]) -> LedgerQuery:
     """A query from the text parameters `limit` and `cursor`; BadQuery names an unknown or bad one."""
-    params = {k: v for k, v in params.items() if k not in HOST_PARAMS}
     for name in params:
         if name not in ("limit", "cursor"):
             raise BadQuery(name, "limit or cursor", params[name])

@@ -30,6 +30,9 @@ def test_bad_paging_parameters_are_a_400_naming_them(host: Host) -> None:
 def test_the_function_key_in_the_query_is_not_a_filter(host: Host) -> None:
     host.register()
     key = {"code": host.keys.function}
-    for path in ("ledger/models/credit-risk", "deadletters"):
+    for path in ("ledger/models/credit-risk", "deadletters", "deadletters/eventgrid", "silences"):
         answer = requests.get(f"{host.url}/api/{path}", params={**key, "limit": "1"}, timeout=30)
         assert answer.status_code == 200, (path, answer.text)
+        assert host.keys.function not in answer.text
+    replayed = requests.post(f"{host.url}/api/replay", params=key, json={"event_id": "nothing-such"}, timeout=30)
+    assert replayed.status_code in (400, 404) and host.keys.function not in replayed.text
