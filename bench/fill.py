@@ -52,37 +52,60 @@ class TableMix(Mix):
         return raw
 
 
+def memory_store() -> TableStore:
+    """The real TableStore on an in-memory table service (its `service`), tables named without a prefix."""
+    service: Any = MemoryService()  # stands in for the SDK's TableServiceClient
+    return TableStore(service, "")
+
+
 @dataclass
 class Filled:
-    """The engine on an in-memory table service, grown event by event; `raws` keeps what it delivered, if asked."""
+    """The engine on `store`, grown event by event through the mix, or through `replay` (events as JSON) again."""
 
+    store: TableStore
     folder: Path
     clock: FixedClock
-    service: MemoryService = field(default_factory=MemoryService)
-    keep: bool = False
+    replay: list[str] | None = None
+    keep: bool = False  # keep every event delivered in `raws`, as JSON
     raws: list[str] = field(default_factory=list)
     delivered: int = 0
     sample: str = ""  # the id of the event delivered 100 before the end of the last growth
 
     def __post_init__(self) -> None:
-        self.store = TableStore(self.service, "")
         self.reactor = reactor_on(self.store, self.folder, self.clock)
         self.mix = TableMix(self.reactor, self.clock)
 
     def grow(self, size: int) -> None:
-        """Deliver the mix up to `size` events (the reactor's warnings of rejected events silenced)."""
+        """Deliver events up to `size` in all (the reactor's warnings of rejected events silenced)."""
         quiet = logging.getLogger("mlops_reactor")
         level = quiet.level
         quiet.setLevel(logging.ERROR)
         try:
             for i in range(self.delivered, size):
-                raw = self.mix.event(i)
+                raw = self._next(i)
                 self.raws += [json.dumps(raw)] if self.keep else []
-                self.mix.deliver(raw)
                 self.sample = str(raw["id"]) if i == size - 100 else self.sample
         finally:
             quiet.setLevel(level)
         self.delivered = size
+
+    def _next(self, i: int) -> dict[str, Any]:
+        if self.replay is None:
+            raw = self.mix.event(i)
+            self.mix.deliver(raw)
+            return raw
+        self.clock.advance(seconds=30)  # as the mix moves time
+        raw = json.loads(self.replay[i])
+        self.reactor.handle(raw)
+        return dict(raw)
+
+    @property
+    def service(self) -> MemoryService:
+        """The in-memory table service (a store from `memory_store`)."""
+        service: Any = self.store.service
+        if not isinstance(service, MemoryService):
+            raise TypeError("not a store from memory_store()")
+        return service
 
     def entities(self) -> int:
         return sum(len(rows) for table in self.service.tables.values() for rows in table.rows.values())
