@@ -16,18 +16,14 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import urlsplit
 
-from azure.data.tables import EntityProperty
-
 _STATUS = re.compile(rb"HTTP/1\.1 (\d{3})")
 
 
 def _typed(entity: Mapping[str, Any]) -> dict[str, Any]:
-    """Properties as the SDK serializes them: strings and doubles marked, Int64 as a marked string."""
+    """Properties as the SDK serializes them: strings and doubles marked (the store writes no other typed value)."""
     body: dict[str, Any] = {}
     for key, value in entity.items():
-        if isinstance(value, EntityProperty):
-            body |= {key: str(value.value), f"{key}@odata.type": str(getattr(value.edm_type, "value", value.edm_type))}
-        elif isinstance(value, str):
+        if isinstance(value, str):
             body |= {key: value, f"{key}@odata.type": "Edm.String"}
         elif isinstance(value, float):
             body |= {key: value, f"{key}@odata.type": "Edm.Double"}

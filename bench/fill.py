@@ -41,10 +41,12 @@ def reactor_on(store: TableStore, folder: Path, clock: FixedClock) -> Reactor:
 
 
 class TableMix(Mix):
-    """The realistic mix, with one event in POISON a registration missing its model name (a dead letter)."""
+    """The realistic mix, with one event in `poison` a registration missing its model name (a dead letter)."""
+
+    poison = POISON
 
     def event(self, i: int) -> dict[str, Any]:
-        if i % POISON != POISON - 1:
+        if i % self.poison != self.poison - 1:
             return super().event(i)
         self.clock.advance(seconds=30)
         raw = synthetic.build("model_registered", self.reactor.workspace_id, model=f"m{i % 100}", version=str(i))
@@ -67,6 +69,7 @@ class Filled:
     clock: FixedClock
     replay: list[str] | None = None
     keep: bool = False  # keep every event delivered in `raws`, as JSON
+    poison: int = POISON
     raws: list[str] = field(default_factory=list)
     delivered: int = 0
     sample: str = ""  # the id of the event delivered 100 before the end of the last growth
@@ -74,6 +77,7 @@ class Filled:
     def __post_init__(self) -> None:
         self.reactor = reactor_on(self.store, self.folder, self.clock)
         self.mix = TableMix(self.reactor, self.clock)
+        self.mix.poison = self.poison
 
     def grow(self, size: int) -> None:
         """Deliver events up to `size` in all (the reactor's warnings of rejected events silenced)."""
@@ -113,11 +117,9 @@ class Filled:
 
 def upload(service: MemoryService, connection: str, prefix: str, threads: int = 4) -> int:
     """Copy every entity of `service` into tables `<prefix><name>` (created); the number of entities copied."""
-    from azure.data.tables import TableServiceClient
-
-    target = TableServiceClient.from_connection_string(connection)
+    target = TableStore.from_connection_string(connection, prefix)
     for name in service.tables:
-        target.create_table_if_not_exists(f"{prefix}{name}")
+        target.table(name)  # created
     local = threading.local()
 
     def send(item: tuple[str, list[Props]]) -> int:

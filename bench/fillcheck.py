@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.fill import Filled, memory_store, upload
+from bench.fill import POISON, Filled, memory_store, upload
 from bench.paths import START
 from shared.adapters.store.table.store import TableStore
 from shared.core.clock import FixedClock
@@ -38,13 +38,9 @@ def lookups(store: TableStore, sample: str) -> dict[str, Callable[[], Any]]:
 
 def _dump(connection: str, prefix: str) -> dict[str, list[str]]:
     """Every entity of the tables `<prefix><name>`, server-set properties dropped and wall-clock values masked."""
-    from azure.data.tables import TableServiceClient
-
-    service = TableServiceClient.from_connection_string(connection)
-    names = {t.name for t in service.list_tables()}
-    found = {}
+    store, found = TableStore.from_connection_string(connection, prefix), {}
     for name in TABLES:
-        rows = service.get_table_client(f"{prefix}{name}").list_entities() if f"{prefix}{name}" in names else []
+        rows = store.table(name).list_entities()
         masked = (
             {k: _WALL.sub("#", v) if isinstance(v, str) else v for k, v in r.items() if k != "Timestamp"} for r in rows
         )
@@ -65,11 +61,12 @@ class Same:
     lookups: int
 
 
-def same_as_engine(connection: str, folder: Path, events: int) -> Same:
-    """Fill both ways with the same `events` events and compare; AssertionError naming the first difference."""
+def same_as_engine(connection: str, folder: Path, events: int, poison: int = POISON) -> Same:
+    """Fill both ways with the same `events` events (one in `poison` rejected) and compare; AssertionError naming the
+    first difference."""
     engine_prefix, bulk_prefix = f"e{uuid.uuid4().hex[:12]}", f"m{uuid.uuid4().hex[:12]}"
     engine = Filled(TableStore.from_connection_string(connection, engine_prefix), folder / "e", FixedClock(START))
-    engine.keep = True
+    engine.keep, engine.mix.poison = True, poison
     engine.grow(events)
     bulk = Filled(memory_store(), folder / "m", FixedClock(START), replay=engine.raws)
     bulk.grow(events)
@@ -89,9 +86,8 @@ def same_as_engine(connection: str, folder: Path, events: int) -> Same:
 
 
 def drop(connection: str, prefixes: tuple[str, ...]) -> None:
-    from azure.data.tables import TableServiceClient
-
-    service = TableServiceClient.from_connection_string(connection)
+    """Delete the tables of each prefix."""
     for prefix in prefixes:
+        store = TableStore.from_connection_string(connection, prefix)
         for name in TABLES:
-            service.delete_table(f"{prefix}{name}")
+            store.service.delete_table(f"{prefix}{name}")

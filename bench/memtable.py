@@ -3,7 +3,8 @@ history at the speed of the core: keys, ETags, conditional writes, all-or-nothin
 OData filters the store sends (`and`, `or`, `not`, parentheses, eq/ne/gt/ge/lt/le, @parameters, quoted literals).
 
 Values are kept as the SDK sends them: None properties dropped, a plain integer beyond 32 bits refused.
-Errors carry the service's status codes (404, 409, 412, 400) as azure-core errors do."""
+Errors carry the service's status codes (404, 409, 412, 400) in `status_code`, as azure-core errors do (the store reads
+nothing else of them); write modes are read by value ("merge", "replace"), so no SDK is imported here."""
 
 from __future__ import annotations
 
@@ -14,9 +15,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
-
-from azure.core.exceptions import HttpResponseError
-from azure.data.tables import EntityProperty, TableEntity, UpdateMode
 
 Props = dict[str, Any]
 Node = tuple[Any, ...]
@@ -30,14 +28,21 @@ _COMPARE = {
     "le": lambda a, b: a <= b,
 }
 _INT32 = 2**31
-_MERGE = UpdateMode.MERGE
+_MERGE = "merge"  # the SDK's default UpdateMode (a str enum)
 
 
-def refused(code: int, message: str) -> HttpResponseError:
-    """An azure-core error with the status the service would answer."""
-    error = HttpResponseError(message=f"{code}: {message}")
-    error.status_code = code
-    return error
+class Refused(Exception):
+    """A request the service refused, with the status it would answer."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.status_code = code
+
+
+class Row(dict[str, Any]):
+    """An entity as the SDK returns it: a dict with `metadata` (its ETag)."""
+
+    metadata: dict[str, Any]
 
 
 class MemoryTable:
@@ -51,10 +56,10 @@ class MemoryTable:
 
     # reads
 
-    def get_entity(self, partition_key: str, row_key: str, **_: Any) -> TableEntity:
+    def get_entity(self, partition_key: str, row_key: str, **_: Any) -> Row:
         found = self.rows.get(partition_key, {}).get(row_key)
         if found is None:
-            raise refused(404, f"{partition_key}/{row_key} not found")
+            raise Refused(404, f"{partition_key}/{row_key} not found")
         return _entity(partition_key, row_key, *found)
 
     def query_entities(
@@ -72,7 +77,7 @@ class MemoryTable:
             props, etag = self.rows[pk][rk]
             if _holds(tree, {"PartitionKey": pk, "RowKey": rk, **props}, params):
                 entity = _entity(pk, rk, props, etag)
-                found.append(TableEntity({k: entity[k] for k in select if k in entity}) if select else entity)
+                found.append(Row({k: entity[k] for k in select if k in entity}) if select else entity)
         return Pages(found, results_per_page)
 
     def _candidates(self, tree: Node, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -96,10 +101,10 @@ class MemoryTable:
     def create_entity(self, entity: Mapping[str, Any], **_: Any) -> dict[str, Any]:
         return self._apply([("create", entity, {})])[0]
 
-    def update_entity(self, entity: Mapping[str, Any], mode: UpdateMode = _MERGE, **kw: Any) -> dict[str, Any]:
+    def update_entity(self, entity: Mapping[str, Any], mode: str = _MERGE, **kw: Any) -> dict[str, Any]:
         return self._apply([("update", entity, {"mode": mode, **kw})])[0]
 
-    def upsert_entity(self, entity: Mapping[str, Any], mode: UpdateMode = _MERGE, **kw: Any) -> dict[str, Any]:
+    def upsert_entity(self, entity: Mapping[str, Any], mode: str = _MERGE, **kw: Any) -> dict[str, Any]:
         return self._apply([("upsert", entity, {"mode": mode, **kw})])[0]
 
     def delete_entity(self, *args: Any, **kw: Any) -> None:
@@ -107,14 +112,14 @@ class MemoryTable:
         entity = args[0] if args and isinstance(args[0], Mapping) else {"PartitionKey": args[0], "RowKey": args[1]}
         try:
             self._apply([("delete", entity, kw)])
-        except HttpResponseError as exc:
+        except Refused as exc:
             if exc.status_code != 404:
                 raise
 
     def submit_transaction(self, operations: Sequence[Sequence[Any]], **_: Any) -> list[dict[str, Any]]:
         ops = [(str(getattr(op[0], "value", op[0])), op[1], dict(op[2]) if len(op) > 2 else {}) for op in operations]
         if len({str(op[1]["PartitionKey"]) for op in ops}) > 1 or len({str(op[1]["RowKey"]) for op in ops}) < len(ops):
-            raise refused(400, "a transaction holds one partition and each row once")
+            raise Refused(400, "a transaction holds one partition and each row once")
         return self._apply(ops)
 
     def _apply(self, ops: Sequence[tuple[str, Mapping[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -125,16 +130,16 @@ class MemoryTable:
             held = self.rows.get(pk, {}).get(rk)
             wanted = options.get("etag") if options.get("match_condition") is not None else None
             if kind == "create" and held is not None:
-                raise refused(409, f"{pk}/{rk} exists")
+                raise Refused(409, f"{pk}/{rk} exists")
             if kind in ("update", "delete") and held is None:
-                raise refused(404, f"{pk}/{rk} not found")
+                raise Refused(404, f"{pk}/{rk} not found")
             if wanted is not None and held is not None and held[1] != wanted:
-                raise refused(412, f"{pk}/{rk} changed")
+                raise Refused(412, f"{pk}/{rk} changed")
             if kind == "delete":
                 staged.append((pk, rk, None))
                 continue
             props = {k: _stored(v) for k, v in entity.items() if k not in ("PartitionKey", "RowKey") and v is not None}
-            merged = held is not None and kind != "create" and options.get("mode", _MERGE) == _MERGE
+            merged = held is not None and kind != "create" and _mode(options) == _MERGE
             staged.append((pk, rk, {**held[0], **props} if merged and held is not None else props))
         return [self._put(*op) for op in staged]
 
@@ -160,13 +165,13 @@ class MemoryTable:
 class Pages:
     """Query results: iterated whole, or by_page() whose first page holds `results_per_page`."""
 
-    def __init__(self, rows: list[TableEntity], per_page: int | None) -> None:
+    def __init__(self, rows: list[Row], per_page: int | None) -> None:
         self.rows, self.per_page = rows, per_page
 
-    def __iter__(self) -> Iterator[TableEntity]:
+    def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
 
-    def by_page(self) -> Iterator[list[TableEntity]]:
+    def by_page(self) -> Iterator[list[Row]]:
         size = self.per_page or max(len(self.rows), 1)
         return (self.rows[i : i + size] for i in range(0, len(self.rows), size))
 
@@ -183,6 +188,11 @@ class MemoryService:
         return self.tables.setdefault(table_name, MemoryTable(table_name, self._etags))
 
 
+def _mode(options: Mapping[str, Any]) -> str:
+    mode = options.get("mode", _MERGE)
+    return str(getattr(mode, "value", mode))
+
+
 def _stored(value: Any) -> Any:
     """A value as the SDK would send it: a plain integer beyond 32 bits is refused (TypeError) as the SDK does."""
     if isinstance(value, int) and not isinstance(value, bool) and not -_INT32 <= value < _INT32:
@@ -190,9 +200,9 @@ def _stored(value: Any) -> Any:
     return copy.copy(value)
 
 
-def _entity(pk: str, rk: str, props: Props, etag: str) -> TableEntity:
-    entity = TableEntity({"PartitionKey": pk, "RowKey": rk, **props})
-    entity._metadata = {"etag": etag, "timestamp": None}  # what the SDK attaches (read as `metadata`)
+def _entity(pk: str, rk: str, props: Props, etag: str) -> Row:
+    entity = Row({"PartitionKey": pk, "RowKey": rk, **props})
+    entity.metadata = {"etag": etag, "timestamp": None}
     return entity
 
 
@@ -203,10 +213,10 @@ def _entity(pk: str, rk: str, props: Props, etag: str) -> TableEntity:
 def _parse(text: str) -> Node:
     tokens = _TOKEN.findall(text)
     if "".join(tokens).replace(" ", "") != text.replace(" ", ""):
-        raise refused(400, f"filter not understood: {text}")
+        raise Refused(400, f"filter not understood: {text}")
     tree, rest = _or(tokens)
     if rest:
-        raise refused(400, f"filter not understood: {text}")
+        raise Refused(400, f"filter not understood: {text}")
     return tree
 
 
@@ -259,8 +269,7 @@ def _value(node: Node, params: Mapping[str, Any], row: Mapping[str, Any] | None 
     if node[0] == "param":
         return params[node[1]]
     if node[0] == "prop":
-        value = (row or {}).get(node[1], _MISSING)
-        return value.value if isinstance(value, EntityProperty) else value
+        return (row or {}).get(node[1], _MISSING)
     return node[1]
 
 
