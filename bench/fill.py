@@ -72,7 +72,7 @@ class Filled:
     poison: int = POISON
     raws: list[str] = field(default_factory=list)
     delivered: int = 0
-    sample: str = ""  # the id of the event delivered 100 before the end of the last growth
+    sample: str = ""  # an event 100 before the end of the last growth (half way, if shorter)
 
     def __post_init__(self) -> None:
         self.reactor = reactor_on(self.store, self.folder, self.clock)
@@ -88,7 +88,7 @@ class Filled:
             for i in range(self.delivered, size):
                 raw = self._next(i)
                 self.raws += [json.dumps(raw)] if self.keep else []
-                self.sample = str(raw["id"]) if i == size - 100 else self.sample
+                self.sample = str(raw["id"]) if i == size - min(100, size // 2) else self.sample
         finally:
             quiet.setLevel(level)
         self.delivered = size
