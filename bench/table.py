@@ -1,5 +1,5 @@
 """Table Storage on Azurite: requests per event on each path (a counting transport through the real engine), and
-each lookup's requests and time as history grows: 500 -> 5,000 events (ARGS=--large: 1,000 -> 100,000, ~15 minutes:
+each lookup's requests and time as history grows: 500 -> 5,000 events (ARGS=--large: 1,000 -> 100,000, ~12 minutes:
 the history is written by the engine onto an in-memory table service and copied to Azurite in batches, checked first
 against an engine fill on Azurite). `make bench-table`."""
 
