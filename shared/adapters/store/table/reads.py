@@ -120,10 +120,10 @@ class TableReads(TableSnapshots):
 
     @guarded("reading an event")
     def get_event(self, event_id: str) -> dict[str, Any] | None:
-        rows = self._rows(CLAIMS, claim_pk(event_id), (claim_rk(event_id), dead_rk(event_id)))
-        for rk in (claim_rk(event_id), dead_rk(event_id)):
-            if rk in rows and "raw_n" in rows[rk]:
-                return dict(unpack(rows[rk], "raw"))
+        for rk in (claim_rk(event_id), dead_rk(event_id)):  # point reads: an `or` of keys may scan the partition
+            row = self._get(CLAIMS, claim_pk(event_id), rk)
+            if row is not None and "raw_n" in row:
+                return dict(unpack(row, "raw"))
         return None
 
     @guarded("reading the ledger")
