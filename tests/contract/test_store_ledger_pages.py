@@ -21,7 +21,7 @@ from shared.core.store import Store
 from tests.contract import test_store_contract as contract
 from tests.contract.azurite import azurite  # noqa: F401  (session fixture)
 from tests.contract.test_store_contract import LEASE, NOW, commit, done, finish, intent
-from tests.contract.test_store_requests import Rows
+from tests.contract.test_store_requests import Requests, Rows
 from tests.functional.test_query_plans import _steps
 
 opener, store = contract.opener, contract.store  # the contract's fixtures: each Store on a fresh state
@@ -101,3 +101,18 @@ def test_a_page_reads_as_much_on_a_long_history_as_on_a_short_one(azurite: str, 
         )
     assert costs["table entities"][1] == costs["table entities"][0], costs
     assert costs["sqlite steps"][1] <= 1.2 * costs["sqlite steps"][0], costs
+
+
+def test_a_models_last_page_looks_for_older_rows_once(azurite: str) -> None:  # noqa: F811
+    """Table: the last page of a model's ledger asks once whether rows from before the model-wide log exist; once
+    none are found (none can be written any more) its last page is one request again."""
+    requests = Requests()
+    store = TableStore.from_connection_string(azurite, f"q{uuid.uuid4().hex[:12]}", raw_request_hook=requests)
+    for n in range(3):
+        _event(store, n, "1", minutes=n)
+    sent = []
+    for _ in range(3):
+        requests.take()
+        assert [e.event_id for e in store.ledger_page(LedgerQuery("m")).entries] == ["e2", "e1", "e0"]
+        sent.append(requests.take())
+    assert sent == [2, 1, 1]

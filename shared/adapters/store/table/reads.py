@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
+from shared.adapters.recent import Recent
 from shared.adapters.store.table.base import Entity
 from shared.adapters.store.table.codec import guarded, unpack
 from shared.adapters.store.table.keys import (
@@ -166,10 +168,17 @@ class TableReads(TableSnapshots):
             return LedgerPage(_newest_first(rows))
         # Past the model-wide log: entries written before it existed (rows by version without `logged`)
         before = (key or None) if where == "old" else str(rows[-1].get("seq") or "") or None if rows else None
-        old = self._unlogged(pk, before)
+        old = [] if self._logged_only.get(pk) else self._unlogged(pk, before)
+        if not old and where == "rk":  # none before the log: and none can come (every write logs now)
+            self._logged_only.put(pk, True)
         shown = [*rows, *old[: query.limit - len(rows)]]
         more = len(rows) + len(old) > query.limit
         return LedgerPage(_newest_first(shown), cursor_at("old", str(shown[-1].get("seq") or "")) if more else None)
+
+    @cached_property
+    def _logged_only(self) -> Recent[bool]:
+        """Model partitions found to hold no ledger rows from before the model-wide log (bounded)."""
+        return Recent(self.cache_entries)
 
     def _unlogged(self, pk: str, before: str | None) -> list[Entity]:
         """Ledger rows of a model written before its model-wide log (every one of them older than the log's
