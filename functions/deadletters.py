@@ -24,9 +24,7 @@ def deadletters_redrive(req: func.HttpRequest) -> func.HttpResponse:
     from shared.app.bootstrap import reactor, settings
     from shared.web import dead_letters
 
-    answer = dead_letters.redrive_letters(
-        reactor(), req.get_body(), query(req), max_bytes=settings().max_body_bytes
-    )
+    answer = dead_letters.redrive_letters(reactor(), req.get_body(), query(req), max_bytes=settings().max_body_bytes)
     return respond(answer)
 
 
