@@ -58,7 +58,7 @@ class Mix:
         self.queued.extend(a["job_name"] for a in outcome.actions if a.get("purpose") == "offline_test")
 
 
-def _median_ms(call: Callable[[], Any], runs: int = 100) -> float:
+def median_ms(call: Callable[[], Any], runs: int = 100) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -112,14 +112,14 @@ def _figures(state: _State) -> Scale:
     store, clock = state.reactor.store, state.clock
     record = store.records("m14")[0]
     lookups = {
-        "ledger by event": _median_ms(lambda: store.ledger(event_id=state.sample_id)),
-        "ledger by model+version": _median_ms(lambda: store.ledger(model="m14", version=record.version)),
-        "ledger by model (newest 50)": _median_ms(lambda: store.ledger(model="m14", limit=50)),
-        "dead letters (newest 100)": _median_ms(lambda: store.dead_letters(limit=100)),
-        "jobs by model and purpose": _median_ms(lambda: store.jobs_for("m14", "offline_test")),
-        "a record": _median_ms(lambda: store.get_record("m14", record.version)),
-        "a raw event": _median_ms(lambda: store.get_event(state.sample_id)),
-        "stalled claims": _median_ms(lambda: store.stalled(clock.now(), 100)),
+        "ledger by event": median_ms(lambda: store.ledger(event_id=state.sample_id)),
+        "ledger by model+version": median_ms(lambda: store.ledger(model="m14", version=record.version)),
+        "ledger by model (newest 50)": median_ms(lambda: store.ledger(model="m14", limit=50)),
+        "dead letters (newest 100)": median_ms(lambda: store.dead_letters(limit=100)),
+        "jobs by model and purpose": median_ms(lambda: store.jobs_for("m14", "offline_test")),
+        "a record": median_ms(lambda: store.get_record("m14", record.version)),
+        "a raw event": median_ms(lambda: store.get_event(state.sample_id)),
+        "stalled claims": median_ms(lambda: store.stalled(clock.now(), 100)),
     }
     size = sum(p.stat().st_size for p in state.folder.glob("reactor.db*"))
     return Scale(state.history, statistics.median(state.rates), lookups, size / (state.history + state.delivered))

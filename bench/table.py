@@ -6,7 +6,6 @@ against an engine fill on Azurite). `make bench-table`."""
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -18,6 +17,7 @@ from typing import Any
 from bench.fill import Filled, memory_store, reactor_on, upload
 from bench.fillcheck import drop, lookups, same_as_engine
 from bench.paths import START, own_windows, registrations, storm, verdicts
+from bench.scaling import median_ms
 from shared.adapters.store.table.store import TableStore
 from shared.core.clock import FixedClock
 from shared.engine.reactor import Reactor
@@ -68,15 +68,6 @@ def requests_per_event(connection: str) -> None:
             )
 
 
-def _median_ms(call: Callable[[], Any], runs: int = 20) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
 def _lookups(store: TableStore, requests: Requests, sample: str) -> dict[str, tuple[float, float, int]]:
     """Each lookup: requests it sends, its median milliseconds (of 20) and how many items it found."""
     found = {}
@@ -84,7 +75,7 @@ def _lookups(store: TableStore, requests: Requests, sample: str) -> dict[str, tu
         answer = call()
         size = len(answer) if isinstance(answer, list) else int(answer is not None)
         requests.take()
-        ms = _median_ms(call)
+        ms = median_ms(call, runs=20)
         found[name] = (requests.take() / 20, ms, size)
     return found
 
@@ -102,8 +93,10 @@ def _azurite_alone(store: TableStore) -> dict[str, float]:
             if getattr(exc, "status_code", None) != 404:
                 raise
 
-    costs = {f"query matching nothing, {name}": _median_ms(nothing(name)) for name in ("Claims", "Subjects", "Jobs")}
-    costs["point read of nothing, Claims"] = _median_ms(absent)
+    costs = {
+        f"query matching nothing, {name}": median_ms(nothing(name), runs=20) for name in ("Claims", "Subjects", "Jobs")
+    }
+    costs["point read of nothing, Claims"] = median_ms(absent, runs=20)
     return costs
 
 

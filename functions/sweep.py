@@ -13,12 +13,12 @@ log = logging.getLogger("mlops_reactor")
 @bp.timer_trigger(arg_name="timer", schedule="0 */5 * * * *", run_on_startup=False, use_monitor=True)
 def sweep(timer: func.TimerRequest) -> None:
     """Adopt committed events whose lease ran out and carry out their pending intents (bounded per run)."""
-    from shared.app.bootstrap import prune_expired, reactor, swept
+    from shared.app.bootstrap import apply_retention, reactor, swept
 
     finished = reactor().sweep(limit=100)
     swept(finished)
     if finished:
         log.info("sweep finished %d stalled event(s): %s", len(finished), ", ".join(o.id for o in finished))
-    pruned = prune_expired()
+    pruned = apply_retention()
     if pruned is not None:
         log.info("retention pruned %s", ", ".join(f"{n} {what}" for what, n in pruned.items()))

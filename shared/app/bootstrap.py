@@ -80,7 +80,7 @@ def swept(outcomes: list[Any]) -> None:
         telemetry.swept(outcomes)
 
 
-def prune_expired() -> dict[str, int] | None:
+def apply_retention() -> dict[str, int] | None:
     """REACTOR_RETENTION_DAYS applied (the sweep timer asks; the work is done once a day): what was deleted, or None
     when history is kept forever (the default) or today's run is done."""
     days = settings().retention_days

@@ -15,7 +15,7 @@ from shared.adapters.store.table.keys import ledger_rk, model_pk
 from shared.adapters.store.table.rows import ledger_props
 from shared.adapters.store.table.store import TableStore
 from shared.core.dead_letters import BadQuery
-from shared.core.ledger_pages import LedgerQuery
+from shared.core.ledger_pages import LedgerQuery, cursor_at
 from shared.core.state import Commit
 from shared.core.store import Store
 from tests.contract import test_store_contract as contract
@@ -58,9 +58,10 @@ def test_pages_hold_every_entry_once_newest_first(store: Store) -> None:
     assert page.entries[0].outcome == "handled" and page.entries[0].version == "2"
 
 
-def test_a_cursor_this_store_did_not_make_is_refused(store: Store) -> None:
+@pytest.mark.parametrize("cursor", ["bm90IGEgY3Vyc29y", cursor_at("elsewhere", "x"), cursor_at("seq", "x")])
+def test_a_cursor_this_store_did_not_make_is_refused(store: Store, cursor: str) -> None:
     with pytest.raises(BadQuery, match="cursor"):
-        store.ledger_page(LedgerQuery("m", cursor="bm90IGEgY3Vyc29y"))
+        store.ledger_page(LedgerQuery("m", cursor=cursor))
 
 
 def test_entries_written_before_the_model_wide_log_come_after_it(azurite: str) -> None:  # noqa: F811

@@ -93,13 +93,17 @@ class TableClaims(TableReads):
         reopened = self._reopen(row)
         gone = {"PartitionKey": claim_pk(claim_id), "RowKey": open_rk(claim_id)}
         ops: list[Op] = [("delete", dict(row), if_match(etag_of(row))), ("delete", gone), *self._inflight_of(row)]
+        self._submit_or_busy(CLAIMS, ops, f"event {claim_id} is being taken over elsewhere")
+        return reopened
+
+    def _submit_or_busy(self, table: str, ops: list[Op], busy: str) -> None:
+        """One transaction; if the rows changed since read (a lost race), another process is at it: `busy`, retry."""
         try:
-            self._submit(CLAIMS, ops)
+            self._submit(table, ops)
         except Exception as exc:
             if not lost_race(exc):
                 raise
-            raise TransientError(f"event {claim_id} is being taken over elsewhere") from None
-        return reopened
+            raise TransientError(busy) from None
 
     def _inflight_of(self, claim: Entity) -> list[Op]:
         """Deletes of the in-flight rows a claim wrote beside it (in its shard, for the jobs its decision would have
@@ -126,12 +130,7 @@ class TableClaims(TableReads):
         back = {"PartitionKey": part(name), "RowKey": JOB, **job_props(was)}
         ops: list[Op] = [("update", back, replace_mode(**if_match(etag_of(job))))]
         ops += [("delete", dict(r), if_match(etag_of(r))) for r in rows if r is not job and r.get("claim") == claim_id]
-        try:
-            self._submit(JOBS, ops)
-        except Exception as exc:
-            if not lost_race(exc):
-                raise
-            raise TransientError(f"{name} is being given back elsewhere") from None
+        self._submit_or_busy(JOBS, ops, f"{name} is being given back elsewhere")
         log.warning("job %s given back: %s closed it and died before its decision", name, claim_id)
         return True
 

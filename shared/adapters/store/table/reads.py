@@ -167,7 +167,10 @@ class TableReads(TableSnapshots):
         if query.version is not None:  # the version's rows: every layout wrote them
             return LedgerPage(_newest_first(rows))
         # Past the model-wide log: entries written before it existed (rows by version without `logged`)
-        before = (key or None) if where == "old" else str(rows[-1].get("seq") or "") or None if rows else None
+        if where == "old":  # a page of them already shown: older than its last
+            before: str | None = key or None
+        else:  # older than the log's oldest row (a row finished, not decided, by this layout has no `seq`)
+            before = str(rows[-1].get("seq") or "") or None if rows else None
         old = [] if self._logged_only.get(pk) else self._unlogged(pk, before)
         if not old and where == "rk":  # none before the log: and none can come (every write logs now)
             self._logged_only.put(pk, True)
