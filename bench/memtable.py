@@ -71,7 +71,7 @@ class MemoryTable:
         select: list[str] | None = None,
         **_: Any,
     ) -> Pages:
-        tree, params = _parse(query_filter), dict(parameters or {})
+        tree, params = parse_filter(query_filter), dict(parameters or {})
         found = []
         for pk, rk in self._candidates(tree, params):
             props, etag = self.rows[pk][rk]
@@ -82,7 +82,7 @@ class MemoryTable:
 
     def _candidates(self, tree: Node, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         """Keys a filter can match, narrowed by its top-level PartitionKey eq, RowKey bounds and RowKey eq lists."""
-        terms = _conjuncts(tree)
+        terms = conjuncts(tree)
         pks = [_value(t[3], params) for t in terms if t[:3] == ("cmp", "eq", ("prop", "PartitionKey"))]
         listed = next((keys for t in terms if (keys := _row_keys(t, params)) is not None and t[0] == "or"), None)
         lo, hi = "", None
@@ -214,7 +214,8 @@ def _entity(pk: str, rk: str, props: Props, etag: str) -> Row:
 
 
 @lru_cache(maxsize=256)
-def _parse(text: str) -> Node:
+def parse_filter(text: str) -> Node:
+    """The tree of an OData filter: ("and"|"or", left, right), ("not", inner), ("cmp", op, left, right)."""
     tokens = _TOKEN.findall(text)
     if "".join(tokens).replace(" ", "") != text.replace(" ", ""):
         raise Refused(400, f"filter not understood: {text}")
@@ -272,8 +273,9 @@ def _row_keys(tree: Node, params: Mapping[str, Any]) -> list[str] | None:
     return None
 
 
-def _conjuncts(tree: Node) -> list[Node]:
-    return _conjuncts(tree[1]) + _conjuncts(tree[2]) if tree[0] == "and" else [tree]
+def conjuncts(tree: Node) -> list[Node]:
+    """The terms a filter's top level joins with `and`."""
+    return conjuncts(tree[1]) + conjuncts(tree[2]) if tree[0] == "and" else [tree]
 
 
 _MISSING = object()

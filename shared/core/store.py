@@ -57,7 +57,8 @@ class Store(Protocol):
 
     def prune(self, before: str, *, apply: bool) -> dict[str, int]:
         """Completed events (with their done intents) and dead letters older than `before` (ISO time): counted,
-        and deleted when `apply`. Lifecycle records, jobs and pending work are kept."""
+        and deleted when `apply`. Lifecycle records, jobs and pending work are kept. An event's time is when it
+        was handled (commits and rejections come in that order): a store may find the old ones by that order."""
         ...
 
     def subject_revision(self, subject: str, versions: Sequence[str] = ()) -> int:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from shared.adapters.store.sqlite import SqliteStore
 from shared.adapters.store.sqlite.rows import write_record
 from shared.core.clock import FixedClock
 from shared.core.lifecycle import ModelVersionRecord, Stage
 from shared.engine.reactor import Reactor
-from shared.engine.reconcile import reconcile
-from shared.tools import synthetic
 from tests.functional.driver import Driver
+from tests.functional.every_query import go_round
 
 GROWING = ("journal", "intents", "records", "jobs", "dead_letters", "groups", "subjects")
 # A scan bounded by LIMIT in key order reads only the newest rows (the dead letters page).
@@ -22,52 +24,11 @@ BOUNDED = re.compile(r"ORDER BY (at DESC, )?seq DESC LIMIT", re.I)
 def statements(drive: Driver, clock: FixedClock) -> set[str]:
     """Every statement the store runs while the whole loop goes round, with its values bound."""
     seen: set[str] = set()
-    store = drive.reactor.store
-    db: sqlite3.Connection = store._db()  # type: ignore[attr-defined]
+    db: sqlite3.Connection = drive.reactor.store._db()  # type: ignore[attr-defined]
     db.set_trace_callback(seen.add)
-    drive.register()
-    drive.to_production("1")
-    drive.register()
-    drive.finish("offline_test", auc=0.5, latency_ms=1)
-    for _ in range(3):
-        drive.deliver(synthetic.build("run_status_changed", drive.reactor.workspace_id, status="Failed"))
-    drive.deliver(synthetic.build("monitor_breach", drive.reactor.workspace_id))
-    drive.deliver({"id": "bad", "eventType": "Microsoft.MachineLearningServices.ModelRegistered", "data": {}})
-    drive.approve("2")  # refused: not in staging
-    store.ledger(event_id="bad")
-    store.ledger(model="credit-risk", version="1")
-    store.ledger(model="credit-risk")
-    store.dead_letters(limit=10)
-    store.get_event("bad")
-    store.get_event("unknown")
-    store.jobs_for("credit-risk", "retrain")
-    store.due_approvals("2026-12-31T00:00:00+00:00", 10)
-    _letter_pages(drive)
-    store.inflight_jobs("offline_test", "9999", ("2000", "a"), 10)  # reconcile's reads
-    store.last_event_at()
-    store.get_intent("credit-risk", "cd:credit-risk:1:production")
-    store.set_mark("reconcile:test", "x")
-    store.get_mark("reconcile:test")
-    clock.advance(seconds=3600)
-    drive.reactor.sweep()
-    clock.advance(days=1)
-    reconcile(drive.reactor, limit=2)  # asks about the jobs in flight, checks the CD requests
+    go_round(drive, clock)
     db.set_trace_callback(None)
     return {s for s in seen if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE)", s, re.I)}
-
-
-def _letter_pages(drive: Driver) -> None:
-    """Every shape of the dead-letter page: by time, by type, each with and without bounds and a cursor."""
-    from shared.core.dead_letters import LetterQuery
-    from shared.engine.redrive import redrive
-
-    store = drive.reactor.store
-    for event_type in (None, "Microsoft.MachineLearningServices.ModelRegistered"):
-        first = store.dead_letter_page(LetterQuery(event_type=event_type, limit=1))
-        store.dead_letter_page(LetterQuery(event_type=event_type, limit=1, cursor=first.next, reason="x"))
-        store.dead_letter_page(LetterQuery(event_type=event_type, since="2026-01-01T00:00:00+00:00"))
-        store.dead_letter_page(LetterQuery(event_type=event_type, until="2027-01-01T00:00:00+00:00", cursor=first.next))
-    redrive(drive.reactor, LetterQuery(), dry_run=False)
 
 
 def test_no_query_scans_a_table_that_grows(reactor: Reactor, clock: FixedClock) -> None:
@@ -119,3 +80,21 @@ def test_a_models_lookups_do_not_grow_with_its_versions(reactor: Reactor) -> Non
         costs.append({name: _steps(db, call) for name, call in lookups.items()})
     grown = {name: (costs[0][name], costs[1][name]) for name in lookups if costs[1][name] > 2 * costs[0][name]}
     assert not grown, f"lookups that grow with the model's versions (steps at 10 -> 210 versions): {grown}"
+
+
+def test_a_prune_costs_what_it_deletes_not_the_history_it_keeps(tmp_path: Path) -> None:
+    """The daily retention prune finds the old events by the journal's order, not by reading every row kept: one
+    old day costs the same to prune with 3 days kept after it as with 60."""
+    day = datetime(2026, 1, 1, tzinfo=UTC)
+    costs = []
+    for kept in (3, 60):
+        store = SqliteStore(tmp_path / f"{kept}.db")
+        for d in range(kept + 1):
+            for n in range(20):
+                at = (day + timedelta(days=d, minutes=n)).isoformat()
+                store.reject(f"e{d}-{n}", "X", {"id": f"e{d}-{n}"}, "invalid", at)
+        cut = (day + timedelta(days=1)).isoformat()
+        costs.append(_steps(store._db(), lambda s=store, c=cut: s.prune(c, apply=True)))  # type: ignore[misc]
+        assert store.prune(cut, apply=False) == {"events": 0, "intents": 0, "dead letters": 0}
+        assert store.get_event("e1-0") is not None
+    assert costs[1] <= 1.5 * costs[0], f"VM steps of pruning one day with 3 and 60 days kept: {costs}"

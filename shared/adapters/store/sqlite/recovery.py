@@ -96,17 +96,53 @@ class SqliteRecovery:
             )
 
     def prune(self, before: str, *, apply: bool) -> dict[str, int]:
-        old = "SELECT claim_id FROM journal WHERE done = 1 AND at < ?"
+        """Completed events handled before `before`, found through the journal's order (its rows are written in
+        the order they are handled): the work grows with what goes, not with the history kept."""
+        bound = _first_kept(self._db(), before)
+        old = "SELECT claim_id FROM journal WHERE seq < ? AND done = 1 AND at < ?"
         counts = {
-            "events": self._one(f"SELECT count(*) FROM ({old})", before)[0],
+            "events": self._one(f"SELECT count(*) FROM ({old})", bound, before)[0],
             "intents": self._one(
-                f"SELECT count(*) FROM intents WHERE status != 'pending' AND claim_id IN ({old})", before
+                f"SELECT count(*) FROM intents WHERE status != 'pending' AND claim_id IN ({old})", bound, before
             )[0],
             "dead letters": self._one("SELECT count(*) FROM dead_letters WHERE at < ?", before)[0],
         }
         if apply:
+            low = 0
+            while (first := self._one(_NEXT_DONE, low, bound)) is not None:  # short transactions: events go on
+                low, high = first[0], min(first[0] + _PRUNE_BATCH, bound)
+                window = "seq >= ? AND seq < ? AND done = 1 AND at < ?"
+                with self._tx() as db:
+                    db.execute(
+                        f"DELETE FROM intents WHERE status != 'pending' AND claim_id IN "
+                        f"(SELECT claim_id FROM journal WHERE {window})",
+                        (low, high, before),
+                    )
+                    db.execute(f"DELETE FROM journal WHERE {window}", (low, high, before))
+                low = high
             with self._tx() as db:
-                db.execute(f"DELETE FROM intents WHERE status != 'pending' AND claim_id IN ({old})", (before,))
-                db.execute("DELETE FROM journal WHERE done = 1 AND at < ?", (before,))
                 db.execute("DELETE FROM dead_letters WHERE at < ?", (before,))
         return counts
+
+
+_PRUNE_BATCH = 2000  # journal rows (by seq) a prune transaction covers
+_NEXT_DONE = "SELECT seq FROM journal WHERE seq >= ? AND seq < ? AND done = 1 ORDER BY seq LIMIT 1"
+
+
+def _first_kept(db: sqlite3.Connection, before: str) -> int:
+    """The seq of the first journal row handled at or after `before` (one past the last row if none): a binary
+    search on seq, each step one lookup by key. Rows handled within moments of each other may be written out of
+    order: one of them the cut-off misses goes with the next day's prune."""
+    low, high = (db.execute(f"SELECT {end}(seq) FROM journal").fetchone()[0] for end in ("min", "max"))
+    if low is None:
+        return 0
+    high += 1
+    while low < high:
+        middle = (low + high) // 2
+        row = db.execute("SELECT coalesce(at, '') FROM journal WHERE seq >= ? ORDER BY seq LIMIT 1", (middle,))
+        at = row.fetchone()
+        if at is None or at[0] >= before:
+            high = middle
+        else:
+            low = middle + 1
+    return int(low)

@@ -68,10 +68,15 @@ class TableDecisions(TableOccurrences):
             cached = self._recalled(pk, rk) if revision else None
             if cached is not None and cached[0] == revision:
                 known[rk] = {"revision": revision, "etag": cached[1]}
-        read_all = any(i.window for i in intents)
+        window = any(i.window for i in intents)
+        read_all = False
         for _ in range(ATTEMPTS):
-            if read_all or any(rk not in known for rk, revision in checked.items() if revision):
+            if read_all:  # after a lost race: whatever the transaction holds, as it is now
                 known = self._known(pk, [*checked, *(intent_rk(i.key) for i in intents), COUNTER])
+            elif wanted := [rk for rk, revision in checked.items() if revision and rk not in known]:
+                known |= self._known(pk, [*wanted, *([COUNTER] if window else [])])
+            elif window:  # intents are expected absent: one someone holds fails the transaction, read then
+                known |= self._known(pk, [COUNTER])
             ops, outcome = self._ops(commit, pk, intents, known, (marker, order))
             if not ops:
                 return outcome

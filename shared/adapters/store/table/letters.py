@@ -75,7 +75,7 @@ class TableLetters(TableReads):
         return LetterPage(letters=letters, next=encode_cursor([last]) if last else None)
 
     def _standing(self, event_ids: set[str]) -> tuple[set[str], dict[str, str]]:
-        """Which events' own claims completed, and each event's newest letter: one query per claims shard."""
+        """Which events' own claims completed, and each event's newest letter: two point reads an event."""
         by_shard: defaultdict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
         for event_id in event_ids:
             by_shard[claim_pk(event_id)] |= {

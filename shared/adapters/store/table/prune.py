@@ -104,7 +104,7 @@ class TablePrune(TableRecover):
         return len(owned)
 
     def _owned_intents(self, claims: list[Entity]) -> list[tuple[str, Entity]]:
-        """The intents each claim still owns that are not pending (read by partition, 14 keys a query)."""
+        """The intents each claim still owns that are not pending (point reads)."""
         owner: dict[tuple[str, str], str] = {}
         for claim in claims:
             for pk, rk in unpack(claim, "parts") or []:

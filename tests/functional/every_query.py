@@ -1,0 +1,56 @@
+"""The whole loop once round, through every kind of store read and write: the scenario the query-shape tests of
+both stores watch (SQLite's query plans, Table Storage's filters)."""
+
+from __future__ import annotations
+
+from shared.core.clock import FixedClock
+from shared.core.dead_letters import LetterQuery
+from shared.engine.reconcile import reconcile
+from shared.engine.redrive import redrive
+from shared.tools import synthetic
+from tests.functional.driver import Driver
+
+
+def go_round(drive: Driver, clock: FixedClock) -> None:
+    """Registrations, a verdict, a promotion, a storm, a drift, a bad event, a refused approval, every lookup, the
+    dead-letter pages and their redrive, the sweep, reconcile and a retention prune."""
+    store = drive.reactor.store
+    drive.register()
+    drive.to_production("1")
+    drive.register()
+    drive.finish("offline_test", auc=0.5, latency_ms=1)
+    for _ in range(3):
+        drive.deliver(synthetic.build("run_status_changed", drive.reactor.workspace_id, status="Failed"))
+    drive.deliver(synthetic.build("monitor_breach", drive.reactor.workspace_id))
+    drive.deliver({"id": "bad", "eventType": "Microsoft.MachineLearningServices.ModelRegistered", "data": {}})
+    drive.approve("2")  # refused: not in staging
+    store.ledger(event_id="bad")
+    store.ledger(model="credit-risk", version="1")
+    store.ledger(model="credit-risk")
+    store.dead_letters(limit=10)
+    store.get_event("bad")
+    store.get_event("unknown")
+    store.jobs_for("credit-risk", "retrain")
+    store.due_approvals("2026-12-31T00:00:00+00:00", 10)
+    _letter_pages(drive)
+    store.inflight_jobs("offline_test", "9999", ("2000", "a"), 10)  # reconcile's reads
+    store.last_event_at()
+    store.get_intent("credit-risk", "cd:credit-risk:1:production")
+    store.set_mark("reconcile:test", "x")
+    store.get_mark("reconcile:test")
+    clock.advance(seconds=3600)
+    drive.reactor.sweep()
+    clock.advance(days=1)
+    reconcile(drive.reactor, limit=2)  # asks about the jobs in flight, checks the CD requests
+    store.prune("2026-11-23T00:00:00+00:00", apply=True)
+
+
+def _letter_pages(drive: Driver) -> None:
+    """Every shape of the dead-letter page: by time, by type, each with and without bounds and a cursor."""
+    store = drive.reactor.store
+    for event_type in (None, "Microsoft.MachineLearningServices.ModelRegistered"):
+        first = store.dead_letter_page(LetterQuery(event_type=event_type, limit=1))
+        store.dead_letter_page(LetterQuery(event_type=event_type, limit=1, cursor=first.next, reason="x"))
+        store.dead_letter_page(LetterQuery(event_type=event_type, since="2026-01-01T00:00:00+00:00"))
+        store.dead_letter_page(LetterQuery(event_type=event_type, until="2027-01-01T00:00:00+00:00", cursor=first.next))
+    redrive(drive.reactor, LetterQuery(), dry_run=False)
