@@ -3,8 +3,12 @@ both stores watch (SQLite's query plans, Table Storage's filters)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shared.core.clock import FixedClock
 from shared.core.dead_letters import LetterQuery
+from shared.core.ledger_pages import LedgerQuery
+from shared.core.silences import Silence
 from shared.engine.reconcile import reconcile
 from shared.engine.redrive import redrive
 from shared.tools import synthetic
@@ -13,7 +17,7 @@ from tests.functional.driver import Driver
 
 def go_round(drive: Driver, clock: FixedClock) -> None:
     """Registrations, a verdict, a promotion, a storm, a drift, a bad event, a refused approval, every lookup, the
-    dead-letter pages and their redrive, the sweep, reconcile and a retention prune."""
+    ledger and dead-letter pages, a redrive, silences and a budget reset, the sweep, reconcile and a prune."""
     store = drive.reactor.store
     drive.register()
     drive.to_production("1")
@@ -38,11 +42,48 @@ def go_round(drive: Driver, clock: FixedClock) -> None:
     store.get_intent("credit-risk", "cd:credit-risk:1:production")
     store.set_mark("reconcile:test", "x")
     store.get_mark("reconcile:test")
+    store.claim_status("bad", 0.0)
+    store.records("credit-risk", "staging")  # the approval page's list
+    _ledger_pages(drive)
+    _guards(drive)
     clock.advance(seconds=3600)
     drive.reactor.sweep()
     clock.advance(days=1)
     reconcile(drive.reactor, limit=2)  # asks about the jobs in flight, checks the CD requests
     store.prune("2026-11-23T00:00:00+00:00", apply=True)
+
+
+def _ledger_pages(drive: Driver) -> None:
+    """A model's ledger and a version's, page by page to the end."""
+    for version in (None, "1"):
+        cursor: str | None = None
+        while True:
+            page = drive.reactor.store.ledger_page(LedgerQuery("credit-risk", version, limit=2, cursor=cursor))
+            if (cursor := page.next) is None:
+                break
+
+
+def _guards(drive: Driver) -> None:
+    """A silence set, a notice held by it, the silence ended; a retrain budget reset."""
+    store = drive.reactor.store
+    silence = Silence(
+        id="sil-1",
+        scope="experiment",
+        pattern="nightly-*",
+        starts="2026-11-22T09:00:00+00:00",
+        until="2026-11-22T12:00:00+00:00",
+        by="sre",
+        why="maintenance",
+    )
+    store.save_silence(silence)
+    store.hold("sil-1", "alert:x", "run_failed", "2026-11-22T10:00:00+00:00")
+    store.held("sil-1")
+    store.silences()
+    store.save_silence(replace(silence, ended_at="2026-11-22T11:00:00+00:00", ended_by="sre"))
+    store.get_silence("sil-1")
+    store.silences(ended=True, limit=10)
+    store.reset_budget("credit-risk", "2026-11-22T10:00:00+00:00")
+    store.budget_reset("credit-risk")
 
 
 def _letter_pages(drive: Driver) -> None:
