@@ -81,10 +81,9 @@ class MemoryTable:
         return Pages(found, results_per_page)
 
     def _candidates(self, tree: Node, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-        """Keys a filter can match, narrowed by its top-level PartitionKey eq, RowKey bounds and RowKey eq lists."""
+        """Keys a filter can match, narrowed by its top-level PartitionKey eq and RowKey bounds."""
         terms = conjuncts(tree)
         pks = [_value(t[3], params) for t in terms if t[:3] == ("cmp", "eq", ("prop", "PartitionKey"))]
-        listed = next((keys for t in terms if (keys := _row_keys(t, params)) is not None and t[0] == "or"), None)
         lo, hi = "", None
         for t in terms:
             if t[0] == "cmp" and t[2] == ("prop", "RowKey") and t[1] in ("eq", "ge", "gt", "le", "lt"):
@@ -92,9 +91,6 @@ class MemoryTable:
                 lo = max(lo, bound) if t[1] in ("eq", "ge", "gt") else lo
                 hi = bound if t[1] in ("eq", "le", "lt") and (hi is None or bound < hi) else hi
         for pk in pks[:1] if pks else sorted(self.keys):
-            if listed is not None:
-                yield from ((str(pk), rk) for rk in sorted(set(listed)) if rk in self.rows.get(str(pk), {}))
-                continue
             keys = self.keys.get(str(pk), [])
             start = bisect.bisect_left(keys, lo)
             end = len(keys) if hi is None else bisect.bisect_right(keys, hi)
@@ -261,16 +257,6 @@ def _operand(token: str) -> Node:
     if token[0].isdigit() or token[0] == "-":
         return ("lit", float(token) if any(c in token for c in ".eE") else int(token))
     return ("prop", token)
-
-
-def _row_keys(tree: Node, params: Mapping[str, Any]) -> list[str] | None:
-    """The RowKeys an `or` of `RowKey eq` comparisons names (None: the filter is not such an `or`)."""
-    if tree[0] == "or":
-        left, right = _row_keys(tree[1], params), _row_keys(tree[2], params)
-        return None if left is None or right is None else left + right
-    if tree[:3] == ("cmp", "eq", ("prop", "RowKey")):
-        return [str(_value(tree[3], params))]
-    return None
 
 
 def conjuncts(tree: Node) -> list[Node]:
