@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.adapters.store.sqlite import SqliteStore
+from shared.adapters.store.sqlite import SqliteStore, recovery
 from shared.core.state import Claimed, Commit, IntentStatus
 from shared.core.store import Store
 from shared.engine.retention import prune_expired
@@ -88,6 +88,13 @@ def test_a_redelivery_of_a_pruned_event_runs_again(store: Store) -> None:
     assert store.commit(twin, NOW, LEASE).claimed is Claimed.DUPLICATE  # the redelivery above took the occurrence
 
 
+def test_retention_prunes_the_whole_old_history(store: Store) -> None:
+    _history(store)
+    assert prune_expired(store, NOW, days=5) == {"events": 3, "intents": 2, "dead letters": 2}
+    assert store.ledger(event_id="old-1") == [] and store.get_event("bad-old") is None
+    assert store.is_completed("new-1") and store.get_event("bad-new") == {"id": "bad-new"}
+
+
 def test_retention_prunes_what_is_older_than_its_days_once_a_day(store: Store) -> None:
     for name, at in (("old", OLD), ("later", NOW - timedelta(days=4, hours=12)), ("new", NOW)):  # in handling order
         store.reject(f"bad-{name}", "X", {"id": f"bad-{name}"}, "invalid", at.isoformat())
@@ -101,3 +108,18 @@ def test_retention_prunes_what_is_older_than_its_days_once_a_day(store: Store) -
 def test_retention_keeps_what_a_redelivery_could_still_bring() -> None:
     with pytest.raises(ValueError, match="at least 2 days"):
         prune_expired(SqliteStore(Path("/nonexistent/never-opened.db")), NOW, days=1)
+
+
+def test_a_sqlite_prune_goes_through_the_history_in_short_transactions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 3 journal rows: every old completed event goes, whatever batch it falls in; the pending one and
+    the new ones stay."""
+    monkeypatch.setattr(recovery, "_PRUNE_BATCH", 3)
+    store = SqliteStore(tmp_path / "reactor.db")
+    _history(store)
+    for n in range(8):
+        store.reject(f"bad-later-{n}", "X", {"id": n}, "invalid", NOW.isoformat())
+    assert store.prune(BEFORE, apply=True) == {"events": 3, "intents": 2, "dead letters": 2}
+    assert store.prune(BEFORE, apply=False) == {"events": 0, "intents": 0, "dead letters": 0}
+    assert store.stalled(NOW, 10) == ["old-3"] and store.get_event("bad-later-7") == {"id": 7}

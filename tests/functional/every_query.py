@@ -8,10 +8,10 @@ from dataclasses import replace
 from shared.core.clock import FixedClock
 from shared.core.dead_letters import LetterQuery
 from shared.core.ledger_pages import LedgerQuery
-from shared.core.silences import Silence
 from shared.engine.reconcile import reconcile
 from shared.engine.redrive import redrive
 from shared.tools import synthetic
+from tests.contract import test_store_guards_contract as guards
 from tests.functional.driver import Driver
 
 
@@ -66,15 +66,7 @@ def _ledger_pages(drive: Driver) -> None:
 def _guards(drive: Driver) -> None:
     """A silence set, a notice held by it, the silence ended; a retrain budget reset."""
     store = drive.reactor.store
-    silence = Silence(
-        id="sil-1",
-        scope="experiment",
-        pattern="nightly-*",
-        starts="2026-11-22T09:00:00+00:00",
-        until="2026-11-22T12:00:00+00:00",
-        by="sre",
-        why="maintenance",
-    )
+    silence = guards.silence("sil-1", until=180)
     store.save_silence(silence)
     store.hold("sil-1", "alert:x", "run_failed", "2026-11-22T10:00:00+00:00")
     store.held("sil-1")

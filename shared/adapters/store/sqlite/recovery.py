@@ -111,14 +111,13 @@ class SqliteRecovery:
             low = 0
             while (first := self._one(_NEXT_DONE, low, bound)) is not None:  # short transactions: events go on
                 low, high = first[0], min(first[0] + _PRUNE_BATCH, bound)
-                window = "seq >= ? AND seq < ? AND done = 1 AND at < ?"
                 with self._tx() as db:
                     db.execute(
                         f"DELETE FROM intents WHERE status != 'pending' AND claim_id IN "
-                        f"(SELECT claim_id FROM journal WHERE {window})",
+                        f"(SELECT claim_id FROM journal WHERE {_OLD_IN})",
                         (low, high, before),
                     )
-                    db.execute(f"DELETE FROM journal WHERE {window}", (low, high, before))
+                    db.execute(f"DELETE FROM journal WHERE {_OLD_IN}", (low, high, before))
                 low = high
             with self._tx() as db:
                 db.execute("DELETE FROM dead_letters WHERE at < ?", (before,))
@@ -127,6 +126,7 @@ class SqliteRecovery:
 
 _PRUNE_BATCH = 2000  # journal rows (by seq) a prune transaction covers
 _NEXT_DONE = "SELECT seq FROM journal WHERE seq >= ? AND seq < ? AND done = 1 ORDER BY seq LIMIT 1"
+_OLD_IN = "seq >= ? AND seq < ? AND done = 1 AND at < ?"  # the completed events of a batch older than the cut-off
 
 
 def _first_kept(db: sqlite3.Connection, before: str) -> int:

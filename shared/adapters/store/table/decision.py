@@ -68,15 +68,15 @@ class TableDecisions(TableOccurrences):
             cached = self._recalled(pk, rk) if revision else None
             if cached is not None and cached[0] == revision:
                 known[rk] = {"revision": revision, "etag": cached[1]}
-        window = any(i.window for i in intents)
+        # First the revisions the cache lacks and a window's counter: the intents are expected absent (one someone
+        # holds fails the transaction); after a lost race, whatever the transaction holds, as it is now.
+        counter = [COUNTER] if any(i.window for i in intents) else []
         read_all = False
         for _ in range(ATTEMPTS):
-            if read_all:  # after a lost race: whatever the transaction holds, as it is now
+            if read_all:
                 known = self._known(pk, [*checked, *(intent_rk(i.key) for i in intents), COUNTER])
-            elif wanted := [rk for rk, revision in checked.items() if revision and rk not in known]:
-                known |= self._known(pk, [*wanted, *([COUNTER] if window else [])])
-            elif window:  # intents are expected absent: one someone holds fails the transaction, read then
-                known |= self._known(pk, [COUNTER])
+            elif wanted := [rk for rk, rev in checked.items() if rev and rk not in known] + counter:
+                known |= self._known(pk, wanted)
             ops, outcome = self._ops(commit, pk, intents, known, (marker, order))
             if not ops:
                 return outcome
